@@ -1,0 +1,54 @@
+//! The crate's error type. Every message names what was wrong and where, so a
+//! user who mistyped an architecture or handed over a broken CSV can fix it
+//! without reading the source.
+
+use thiserror::Error;
+
+/// Errors from parsing architectures, lowering them, and reading datasets.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// An architecture string that does not belong to the named space.
+    #[error("invalid {space} architecture {arch:?}: {reason}")]
+    InvalidArch {
+        space: &'static str,
+        arch: String,
+        reason: String,
+    },
+    /// A search-space name nobody registered.
+    #[error("unknown search space {0:?} (known: {known})", known = crate::space::SpaceId::names().join(", "))]
+    UnknownSpace(String),
+    /// A benchmark index outside the space's table.
+    #[error("{space} index {index} is out of range (0..{len})")]
+    IndexOutOfRange {
+        space: &'static str,
+        index: usize,
+        len: usize,
+    },
+    /// A skeleton option the space does not support (e.g. FBNet on ImageNet16-120).
+    #[error("{space} has no {what} variant {value:?} (supported: {supported})")]
+    Unsupported {
+        space: &'static str,
+        what: &'static str,
+        value: String,
+        supported: String,
+    },
+    /// A network whose layers do not fit together (a bug in a space's lowering).
+    #[error("inconsistent network {network}: {reason}")]
+    InvalidNetwork { network: String, reason: String },
+    /// A malformed dataset: the message carries file, line and the bad value.
+    #[error("{file}:{line}: {reason}")]
+    Dataset {
+        file: String,
+        line: u64,
+        reason: String,
+    },
+    /// An I/O failure with the path it happened on.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

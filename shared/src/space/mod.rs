@@ -1,0 +1,281 @@
+//! Search spaces: parsing and printing architecture strings, enumerating the
+//! space, and lowering an architecture to the layer-level [`Network`] IR.
+//!
+//! Each space is one module implementing [`ArchSpec`]. Adding a third space
+//! (say a MobileNet-V3 / OFA-style one) means writing that module, then adding
+//! one variant to [`SpaceId`] and one to [`Arch`]: every `match` that needs the
+//! new arm is a compile error until it has one.
+
+pub mod fbnet;
+pub mod nb201;
+mod nb201_index;
+
+use crate::error::{Error, Result};
+use crate::ir::Network;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// What a search space's architecture type must offer.
+pub trait ArchSpec: Sized + Clone + PartialEq + fmt::Display {
+    /// The space this architecture belongs to.
+    const SPACE: SpaceId;
+    /// Parses the space's canonical architecture string.
+    fn parse(s: &str) -> Result<Self>;
+    /// Lowers the architecture to a network for the given dataset skeleton.
+    fn lower(&self, dataset: Dataset) -> Result<Network>;
+    /// One-hot encoding of the choices, `SpaceId::onehot_len()` values.
+    fn onehot(&self) -> Vec<f32>;
+    /// The operation graph used by graph encodings (see [`OpGraph`]).
+    fn op_graph(&self) -> OpGraph;
+}
+
+/// The registered search spaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpaceId {
+    /// NAS-Bench-201: a cell of 6 edges × 5 operations, 15625 architectures.
+    Nb201,
+    /// FBNet: 22 searchable layers × 9 block choices.
+    Fbnet,
+}
+
+impl SpaceId {
+    pub const ALL: [SpaceId; 2] = [SpaceId::Nb201, SpaceId::Fbnet];
+
+    /// The name used in files and on the command line.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            SpaceId::Nb201 => "nb201",
+            SpaceId::Fbnet => "fbnet",
+        }
+    }
+
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|s| s.name()).collect()
+    }
+
+    /// Parses an architecture string of this space.
+    pub fn parse_arch(&self, s: &str) -> Result<Arch> {
+        Ok(match self {
+            SpaceId::Nb201 => Arch::Nb201(nb201::Cell::parse(s)?),
+            SpaceId::Fbnet => Arch::Fbnet(fbnet::FbnetArch::parse(s)?),
+        })
+    }
+
+    /// The dataset skeleton the public latency data was measured with.
+    pub const fn default_dataset(&self) -> Dataset {
+        match self {
+            SpaceId::Nb201 => Dataset::Cifar10,
+            SpaceId::Fbnet => Dataset::Cifar100,
+        }
+    }
+
+    /// Length of the one-hot encoding.
+    pub const fn onehot_len(&self) -> usize {
+        match self {
+            SpaceId::Nb201 => nb201::EDGES.len() * nb201::Nb201Op::ALL.len(),
+            SpaceId::Fbnet => fbnet::LAYERS * fbnet::FbnetOp::ALL.len(),
+        }
+    }
+
+    /// Names of the node types of [`OpGraph`]s of this space, by index.
+    pub fn graph_vocabulary(&self) -> Vec<&'static str> {
+        let ops: Vec<&'static str> = match self {
+            SpaceId::Nb201 => nb201::Nb201Op::ALL.iter().map(|o| o.name()).collect(),
+            SpaceId::Fbnet => fbnet::FbnetOp::ALL.iter().map(|o| o.name()).collect(),
+        };
+        [OpGraph::INPUT, OpGraph::OUTPUT].into_iter().chain(ops).collect()
+    }
+
+    /// Number of architectures in the space (FBNet's 9^22 does not fit in u64
+    /// comfortably for arithmetic elsewhere, so this is an f64).
+    pub fn size(&self) -> f64 {
+        match self {
+            SpaceId::Nb201 => nb201::SPACE_SIZE as f64,
+            SpaceId::Fbnet => (fbnet::FbnetOp::ALL.len() as f64).powi(fbnet::LAYERS as i32),
+        }
+    }
+}
+
+impl fmt::Display for SpaceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for SpaceId {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let wanted = s.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|id| id.name() == wanted || (wanted == "nasbench201" && *id == SpaceId::Nb201))
+            .ok_or_else(|| Error::UnknownSpace(s.to_string()))
+    }
+}
+
+/// An architecture of any registered space.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Arch {
+    Nb201(nb201::Cell),
+    Fbnet(fbnet::FbnetArch),
+}
+
+/// Calls the same [`ArchSpec`] method on whichever space's architecture this is.
+macro_rules! each_space {
+    ($arch:expr, $a:ident => $body:expr) => {
+        match $arch {
+            Arch::Nb201($a) => $body,
+            Arch::Fbnet($a) => $body,
+        }
+    };
+}
+
+impl Arch {
+    pub fn space(&self) -> SpaceId {
+        match self {
+            Arch::Nb201(_) => SpaceId::Nb201,
+            Arch::Fbnet(_) => SpaceId::Fbnet,
+        }
+    }
+
+    /// Lowers to a network on `dataset`'s skeleton.
+    pub fn lower(&self, dataset: Dataset) -> Result<Network> {
+        each_space!(self, a => a.lower(dataset))
+    }
+
+    /// Lowers to a network on the space's default skeleton.
+    pub fn lower_default(&self) -> Result<Network> {
+        self.lower(self.space().default_dataset())
+    }
+
+    pub fn onehot(&self) -> Vec<f32> {
+        each_space!(self, a => a.onehot())
+    }
+
+    pub fn op_graph(&self) -> OpGraph {
+        each_space!(self, a => a.op_graph())
+    }
+}
+
+impl fmt::Display for Arch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        each_space!(self, a => a.fmt(f))
+    }
+}
+
+/// The dataset a network is built for: it fixes the input resolution and the
+/// number of classes (and, for FBNet, the stem and stage strides).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Dataset {
+    #[serde(rename = "cifar10")]
+    Cifar10,
+    #[serde(rename = "cifar100")]
+    Cifar100,
+    #[serde(rename = "imagenet16-120")]
+    ImageNet16_120,
+    #[serde(rename = "imagenet")]
+    ImageNet,
+}
+
+impl Dataset {
+    pub const ALL: [Dataset; 4] = [
+        Dataset::Cifar10,
+        Dataset::Cifar100,
+        Dataset::ImageNet16_120,
+        Dataset::ImageNet,
+    ];
+
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Dataset::Cifar10 => "cifar10",
+            Dataset::Cifar100 => "cifar100",
+            Dataset::ImageNet16_120 => "imagenet16-120",
+            Dataset::ImageNet => "imagenet",
+        }
+    }
+
+    /// Input image side in pixels (images are square, 3 channels).
+    pub const fn input_size(&self) -> usize {
+        match self {
+            Dataset::Cifar10 | Dataset::Cifar100 => 32,
+            Dataset::ImageNet16_120 => 16,
+            Dataset::ImageNet => 224,
+        }
+    }
+
+    pub const fn num_classes(&self) -> usize {
+        match self {
+            Dataset::Cifar10 => 10,
+            Dataset::Cifar100 => 100,
+            Dataset::ImageNet16_120 => 120,
+            Dataset::ImageNet => 1000,
+        }
+    }
+
+    /// The error for a space that has no skeleton for this dataset.
+    pub(crate) fn unsupported(&self, space: SpaceId, supported: &[Dataset]) -> Error {
+        Error::Unsupported {
+            space: space.name(),
+            what: "dataset",
+            value: self.name().to_string(),
+            supported: supported.iter().map(|d| d.name()).collect::<Vec<_>>().join(", "),
+        }
+    }
+}
+
+impl fmt::Display for Dataset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Dataset {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let wanted = s.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|d| d.name() == wanted)
+            .ok_or_else(|| Error::Unsupported {
+                space: "latscope",
+                what: "dataset",
+                value: s.to_string(),
+                supported: Self::ALL.map(|d| d.name()).join(", "),
+            })
+    }
+}
+
+/// An architecture as a directed acyclic graph of operations, the input to
+/// graph encodings (GCN/GNN predictors). Node 0 is the input, the last node
+/// the output; every other node is one searchable choice, typed by its index
+/// in [`SpaceId::graph_vocabulary`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpGraph {
+    /// Vocabulary index of each node's type.
+    pub node_types: Vec<usize>,
+    /// `adjacency[i][j]` is true when node i feeds node j.
+    pub adjacency: Vec<Vec<bool>>,
+}
+
+impl OpGraph {
+    pub const INPUT: &'static str = "input";
+    pub const OUTPUT: &'static str = "output";
+
+    /// A chain input → choices… → output (FBNet-like spaces).
+    pub fn chain(choice_types: impl IntoIterator<Item = usize>) -> Self {
+        let mut node_types = vec![0];
+        node_types.extend(choice_types.into_iter().map(|t| t + 2));
+        node_types.push(1);
+        let n = node_types.len();
+        let mut adjacency = vec![vec![false; n]; n];
+        for (i, row) in adjacency.iter_mut().enumerate().take(n - 1) {
+            row[i + 1] = true;
+        }
+        OpGraph {
+            node_types,
+            adjacency,
+        }
+    }
+}
