@@ -1,0 +1,1 @@
+//! Cost features (in progress).
