@@ -1,1 +1,0 @@
-//! Cost features (in progress).
