@@ -1,1 +1,0 @@
-//! Encodings (in progress).
