@@ -11,7 +11,10 @@ fn nb201(s: &str) -> Arch {
 fn names_round_trip_and_unknown_names_are_listed() {
     for e in Encoding::ALL {
         assert_eq!(e.name().parse::<Encoding>().unwrap(), e);
-        assert_eq!(serde_json::to_string(&e).unwrap(), format!("\"{}\"", e.name()));
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            format!("\"{}\"", e.name())
+        );
     }
     let err = "onehot".parse::<Encoding>().unwrap_err().to_string();
     assert!(err.contains("onehot") && err.contains("onehot-v1"), "{err}");
@@ -19,11 +22,12 @@ fn names_round_trip_and_unknown_names_are_listed() {
 
 #[test]
 fn every_encoding_has_its_declared_length() {
-    let fb = SpaceId::Fbnet
-        .parse_arch(&["k3_e6"; 22].join("-"))
-        .unwrap();
+    let fb = SpaceId::Fbnet.parse_arch(&["k3_e6"; 22].join("-")).unwrap();
     for e in Encoding::ALL {
-        assert_eq!(e.encode(&nb201(CONV3_SKIP)).unwrap().len(), e.dim(SpaceId::Nb201));
+        assert_eq!(
+            e.encode(&nb201(CONV3_SKIP)).unwrap().len(),
+            e.dim(SpaceId::Nb201)
+        );
         assert_eq!(e.encode(&fb).unwrap().len(), e.dim(SpaceId::Fbnet));
     }
     assert_eq!(Encoding::OneHotV1.dim(SpaceId::Nb201), 30);
@@ -55,7 +59,10 @@ fn graph_marks_node_types_and_cell_edges() {
     assert_eq!((adj(1, 3), adj(1, 5), adj(1, 2)), (1.0, 1.0, 0.0));
     assert_eq!((adj(0, 1), adj(0, 2), adj(0, 4)), (1.0, 1.0, 1.0));
     // Edges into node 3 (graph nodes 4, 5, 6) feed the output (node 7).
-    assert_eq!((adj(4, 7), adj(5, 7), adj(6, 7), adj(1, 7)), (1.0, 1.0, 1.0, 0.0));
+    assert_eq!(
+        (adj(4, 7), adj(5, 7), adj(6, 7), adj(1, 7)),
+        (1.0, 1.0, 1.0, 0.0)
+    );
 }
 
 #[test]

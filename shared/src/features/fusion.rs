@@ -86,7 +86,10 @@ fn short_kind(op: &Op) -> &'static str {
 
 fn signature(net: &Network, nodes: &[NodeId]) -> String {
     let anchor = &net.nodes[nodes[0]];
-    let kinds: Vec<&str> = nodes.iter().map(|&i| short_kind(&net.nodes[i].op)).collect();
+    let kinds: Vec<&str> = nodes
+        .iter()
+        .map(|&i| short_kind(&net.nodes[i].op))
+        .collect();
     let described = describe(&anchor.op);
     // `describe` starts with a kind word (`conv k3 s1 ...`); keep the rest.
     let params = described.split_once(' ').map_or("", |(_, rest)| rest);

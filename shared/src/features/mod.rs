@@ -94,7 +94,8 @@ fn node_cost(node: &Node, inputs: &[Shape]) -> NodeCost {
         } => {
             let per_output = (inputs[0].channels / groups * kernel * kernel) as u64;
             cost.macs = out * per_output;
-            cost.params = out_channels as u64 * per_output + if bias { out_channels as u64 } else { 0 };
+            cost.params =
+                out_channels as u64 * per_output + if bias { out_channels as u64 } else { 0 };
         }
         Op::BatchNorm => {
             cost.params = 2 * node.shape.channels as u64;

@@ -55,7 +55,11 @@ fn shared_activation_is_not_fused() {
     let sigs: Vec<&str> = kernels.iter().map(|k| k.signature.as_str()).collect();
     assert_eq!(
         sigs,
-        ["conv+bn k1 s1 g1 ->4 @4x4x4", "relu @4x4x4", "add @4x4x4,4x4x4"]
+        [
+            "conv+bn k1 s1 g1 ->4 @4x4x4",
+            "relu @4x4x4",
+            "add @4x4x4,4x4x4"
+        ]
     );
 }
 

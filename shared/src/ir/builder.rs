@@ -298,7 +298,10 @@ mod tests {
         let c = b.conv("c", x, 4, 3, 1, 1);
         let a = b.sum("bad_add", &[x, c]);
         let err = b.finish(a).unwrap_err().to_string();
-        assert!(err.contains("bad_add") && err.contains("3x8x8") && err.contains("4x8x8"), "{err}");
+        assert!(
+            err.contains("bad_add") && err.contains("3x8x8") && err.contains("4x8x8"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -314,6 +317,10 @@ mod tests {
         let c = b.conv("c", x, 4, 3, 1, 1);
         let mut net = b.finish(c).unwrap();
         net.nodes[1].shape = Shape::new(5, 8, 8);
-        assert!(net.validate().unwrap_err().to_string().contains("stored shape 5x8x8"));
+        assert!(net
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("stored shape 5x8x8"));
     }
 }

@@ -17,7 +17,6 @@ pub use summary::describe;
 
 pub use builder::NetworkBuilder;
 
-
 use serde::{Deserialize, Serialize};
 
 /// Position of a node in [`Network::nodes`].
@@ -95,7 +94,9 @@ pub enum Op {
     },
     /// Inference batch-norm with an affine scale and shift per channel.
     BatchNorm,
-    Activation { kind: Activation },
+    Activation {
+        kind: Activation,
+    },
     AvgPool {
         kernel: usize,
         stride: usize,
@@ -113,9 +114,14 @@ pub enum Op {
     /// Element-wise sum of two or more inputs of the same shape.
     Add,
     /// Fully connected layer on a C×1×1 vector (flattening is implied).
-    Linear { out_features: usize, bias: bool },
+    Linear {
+        out_features: usize,
+        bias: bool,
+    },
     /// ShuffleNet channel shuffle: reshape to (groups, C/groups), transpose, flatten.
-    ChannelShuffle { groups: usize },
+    ChannelShuffle {
+        groups: usize,
+    },
     /// Passes its input through (a `skip_connect` edge).
     Identity,
     /// Zeros shaped like its single input: a cell node all of whose incoming

@@ -112,7 +112,9 @@ pub struct FbnetArch {
 
 impl FbnetArch {
     pub const fn uniform(op: FbnetOp) -> Self {
-        FbnetArch { layers: [op; LAYERS] }
+        FbnetArch {
+            layers: [op; LAYERS],
+        }
     }
 }
 
@@ -168,13 +170,29 @@ impl ArchSpec for FbnetArch {
         let side = dataset.input_size();
         let (mut b, input) =
             NetworkBuilder::new(format!("fbnet/{dataset} {self}"), Shape::new(3, side, side));
-        let mut x = conv_bn(&mut b, "stem", input, STEM_CHANNELS, 3, stem_stride, 1, true);
+        let mut x = conv_bn(
+            &mut b,
+            "stem",
+            input,
+            STEM_CHANNELS,
+            3,
+            stem_stride,
+            1,
+            true,
+        );
         let mut layer = 0;
         for stage in 0..STAGE_LAYERS.len() {
             for i in 0..STAGE_LAYERS[stage] {
                 let stride = if i == 0 { strides[stage] } else { 1 };
                 let prefix = format!("stage{stage}.layer{layer}");
-                x = add_layer(&mut b, &prefix, x, self.layers[layer], STAGE_CHANNELS[stage], stride);
+                x = add_layer(
+                    &mut b,
+                    &prefix,
+                    x,
+                    self.layers[layer],
+                    STAGE_CHANNELS[stage],
+                    stride,
+                );
                 layer += 1;
             }
         }
@@ -216,7 +234,14 @@ fn conv_bn(
     groups: usize,
     relu: bool,
 ) -> NodeId {
-    let x = b.conv(format!("{prefix}.conv"), x, out_channels, kernel, stride, groups);
+    let x = b.conv(
+        format!("{prefix}.conv"),
+        x,
+        out_channels,
+        kernel,
+        stride,
+        groups,
+    );
     let x = b.batch_norm(format!("{prefix}.bn"), x);
     if relu {
         b.relu(format!("{prefix}.relu"), x)
@@ -241,7 +266,16 @@ fn add_layer(
         return if same_shape {
             b.push(format!("{prefix}.skip.identity"), Op::Identity, &[x])
         } else {
-            conv_bn(b, &format!("{prefix}.skip"), x, out_channels, 1, stride, 1, true)
+            conv_bn(
+                b,
+                &format!("{prefix}.skip"),
+                x,
+                out_channels,
+                1,
+                stride,
+                1,
+                true,
+            )
         };
     };
     let mid = in_channels * spec.expansion;
@@ -255,8 +289,26 @@ fn add_layer(
             &[y],
         );
     }
-    y = conv_bn(b, &format!("{prefix}.dw"), y, mid, spec.kernel, stride, mid, true);
-    y = conv_bn(b, &format!("{prefix}.pw2"), y, out_channels, 1, 1, spec.groups, false);
+    y = conv_bn(
+        b,
+        &format!("{prefix}.dw"),
+        y,
+        mid,
+        spec.kernel,
+        stride,
+        mid,
+        true,
+    );
+    y = conv_bn(
+        b,
+        &format!("{prefix}.pw2"),
+        y,
+        out_channels,
+        1,
+        1,
+        spec.groups,
+        false,
+    );
     if same_shape {
         b.sum(format!("{prefix}.residual"), &[x, y])
     } else {

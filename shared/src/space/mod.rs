@@ -85,7 +85,10 @@ impl SpaceId {
             SpaceId::Nb201 => nb201::Nb201Op::ALL.iter().map(|o| o.name()).collect(),
             SpaceId::Fbnet => fbnet::FbnetOp::ALL.iter().map(|o| o.name()).collect(),
         };
-        [OpGraph::INPUT, OpGraph::OUTPUT].into_iter().chain(ops).collect()
+        [OpGraph::INPUT, OpGraph::OUTPUT]
+            .into_iter()
+            .chain(ops)
+            .collect()
     }
 
     /// Number of architectures in the space (FBNet's 9^22 does not fit in u64
@@ -220,7 +223,11 @@ impl Dataset {
             space: space.name(),
             what: "dataset",
             value: self.name().to_string(),
-            supported: supported.iter().map(|d| d.name()).collect::<Vec<_>>().join(", "),
+            supported: supported
+                .iter()
+                .map(|d| d.name())
+                .collect::<Vec<_>>()
+                .join(", "),
         }
     }
 }

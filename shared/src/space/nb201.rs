@@ -177,7 +177,11 @@ impl ArchSpec for Cell {
             let inner = group
                 .strip_prefix('|')
                 .and_then(|x| x.strip_suffix('|'))
-                .ok_or_else(|| invalid(format!("node {to}'s group {group:?} must start and end with '|'")))?;
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "node {to}'s group {group:?} must start and end with '|'"
+                    ))
+                })?;
             let entries: Vec<&str> = inner.split('|').collect();
             if entries.len() != to {
                 return Err(invalid(format!(
@@ -212,10 +216,8 @@ impl ArchSpec for Cell {
             return Err(dataset.unsupported(SpaceId::Nb201, &DATASETS));
         }
         let side = dataset.input_size();
-        let (mut b, input) = NetworkBuilder::new(
-            format!("nb201/{dataset} {self}"),
-            Shape::new(3, side, side),
-        );
+        let (mut b, input) =
+            NetworkBuilder::new(format!("nb201/{dataset} {self}"), Shape::new(3, side, side));
         let stem = b.conv("stem.conv", input, STAGE_CHANNELS[0], 3, 1, 1);
         let mut x = b.batch_norm("stem.bn", stem);
         for (stage, &channels) in STAGE_CHANNELS.iter().enumerate() {
@@ -310,7 +312,13 @@ impl Cell {
 }
 
 /// One edge operation on `x`; `None` for the `none` operation.
-fn add_edge_op(b: &mut NetworkBuilder, name: &str, op: Nb201Op, x: NodeId, channels: usize) -> Option<NodeId> {
+fn add_edge_op(
+    b: &mut NetworkBuilder,
+    name: &str,
+    op: Nb201Op,
+    x: NodeId,
+    channels: usize,
+) -> Option<NodeId> {
     match op {
         Nb201Op::None => None,
         Nb201Op::SkipConnect => Some(b.push(format!("{name}.identity"), Op::Identity, &[x])),
@@ -359,6 +367,13 @@ fn reduction_block(b: &mut NetworkBuilder, prefix: &str, x: NodeId, out_channels
         },
         &[x],
     );
-    let shortcut = b.conv(format!("{prefix}.shortcut.conv"), pooled, out_channels, 1, 1, 1);
+    let shortcut = b.conv(
+        format!("{prefix}.shortcut.conv"),
+        pooled,
+        out_channels,
+        1,
+        1,
+        1,
+    );
     b.sum(format!("{prefix}.sum"), &[main, shortcut])
 }

@@ -44,7 +44,10 @@ mod tests {
         let mut seen = vec![false; LEN];
         for index in 0..LEN {
             let code = code_of_benchmark_index(index).unwrap();
-            assert!(code < LEN && !seen[code], "code {code} repeated or out of range");
+            assert!(
+                code < LEN && !seen[code],
+                "code {code} repeated or out of range"
+            );
             seen[code] = true;
             assert_eq!(benchmark_index_of_code(code), index);
         }

@@ -1,0 +1,30 @@
+//! Subcommands and their arguments.
+
+mod arch_args;
+mod info;
+
+use clap::{Parser, Subcommand};
+
+/// latscope: latency predictors for hardware-aware neural architecture search.
+///
+/// Measures candidate architectures on real devices, trains and adapts
+/// latency predictors, and exports them as ONNX for the browser explorer.
+#[derive(Debug, Parser)]
+#[command(name = "profiler", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print an architecture's layer-level summary and cost features.
+    Info(info::InfoArgs),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Info(args) => info::run(args),
+    }
+}
