@@ -1,0 +1,80 @@
+//! Architecture questions the page asks: parse, cost, encode.
+
+use latscope_shared::encoding::Encoding;
+use latscope_shared::features::cost_features;
+use latscope_shared::space::{Arch, SpaceId};
+use serde::Serialize;
+
+/// What the page shows about one architecture.
+#[derive(Debug, Serialize)]
+pub struct ArchSummary {
+    pub space: String,
+    /// The canonical form of the string the user typed.
+    pub arch: String,
+    pub dataset: String,
+    /// NB201 only: the benchmark's index.
+    pub benchmark_index: Option<usize>,
+    pub mflops: f64,
+    pub mparams: f64,
+    pub kernels: u64,
+    pub activation_bytes_written: u64,
+}
+
+fn parse(space: &str, arch: &str) -> Result<Arch, String> {
+    let space: SpaceId = space.parse().map_err(|e| format!("{e}"))?;
+    space.parse_arch(arch).map_err(|e| e.to_string())
+}
+
+/// Parses, lowers on the space's default dataset and costs an architecture.
+pub fn arch_summary(space: &str, arch: &str) -> Result<ArchSummary, String> {
+    let arch = parse(space, arch)?;
+    let net = arch.lower_default().map_err(|e| e.to_string())?;
+    let f = cost_features(&net);
+    Ok(ArchSummary {
+        space: arch.space().to_string(),
+        arch: arch.to_string(),
+        dataset: arch.space().default_dataset().to_string(),
+        benchmark_index: match &arch {
+            Arch::Nb201(cell) => Some(cell.benchmark_index()),
+            Arch::Fbnet(_) => None,
+        },
+        mflops: f.mflops(),
+        mparams: f.mparams(),
+        kernels: f.kernels,
+        activation_bytes_written: f.activation_bytes_written,
+    })
+}
+
+/// Encodes an architecture with a named, versioned encoding.
+pub fn encode_arch(space: &str, arch: &str, encoding: &str) -> Result<Vec<f32>, String> {
+    let encoding: Encoding = encoding.parse().map_err(|e| format!("{e}"))?;
+    let arch = parse(space, arch)?;
+    encoding.encode(&arch).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_of_the_all_conv3x3_cell() {
+        let s = arch_summary(
+            "nb201",
+            "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|",
+        )
+        .unwrap();
+        assert_eq!(s.mparams, 1.531546);
+        assert_eq!(s.dataset, "cifar10");
+    }
+
+    #[test]
+    fn errors_name_the_bad_part() {
+        let e = arch_summary("nb202", "x").unwrap_err();
+        assert!(e.contains("nb202"), "{e}");
+        let e = encode_arch("nb201", "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", "onehot")
+            .unwrap_err();
+        assert!(e.contains("onehot-v1"), "{e}");
+        let e = arch_summary("fbnet", "k3_e1").unwrap_err();
+        assert!(e.contains("k3_e1"), "{e}");
+    }
+}
