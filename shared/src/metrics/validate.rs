@@ -65,6 +65,29 @@ pub(super) fn check_not_constant(metric: &'static str, input: Input<'_>) -> Resu
     }
 }
 
+/// Checks the inputs of a correlation: equal lengths, at least 2 samples, all
+/// finite, then neither input constant (first input first).
+pub(super) fn check_correlation(
+    metric: &'static str,
+    left: Input<'_>,
+    right: Input<'_>,
+) -> Result<(), MetricError> {
+    check_pair(metric, left, right, 2)?;
+    check_not_constant(metric, left)?;
+    check_not_constant(metric, right)
+}
+
+/// Checks the inputs of a relative error: equal lengths, at least 1 sample,
+/// all finite, then every truth value > 0.
+pub(super) fn check_relative(
+    metric: &'static str,
+    pred: &[f64],
+    truth: &[f64],
+) -> Result<(), MetricError> {
+    check_pair(metric, ("pred", pred), ("truth", truth), 1)?;
+    check_positive_truth(metric, truth)
+}
+
 /// Rejects the first truth value ≤ 0 (relative errors divide by it).
 pub(super) fn check_positive_truth(
     metric: &'static str,
