@@ -37,7 +37,11 @@ pub fn hypervolume_2d(points: &[(f64, f64)], reference: (f64, f64)) -> Result<f6
         .chain(reference_coordinates)
         .find(|(_, _, v)| !v.is_finite())
     {
-        return Err(MetricError::NonFinite { input, index, value });
+        return Err(MetricError::NonFinite {
+            input,
+            index,
+            value,
+        });
     }
 
     let (ref_latency, ref_score) = reference;
@@ -74,7 +78,15 @@ mod tests {
         //   [4, 8)  × 5 = 20
         //   [8, 10) × 7 = 14
         // Total 40.
-        let points = [(2.0, 3.0), (6.0, 4.0), (4.0, 5.0), (12.0, 9.0), (8.0, 7.0), (4.0, 5.0), (3.0, -1.0)];
+        let points = [
+            (2.0, 3.0),
+            (6.0, 4.0),
+            (4.0, 5.0),
+            (12.0, 9.0),
+            (8.0, 7.0),
+            (4.0, 5.0),
+            (3.0, -1.0),
+        ];
         assert_eq!(hypervolume_2d(&points, (10.0, 0.0)).unwrap(), 40.0);
         // Only the front: same area.
         let front = [(2.0, 3.0), (4.0, 5.0), (8.0, 7.0)];
@@ -86,11 +98,17 @@ mod tests {
         // One rectangle: (5 − 1) × (0.75 − 0.25) = 2.
         assert_eq!(hypervolume_2d(&[(1.0, 0.75)], (5.0, 0.25)).unwrap(), 2.0);
         // On the reference's edges: zero width or height.
-        assert_eq!(hypervolume_2d(&[(5.0, 1.0), (1.0, 0.25)], (5.0, 0.25)).unwrap(), 0.0);
+        assert_eq!(
+            hypervolume_2d(&[(5.0, 1.0), (1.0, 0.25)], (5.0, 0.25)).unwrap(),
+            0.0
+        );
         assert_eq!(hypervolume_2d(&[], (5.0, 0.25)).unwrap(), 0.0);
         // Same latency, different scores: the better one counts,
         // (4 − 0) × (2 − 0) = 8.
-        assert_eq!(hypervolume_2d(&[(0.0, 1.0), (0.0, 2.0)], (4.0, 0.0)).unwrap(), 8.0);
+        assert_eq!(
+            hypervolume_2d(&[(0.0, 1.0), (0.0, 2.0)], (4.0, 0.0)).unwrap(),
+            8.0
+        );
     }
 
     #[test]
@@ -98,6 +116,9 @@ mod tests {
         let e = hypervolume_2d(&[(1.0, 1.0), (2.0, f64::NAN)], (f64::NAN, 0.0)).unwrap_err();
         assert_eq!(e.to_string(), "non-finite value NaN at index 1 of `points`");
         let e = hypervolume_2d(&[(1.0, 1.0)], (3.0, f64::NEG_INFINITY)).unwrap_err();
-        assert_eq!(e.to_string(), "non-finite value -inf at index 1 of `reference`");
+        assert_eq!(
+            e.to_string(),
+            "non-finite value -inf at index 1 of `reference`"
+        );
     }
 }

@@ -102,9 +102,15 @@ mod tests {
     #[test]
     fn errors() {
         let e = pearson(&[1.0, 2.0], &[1.0]).unwrap_err();
-        assert!(e.to_string().contains("`a` has 2 values but `b` has 1"), "{e}");
+        assert!(
+            e.to_string().contains("`a` has 2 values but `b` has 1"),
+            "{e}"
+        );
         let e = pearson(&[1.0], &[1.0]).unwrap_err();
-        assert!(e.to_string().contains("pearson needs at least 2, got 1"), "{e}");
+        assert!(
+            e.to_string().contains("pearson needs at least 2, got 1"),
+            "{e}"
+        );
         let e = pearson(&[1.0, 2.0], &[1.0, f64::NAN]).unwrap_err();
         assert_eq!(e.to_string(), "non-finite value NaN at index 1 of `b`");
         let e = pearson(&[1.0, 2.0], &[4.0, 4.0]).unwrap_err();

@@ -53,7 +53,11 @@ pub fn rmse(pred: &[f64], truth: &[f64]) -> Result<f64, MetricError> {
 /// [`rmse`] without the checks: same non-zero length, finite.
 pub(super) fn rmse_unchecked(pred: &[f64], truth: &[f64]) -> f64 {
     // Half-differences: exact (barring subnormals) and never overflowing.
-    let half: Vec<f64> = pred.iter().zip(truth).map(|(p, t)| 0.5 * p - 0.5 * t).collect();
+    let half: Vec<f64> = pred
+        .iter()
+        .zip(truth)
+        .map(|(p, t)| 0.5 * p - 0.5 * t)
+        .collect();
     let largest = half.iter().fold(0.0_f64, |m, h| m.max(h.abs()));
     if largest == 0.0 {
         return 0.0;
@@ -166,7 +170,10 @@ mod tests {
             "length mismatch: `pred` has 2 values but `truth` has 1"
         );
         let e = rmse(&[], &[]).unwrap_err();
-        assert_eq!(e.to_string(), "too few samples: rmse needs at least 1, got 0");
+        assert_eq!(
+            e.to_string(),
+            "too few samples: rmse needs at least 1, got 0"
+        );
         let e = mape(&[1.0, 2.0], &[1.0, f64::NAN]).unwrap_err();
         assert_eq!(e.to_string(), "non-finite value NaN at index 1 of `truth`");
         let e = rmse(&[f64::NEG_INFINITY], &[1.0]).unwrap_err();
@@ -178,12 +185,18 @@ mod tests {
              but `truth`[1] is 0"
         );
         let e = accuracy_within(&[1.0], &[-3.0], 0.1).unwrap_err();
-        assert!(e.to_string().starts_with("accuracy_within needs positive truth"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("accuracy_within needs positive truth"),
+            "{e}"
+        );
         assert!(e.to_string().ends_with("`truth`[0] is -3"), "{e}");
         for tol in [-0.01, f64::NAN, f64::INFINITY] {
             let e = accuracy_within(&[1.0], &[1.0], tol).unwrap_err();
             assert!(matches!(e, MetricError::InvalidTolerance { .. }), "{e}");
-            assert!(e.to_string().starts_with("tolerance must be finite and non-negative"));
+            assert!(e
+                .to_string()
+                .starts_with("tolerance must be finite and non-negative"));
         }
         // Truth is checked before the tolerance.
         let e = accuracy_within(&[1.0], &[0.0], -1.0).unwrap_err();

@@ -82,10 +82,9 @@ mod tests {
         //   spearman = kendall = 1.
         // Relative errors 0.05, 0.10, 0, 0.20 -> mape 0.0875, acc5 2/4,
         //   acc10 3/4; squared errors 25, 400, 0, 6400 -> rmse sqrt(6825)/2.
-        let r = RegressionReport::compute(&[105.0, 180.0, 50.0, 480.0], &[
-            100.0, 200.0, 50.0, 400.0,
-        ])
-        .unwrap();
+        let r =
+            RegressionReport::compute(&[105.0, 180.0, 50.0, 480.0], &[100.0, 200.0, 50.0, 400.0])
+                .unwrap();
         assert_eq!(r.n, 4);
         assert!(close(r.spearman, 1.0));
         assert!(close(r.kendall, 1.0));

@@ -79,7 +79,11 @@ mod tests {
         let e = spearman(&[], &[]).unwrap_err();
         assert_eq!(
             e,
-            MetricError::TooFewSamples { metric: "spearman", min: 2, n: 0 }
+            MetricError::TooFewSamples {
+                metric: "spearman",
+                min: 2,
+                n: 0
+            }
         );
     }
 }
