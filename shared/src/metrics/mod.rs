@@ -1,9 +1,33 @@
 //! Evaluation metrics: rank correlations, regression errors, Pareto fronts.
+//!
+//! - Correlations of paired samples: [`spearman`], [`kendall_tau_b`],
+//!   [`pearson`] (each matches the statistic of its `scipy.stats`
+//!   counterpart, ties included), built on [`average_ranks`].
+//! - Errors of predictions against measurements: [`mape`], [`rmse`],
+//!   [`accuracy_within`], and all of them at once in [`RegressionReport`].
+//! - Latency/score trade-offs: [`pareto_front`] and [`hypervolume_2d`].
+//!
+//! Every function validates its input and reports problems as a
+//! [`MetricError`] rather than returning NaN.
 
 mod error;
+mod hypervolume;
+mod kendall;
 mod order;
+mod pareto;
+mod pearson;
 mod rank;
+mod regression;
+mod report;
+mod spearman;
 mod validate;
 
 pub use error::MetricError;
+pub use hypervolume::hypervolume_2d;
+pub use kendall::kendall_tau_b;
+pub use pareto::pareto_front;
+pub use pearson::pearson;
 pub use rank::average_ranks;
+pub use regression::{accuracy_within, mape, rmse};
+pub use report::RegressionReport;
+pub use spearman::spearman;
