@@ -197,3 +197,21 @@ fn whole_millisecond_devices_are_whole() {
         assert_eq!(sub.value(7, 1), t.value(7, t.require_device("fpga").unwrap()));
     }
 }
+
+#[test]
+fn errors_in_the_real_file_point_at_the_right_line() {
+    // HELP's files use CRLF line ends, which trip the csv crate's own line
+    // numbers; break a cell deep inside and check the reported line.
+    let mut text = String::new();
+    gz::decompressing_reader(std::fs::File::open(NB201).unwrap())
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+    let mut fields: Vec<&str> = lines[9999].split(',').collect(); // line 10000
+    fields[5] = "-3.5";
+    lines[9999] = fields.join(",");
+    let broken = lines.join("\r\n");
+    let e = read_wide(broken.as_bytes(), "nb201.csv", None).unwrap_err().to_string();
+    assert!(e.starts_with("nb201.csv:10000: device \"2080ti_256\": latency \"-3.5\""), "{e}");
+}

@@ -9,7 +9,7 @@ use super::float::format_latency;
 use super::gz;
 use super::record::LatencyRecord;
 use super::table::LatencyTable;
-use super::validate::{self, line_of, require_column, Source};
+use super::validate::{self, require_column, Source};
 use crate::error::Result;
 use crate::space::SpaceId;
 use csv::StringRecord;
@@ -80,7 +80,7 @@ impl Columns {
 /// docs of [`super`] for the error format). Arch strings are stored in
 /// canonical form. A header-only file is a valid empty dataset.
 pub fn read_long(reader: impl Read, name: &str) -> Result<Vec<LatencyRecord>> {
-    let src = Source::new(name);
+    let mut src = Source::new(name);
     let mut csv = src.csv_reader(reader)?;
     let (header_line, names) = src.header(&mut csv, "space,arch,device,latency_ms")?;
     let columns = Columns::locate(&src, header_line, &names)?;
@@ -93,7 +93,7 @@ pub fn read_long(reader: impl Read, name: &str) -> Result<Vec<LatencyRecord>> {
     let mut records = Vec::new();
     let mut record = StringRecord::new();
     while csv.read_record(&mut record).map_err(|e| src.csv_error(e))? {
-        let line = line_of(&record);
+        let line = src.line_of(&record);
         let err = |reason: String| src.error(line, reason);
         src.check_width(line, &record, names.len())?;
         let field = |column| columns.get(&record, column);

@@ -24,6 +24,7 @@ pub mod auto;
 mod convert;
 mod float;
 pub mod gz;
+mod lines;
 pub mod long;
 mod record;
 pub mod reference;

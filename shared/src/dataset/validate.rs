@@ -4,20 +4,38 @@
 //! problems the same way: `file:line: what was wrong, quoting the value`.
 
 use super::gz;
+use super::lines::{LineCounter, Lines};
 use crate::error::{Error, Result};
 use crate::space::{Arch, SpaceId};
 use csv::StringRecord;
 use std::collections::HashMap;
 use std::io::Read;
 
-/// The input being read, by the name errors should call it.
+/// The input being read, by the name errors should call it, with the line
+/// counter of its CSV reader once one exists.
 pub(crate) struct Source<'a> {
     pub name: &'a str,
+    lines: Option<Lines>,
 }
 
 impl<'a> Source<'a> {
     pub fn new(name: &'a str) -> Self {
-        Source { name }
+        Source { name, lines: None }
+    }
+
+    /// The 1-based line of a CSV position (see [`super::lines`] for why the
+    /// `csv` crate's own line number is not used).
+    fn line_at(&self, position: Option<&csv::Position>) -> u64 {
+        match (position, &self.lines) {
+            (Some(p), Some(lines)) => lines.at_byte(p.byte()),
+            (Some(p), None) => p.line(),
+            (None, _) => 0,
+        }
+    }
+
+    /// The line a CSV record starts on (header = line 1).
+    pub fn line_of(&self, record: &StringRecord) -> u64 {
+        self.line_at(record.position())
     }
 
     /// A [`Error::Dataset`] at `line` (1-based, header = line 1).
@@ -39,7 +57,7 @@ impl<'a> Source<'a> {
     /// Converts a CSV-layer error, keeping its line; I/O failures (including
     /// a corrupt gzip stream) stay I/O errors.
     pub fn csv_error(&self, e: csv::Error) -> Error {
-        let line = e.position().map_or(0, |p| p.line());
+        let line = self.line_at(e.position());
         let text = e.to_string();
         match e.into_kind() {
             csv::ErrorKind::Io(source) => self.io_error(source),
@@ -51,22 +69,24 @@ impl<'a> Source<'a> {
     /// A CSV reader over `reader`, gunzipping when needed. Rows may have any
     /// width (checked by [`Source::check_width`] with a better message) and
     /// fields are trimmed, so `a, b` reads like `a,b`.
-    pub fn csv_reader<'r>(&self, reader: impl Read + 'r) -> Result<csv::Reader<Box<dyn Read + 'r>>> {
+    pub fn csv_reader<'r>(&mut self, reader: impl Read + 'r) -> Result<csv::Reader<impl Read + 'r>> {
         let input = gz::decompressing_reader(reader).map_err(|e| self.io_error(e))?;
+        let (counter, lines) = LineCounter::new(input);
+        self.lines = Some(lines);
         Ok(csv::ReaderBuilder::new()
             .flexible(true)
             .trim(csv::Trim::All)
-            .from_reader(input))
+            .from_reader(counter))
     }
 
     /// Reads the header: rejects an empty file, empty column names and
     /// repeated ones. Returns the header's line and the column names.
     pub fn header<R: Read>(&self, csv: &mut csv::Reader<R>, example: &str) -> Result<(u64, Vec<String>)> {
         let header = csv.headers().map_err(|e| self.csv_error(e))?.clone();
-        let line = header.position().map_or(1, |p| p.line());
         if header.iter().all(str::is_empty) {
-            return Err(self.error(line, format!("empty file: expected a header line like {example:?}")));
+            return Err(self.error(1, format!("empty file: expected a header line like {example:?}")));
         }
+        let line = self.line_at(header.position()).max(1);
         let names: Vec<String> = header.iter().map(str::to_string).collect();
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (i, name) in names.iter().enumerate() {
@@ -98,11 +118,6 @@ impl<'a> Source<'a> {
             ))
         }
     }
-}
-
-/// The line a CSV record starts on (1-based; the header is line 1).
-pub(crate) fn line_of(record: &StringRecord) -> u64 {
-    record.position().map_or(0, |p| p.line())
 }
 
 /// Parses a latency in milliseconds. Must be finite and strictly positive:

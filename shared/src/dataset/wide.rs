@@ -9,7 +9,7 @@
 use super::float::format_latency;
 use super::gz;
 use super::table::LatencyTable;
-use super::validate::{self, line_of, require_column, Source};
+use super::validate::{self, require_column, Source};
 use crate::error::Result;
 use crate::space::{Arch, SpaceId};
 use csv::StringRecord;
@@ -20,7 +20,7 @@ use std::path::Path;
 /// Reads a wide table. `space` fixes the search space; `None` detects it
 /// from the first row's arch string (then every row must be of that space).
 pub fn read_wide(reader: impl Read, name: &str, space: Option<SpaceId>) -> Result<LatencyTable> {
-    let src = Source::new(name);
+    let mut src = Source::new(name);
     let mut csv = src.csv_reader(reader)?;
     let (header_line, names) = src.header(&mut csv, "index,arch,<device>,<device>,...")?;
     if names.iter().any(|n| n == "device") && names.iter().any(|n| n == "latency_ms") {
@@ -49,7 +49,7 @@ pub fn read_wide(reader: impl Read, name: &str, space: Option<SpaceId>) -> Resul
     let mut index_lines: HashMap<usize, u64> = HashMap::new();
     let mut record = StringRecord::new();
     while csv.read_record(&mut record).map_err(|e| src.csv_error(e))? {
-        let line = line_of(&record);
+        let line = src.line_of(&record);
         src.check_width(line, &record, names.len())?;
         let text = &record[arch_col];
         let space = *space.get_or_insert_with(|| {
