@@ -14,17 +14,24 @@ fn fb(op: &str) -> String {
 }
 
 fn wide_error(text: &str) -> String {
-    read_wide(text.as_bytes(), "bad.csv", None).unwrap_err().to_string()
+    read_wide(text.as_bytes(), "bad.csv", None)
+        .unwrap_err()
+        .to_string()
 }
 
 fn long_error(text: &str) -> String {
-    read_long(text.as_bytes(), "bad.csv").unwrap_err().to_string()
+    read_long(text.as_bytes(), "bad.csv")
+        .unwrap_err()
+        .to_string()
 }
 
 /// Asserts the message starts with `bad.csv:<line>:` and quotes each value.
 #[track_caller]
 fn assert_names(message: &str, line: u64, values: &[&str]) {
-    assert!(message.starts_with(&format!("bad.csv:{line}: ")), "wrong file/line in: {message}");
+    assert!(
+        message.starts_with(&format!("bad.csv:{line}: ")),
+        "wrong file/line in: {message}"
+    );
     for v in values {
         assert!(message.contains(v), "{v:?} missing from: {message}");
     }
@@ -34,10 +41,15 @@ fn assert_names(message: &str, line: u64, values: &[&str]) {
 
 #[test]
 fn unknown_op_in_arch() {
-    let bad = NB_A.replace("nor_conv_1x1", "x").replacen("nor_conv_3x3~1|+", "conv_5x5~1|+", 1);
+    let bad = NB_A
+        .replace("nor_conv_1x1", "x")
+        .replacen("nor_conv_3x3~1|+", "conv_5x5~1|+", 1);
     let e = wide_error(&format!("arch,gpu\n{NB_B},1.0\n{bad},2.0\n"));
     assert_names(&e, 3, &["conv_5x5", &bad]);
-    let e = long_error(&format!("space,arch,device,latency_ms\nfbnet,{},gpu,1.0\n", fb("k7_e9")));
+    let e = long_error(&format!(
+        "space,arch,device,latency_ms\nfbnet,{},gpu,1.0\n",
+        fb("k7_e9")
+    ));
     assert_names(&e, 2, &["k7_e9"]);
 }
 
@@ -59,14 +71,31 @@ fn wrong_number_of_layers() {
 fn wrong_space_in_an_arch() {
     // Wide, space detected from the first row.
     let e = wide_error(&format!("arch,gpu\n{NB_B},1.0\n{},2.0\n", fb("skip")));
-    assert_names(&e, 3, &[&fb("skip"), "is a fbnet architecture, expected nb201", "from line 2"]);
+    assert_names(
+        &e,
+        3,
+        &[
+            &fb("skip"),
+            "is a fbnet architecture, expected nb201",
+            "from line 2",
+        ],
+    );
     // Wide, space given.
     let text = format!("arch,gpu\n{NB_B},1.0\n");
-    let e = read_wide(text.as_bytes(), "bad.csv", Some(SpaceId::Fbnet)).unwrap_err().to_string();
+    let e = read_wide(text.as_bytes(), "bad.csv", Some(SpaceId::Fbnet))
+        .unwrap_err()
+        .to_string();
     assert_names(&e, 2, &[NB_B, "is a nb201 architecture, expected fbnet"]);
     // Long: the row's own space column disagrees with its arch.
-    let e = long_error(&format!("space,arch,device,latency_ms\nnb201,{NB_B},a,1\nnb201,{},a,1\n", fb("k3_e3")));
-    assert_names(&e, 3, &[&fb("k3_e3"), "is a fbnet architecture, expected nb201"]);
+    let e = long_error(&format!(
+        "space,arch,device,latency_ms\nnb201,{NB_B},a,1\nnb201,{},a,1\n",
+        fb("k3_e3")
+    ));
+    assert_names(
+        &e,
+        3,
+        &[&fb("k3_e3"), "is a fbnet architecture, expected nb201"],
+    );
 }
 
 #[test]
@@ -77,7 +106,9 @@ fn unknown_space_name() {
 
 #[test]
 fn nb201_index_must_match_arch() {
-    let e = wide_error(&format!("index,arch,gpu\n{NB_A_INDEX},{NB_A},1.0\n5,{NB_B},2.0\n"));
+    let e = wide_error(&format!(
+        "index,arch,gpu\n{NB_A_INDEX},{NB_A},1.0\n5,{NB_B},2.0\n"
+    ));
     let actual = latscope_shared::space::nb201::Cell::from_benchmark_index(5).unwrap();
     assert_ne!(actual.to_string(), NB_B);
     assert_names(&e, 3, &["index 5", NB_B, "NAS-Bench-201 index is"]);
@@ -87,16 +118,24 @@ fn nb201_index_must_match_arch() {
 
 #[test]
 fn fbnet_index_must_be_unique() {
-    let e = wide_error(&format!("index,arch,gpu\n7,{},1\n7,{},2\n", fb("skip"), fb("k3_e1")));
+    let e = wide_error(&format!(
+        "index,arch,gpu\n7,{},1\n7,{},2\n",
+        fb("skip"),
+        fb("k3_e1")
+    ));
     assert_names(&e, 3, &["duplicate index 7", "first on line 2"]);
 }
 
 // ---- latency values ----
 
 fn bad_value(value: &str, extra: &str) {
-    let e = wide_error(&format!("arch,gpu,cpu\n{NB_A},1.0,2.0\n{NB_B},3.0,{value}\n"));
+    let e = wide_error(&format!(
+        "arch,gpu,cpu\n{NB_A},1.0,2.0\n{NB_B},3.0,{value}\n"
+    ));
     assert_names(&e, 3, &[&format!("{value:?}"), "device \"cpu\"", extra]);
-    let e = long_error(&format!("space,arch,device,latency_ms\nnb201,{NB_A},cpu,1\nnb201,{NB_B},cpu,{value}\n"));
+    let e = long_error(&format!(
+        "space,arch,device,latency_ms\nnb201,{NB_A},cpu,1\nnb201,{NB_B},cpu,{value}\n"
+    ));
     assert_names(&e, 3, &[&format!("{value:?}"), "latency_ms", extra]);
 }
 
@@ -162,7 +201,9 @@ fn missing_required_column() {
 
 #[test]
 fn unknown_column_in_long() {
-    let e = long_error(&format!("space,arch,device,latency_ms,p90ms\nnb201,{NB_A},a,1,2\n"));
+    let e = long_error(&format!(
+        "space,arch,device,latency_ms,p90ms\nnb201,{NB_A},a,1,2\n"
+    ));
     assert_names(&e, 1, &["unknown column \"p90ms\"", "p90_ms"]);
 }
 
@@ -184,7 +225,11 @@ fn duplicate_row_in_long() {
     let e = long_error(&format!(
         "space,arch,device,latency_ms\nnb201,{NB_A},gpu,1\nnb201,{NB_A},cpu,1\nnb201,{NB_A},gpu,2\n"
     ));
-    assert_names(&e, 4, &["duplicate row", NB_A, "\"gpu\"", "first on line 2"]);
+    assert_names(
+        &e,
+        4,
+        &["duplicate row", NB_A, "\"gpu\"", "first on line 2"],
+    );
     // Same arch and device in two spaces cannot happen; same device name on
     // two archs is fine.
     let ok = format!("space,arch,device,latency_ms\nnb201,{NB_A},gpu,1\nnb201,{NB_B},gpu,1\n");
@@ -195,16 +240,24 @@ fn duplicate_row_in_long() {
 fn empty_file() {
     for text in ["", "\n", "\n\n"] {
         assert_names(&wide_error(text), 1, &["empty file", "index,arch"]);
-        assert_names(&long_error(text), 1, &["empty file", "space,arch,device,latency_ms"]);
+        assert_names(
+            &long_error(text),
+            1,
+            &["empty file", "space,arch,device,latency_ms"],
+        );
     }
-    let refs = read_reference_archs(&b""[..], "bad.csv", None).unwrap_err().to_string();
+    let refs = read_reference_archs(&b""[..], "bad.csv", None)
+        .unwrap_err()
+        .to_string();
     assert_names(&refs, 1, &["empty file"]);
 }
 
 #[test]
 fn header_only() {
     // Long: a valid, empty dataset (an empty measurement shard).
-    assert!(read_long(&b"space,arch,device,latency_ms\n"[..], "ok.csv").unwrap().is_empty());
+    assert!(read_long(&b"space,arch,device,latency_ms\n"[..], "ok.csv")
+        .unwrap()
+        .is_empty());
     // Wide: nothing to detect the space from, unless it is given.
     assert_names(&wide_error("arch,gpu\n"), 1, &["no data rows", "space"]);
     let t = read_wide(&b"arch,gpu\n"[..], "ok.csv", Some(SpaceId::Fbnet)).unwrap();
@@ -215,7 +268,9 @@ fn header_only() {
 fn wrong_field_count() {
     let e = wide_error(&format!("arch,gpu,cpu\n{NB_A},1\n"));
     assert_names(&e, 2, &["expected 3 fields", "found 2"]);
-    let e = long_error(&format!("space,arch,device,latency_ms\nnb201,{NB_A},a,1,9\n"));
+    let e = long_error(&format!(
+        "space,arch,device,latency_ms\nnb201,{NB_A},a,1,9\n"
+    ));
     assert_names(&e, 2, &["expected 4 fields", "found 5", ",9"]);
 }
 
@@ -242,16 +297,24 @@ fn corrupt_gzip_is_an_io_error_naming_the_file() {
 fn not_utf8() {
     let mut bytes = format!("arch,gpu\n{NB_A},1\n").into_bytes();
     bytes.extend_from_slice(b"\xff\xfe,2\n");
-    let e = read_wide(&bytes[..], "bad.csv", None).unwrap_err().to_string();
+    let e = read_wide(&bytes[..], "bad.csv", None)
+        .unwrap_err()
+        .to_string();
     assert_names(&e, 3, &["UTF-8"]);
 }
 
 #[test]
 fn reference_file_errors() {
-    let e = read_reference_archs(format!("{NB_A_INDEX} {NB_A}\n\n1 {}\n", fb("skip")).as_bytes(), "bad.csv", None)
+    let e = read_reference_archs(
+        format!("{NB_A_INDEX} {NB_A}\n\n1 {}\n", fb("skip")).as_bytes(),
+        "bad.csv",
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_names(&e, 3, &[&fb("skip"), "expected nb201"]);
+    let e = read_reference_archs(&b"x |none~0|\n"[..], "bad.csv", None)
         .unwrap_err()
         .to_string();
-    assert_names(&e, 3, &[&fb("skip"), "expected nb201"]);
-    let e = read_reference_archs(&b"x |none~0|\n"[..], "bad.csv", None).unwrap_err().to_string();
     assert_names(&e, 1, &["\"x\""]);
 }

@@ -2,17 +2,30 @@
 //! the embedded index table, and a lossless wide → long → wide round trip.
 
 use latscope_shared::dataset::{
-    gz, read_long, read_reference_archs_path, read_wide, read_wide_path, write_long, write_wide, LatencyTable,
+    gz, read_long, read_reference_archs_path, read_wide, read_wide_path, write_long, write_wide,
+    LatencyTable,
 };
 use latscope_shared::space::nb201::Cell;
 use latscope_shared::space::{Arch, SpaceId};
 use std::io::Read;
 use std::time::Instant;
 
-const NB201: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../static/data/nb201_latency.csv.gz");
-const FBNET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../static/data/fbnet_latency.csv.gz");
-const NB201_REFS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../static/data/nb201_reference_archs.txt");
-const FBNET_REFS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../static/data/fbnet_reference_archs.txt");
+const NB201: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../static/data/nb201_latency.csv.gz"
+);
+const FBNET: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../static/data/fbnet_latency.csv.gz"
+);
+const NB201_REFS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../static/data/nb201_reference_archs.txt"
+);
+const FBNET_REFS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../static/data/fbnet_reference_archs.txt"
+);
 const INDEX_BIN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/space/nb201_index.bin");
 
 /// The device columns both files share, apart from the GPU batch sizes.
@@ -87,9 +100,15 @@ fn fbnet_shape() {
 fn every_nb201_index_round_trips() {
     let t = read_wide_path(NB201, None).unwrap();
     let index = t.bench_index().unwrap();
-    assert_eq!(index, (0..15625).collect::<Vec<_>>(), "rows are in benchmark order");
+    assert_eq!(
+        index,
+        (0..15625).collect::<Vec<_>>(),
+        "rows are in benchmark order"
+    );
     for (arch, &i) in t.archs().iter().zip(index) {
-        let Arch::Nb201(cell) = arch else { panic!("not nb201: {arch}") };
+        let Arch::Nb201(cell) = arch else {
+            panic!("not nb201: {arch}")
+        };
         assert_eq!(cell.benchmark_index(), i);
         assert_eq!(&Cell::from_benchmark_index(i).unwrap(), cell);
     }
@@ -100,11 +119,16 @@ fn embedded_index_table_rebuilds_byte_identical() {
     let t = read_wide_path(NB201, None).unwrap();
     let mut rebuilt = vec![0u8; 2 * 15625];
     for (arch, &i) in t.archs().iter().zip(t.bench_index().unwrap()) {
-        let Arch::Nb201(cell) = arch else { panic!("not nb201") };
+        let Arch::Nb201(cell) = arch else {
+            panic!("not nb201")
+        };
         rebuilt[2 * i..2 * i + 2].copy_from_slice(&(cell.code() as u16).to_le_bytes());
     }
     let embedded = std::fs::read(INDEX_BIN).unwrap();
-    assert!(embedded == rebuilt, "nb201_index.bin differs from the table rebuilt from the CSV");
+    assert!(
+        embedded == rebuilt,
+        "nb201_index.bin differs from the table rebuilt from the CSV"
+    );
 }
 
 /// The decompressed text of a shipped file, one entry per line, without
@@ -153,10 +177,19 @@ fn round_trip(path: &str) {
     let source = lines_of(path);
     assert_eq!(written.len(), source.len());
     for (n, (w, s)) in written.iter().zip(&source).enumerate() {
-        assert_eq!(w, s, "{name} line {} differs after wide → long → wide", n + 1);
+        assert_eq!(
+            w,
+            s,
+            "{name} line {} differs after wide → long → wide",
+            n + 1
+        );
     }
     assert_bitwise_equal(&original, &read_wide(&wide[..], "wide.csv", None).unwrap());
-    println!("{name}: wide → long ({} bytes) → wide reproduces all {} lines", long.len(), source.len());
+    println!(
+        "{name}: wide → long ({} bytes) → wide reproduces all {} lines",
+        long.len(),
+        source.len()
+    );
 }
 
 #[test]
@@ -181,7 +214,11 @@ fn reference_archs_are_in_the_tables() {
             let row = positions[arch];
             assert_eq!(t.bench_index().unwrap()[row], *index, "{arch}");
         }
-        println!("{} reference archs: {:?}", t.space(), refs.iter().map(|r| r.0).collect::<Vec<_>>());
+        println!(
+            "{} reference archs: {:?}",
+            t.space(),
+            refs.iter().map(|r| r.0).collect::<Vec<_>>()
+        );
     }
 }
 
@@ -194,7 +231,10 @@ fn whole_millisecond_devices_are_whole() {
             assert!(t.measured(d).all(|(_, v)| v.fract() == 0.0), "{device}");
         }
         let sub = t.select_devices(&["pixel2", "fpga"]).unwrap();
-        assert_eq!(sub.value(7, 1), t.value(7, t.require_device("fpga").unwrap()));
+        assert_eq!(
+            sub.value(7, 1),
+            t.value(7, t.require_device("fpga").unwrap())
+        );
     }
 }
 
@@ -212,6 +252,11 @@ fn errors_in_the_real_file_point_at_the_right_line() {
     fields[5] = "-3.5";
     lines[9999] = fields.join(",");
     let broken = lines.join("\r\n");
-    let e = read_wide(broken.as_bytes(), "nb201.csv", None).unwrap_err().to_string();
-    assert!(e.starts_with("nb201.csv:10000: device \"2080ti_1\": latency \"-3.5\""), "{e}");
+    let e = read_wide(broken.as_bytes(), "nb201.csv", None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("nb201.csv:10000: device \"2080ti_1\": latency \"-3.5\""),
+        "{e}"
+    );
 }

@@ -23,7 +23,10 @@ pub enum Format {
 
 /// The layout a header line belongs to.
 pub fn detect_format(header: &str) -> Format {
-    let columns: Vec<&str> = header.split(',').map(|c| c.trim().trim_matches('"')).collect();
+    let columns: Vec<&str> = header
+        .split(',')
+        .map(|c| c.trim().trim_matches('"'))
+        .collect();
     if columns.contains(&"device") && columns.contains(&"latency_ms") {
         Format::Long
     } else {
@@ -63,7 +66,10 @@ mod tests {
     #[test]
     fn detects_layouts() {
         assert_eq!(detect_format("space,arch,device,latency_ms"), Format::Long);
-        assert_eq!(detect_format("arch, \"device\" ,latency_ms,runs"), Format::Long);
+        assert_eq!(
+            detect_format("arch, \"device\" ,latency_ms,runs"),
+            Format::Long
+        );
         assert_eq!(detect_format("index,arch,pixel2,raspi4"), Format::Wide);
     }
 

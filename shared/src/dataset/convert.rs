@@ -59,7 +59,10 @@ impl LatencyTable {
             if !(r.latency_ms.is_finite() && r.latency_ms > 0.0) {
                 return Err(at(
                     i,
-                    format!("latency {} on {} is not a positive finite number", r.latency_ms, r.device),
+                    format!(
+                        "latency {} on {} is not a positive finite number",
+                        r.latency_ms, r.device
+                    ),
                 ));
             }
             cells.push((row, column, r.latency_ms, i));
@@ -78,7 +81,9 @@ impl LatencyTable {
             latency[cell] = Some(value);
             first_record[cell] = i;
         }
-        Ok(LatencyTable::from_checked_parts(space, archs, None, devices, latency))
+        Ok(LatencyTable::from_checked_parts(
+            space, archs, None, devices, latency,
+        ))
     }
 
     /// One record per measured cell, arch-major (all devices of the first
@@ -119,9 +124,9 @@ pub fn tables_from_records(records: Vec<LatencyRecord>) -> Result<Vec<LatencyTab
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::space::SpaceId;
     use crate::space::fbnet::{FbnetArch, FbnetOp};
     use crate::space::nb201::{Cell, Nb201Op};
+    use crate::space::SpaceId;
 
     fn nb(op: Nb201Op) -> Arch {
         Arch::Nb201(Cell::uniform(op))
@@ -152,10 +157,19 @@ mod tests {
         assert!(e.contains("records 0 and 2"), "{e}");
 
         let fb = Arch::Fbnet(FbnetArch::uniform(FbnetOp::Skip));
-        let mixed = vec![LatencyRecord::new(&a, "x", 1.0), LatencyRecord::new(&fb, "x", 1.0)];
-        assert!(LatencyTable::from_records(&mixed).unwrap_err().to_string().contains("mix spaces"));
+        let mixed = vec![
+            LatencyRecord::new(&a, "x", 1.0),
+            LatencyRecord::new(&fb, "x", 1.0),
+        ];
+        assert!(LatencyTable::from_records(&mixed)
+            .unwrap_err()
+            .to_string()
+            .contains("mix spaces"));
         let tables = tables_from_records(mixed).unwrap();
-        assert_eq!(tables.iter().map(|t| t.space()).collect::<Vec<_>>(), SpaceId::ALL);
+        assert_eq!(
+            tables.iter().map(|t| t.space()).collect::<Vec<_>>(),
+            SpaceId::ALL
+        );
         assert!(LatencyTable::from_records(&[]).is_err());
     }
 }

@@ -21,7 +21,10 @@ pub fn format_latency(x: f64) -> String {
         let (first, rest) = digits.split_at(1);
         let dot = if rest.is_empty() { "" } else { "." };
         let exp_sign = if exponent < 0 { '-' } else { '+' };
-        format!("{sign}{first}{dot}{rest}e{exp_sign}{:02}", exponent.unsigned_abs())
+        format!(
+            "{sign}{first}{dot}{rest}e{exp_sign}{:02}",
+            exponent.unsigned_abs()
+        )
     }
 }
 
@@ -40,7 +43,10 @@ fn shortest_digits(x: f64) -> (String, i32) {
         let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
         let digits = digits.trim_end_matches('0');
         let digits = if digits.is_empty() { "0" } else { digits };
-        (digits.to_string(), exponent.parse().expect("`{:e}` writes an integer exponent"))
+        (
+            digits.to_string(),
+            exponent.parse().expect("`{:e}` writes an integer exponent"),
+        )
     };
     let shortest = split(&format!("{:e}", x.abs()));
     let even = format!("{:.*e}", shortest.0.len() - 1, x.abs());
@@ -71,6 +77,8 @@ mod tests {
     use super::*;
 
     #[test]
+    // The exact binary values of the halfway cases are spelled out on purpose.
+    #[allow(clippy::excessive_precision)]
     fn matches_python_repr() {
         // Expected strings are Python 3's repr() of the same values.
         let cases = [
@@ -97,7 +105,10 @@ mod tests {
         ];
         for (x, want) in cases {
             assert_eq!(format_latency(x), want, "formatting {x:?}");
-            assert_eq!(format_latency(x).parse::<f64>().unwrap().to_bits(), x.to_bits());
+            assert_eq!(
+                format_latency(x).parse::<f64>().unwrap().to_bits(),
+                x.to_bits()
+            );
         }
     }
 
@@ -112,7 +123,11 @@ mod tests {
             let x = f64::from_bits(state);
             if x.is_finite() {
                 let text = format_latency(x);
-                assert_eq!(text.parse::<f64>().unwrap().to_bits(), x.to_bits(), "{x:e} -> {text}");
+                assert_eq!(
+                    text.parse::<f64>().unwrap().to_bits(),
+                    x.to_bits(),
+                    "{x:e} -> {text}"
+                );
             }
             let y = (state >> 40) as f32 as f64 / 1024.0; // float32-widened, tie-prone
             assert_eq!(format_latency(y).parse::<f64>().unwrap(), y);

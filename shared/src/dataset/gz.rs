@@ -40,7 +40,8 @@ pub fn decompressing_reader<'a>(mut reader: impl Read + 'a) -> io::Result<Box<dy
 
 /// Whether a path names a gzip file (its extension is `gz`, any case).
 pub fn is_gz_path(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
 /// The name used for `path` in error messages.
@@ -50,17 +51,22 @@ pub(crate) fn display_name(path: &Path) -> String {
 
 /// Opens `path` for reading, buffered (decompression is the reader's job).
 pub(crate) fn open_path(path: &Path) -> Result<BufReader<File>> {
-    File::open(path).map(BufReader::new).map_err(|source| Error::Io {
-        path: display_name(path),
-        source,
-    })
+    File::open(path)
+        .map(BufReader::new)
+        .map_err(|source| Error::Io {
+            path: display_name(path),
+            source,
+        })
 }
 
 /// Creates `path` and hands `write` a writer for it, gzip-compressing when
 /// the name ends in `.gz`. The gzip trailer is written and the file flushed
 /// before returning, so a failure there is reported rather than lost in a
 /// `Drop`.
-pub(crate) fn write_path(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+pub(crate) fn write_path(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let io_error = |source| Error::Io {
         path: display_name(path),
         source,
@@ -88,7 +94,10 @@ mod tests {
 
     fn read_all(bytes: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        decompressing_reader(bytes).unwrap().read_to_end(&mut out).unwrap();
+        decompressing_reader(bytes)
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
         out
     }
 

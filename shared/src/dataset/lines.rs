@@ -38,7 +38,11 @@ impl Lines {
     /// which lets the counter forget lines already passed.
     pub fn at_byte(&self, offset: u64) -> u64 {
         let mut seen = self.0.borrow_mut();
-        while seen.starts.front().is_some_and(|&(start, _)| start < offset) {
+        while seen
+            .starts
+            .front()
+            .is_some_and(|&(start, _)| start < offset)
+        {
             seen.starts.pop_front();
         }
         match seen.starts.front() {
@@ -102,7 +106,9 @@ mod tests {
     /// Line of each record as the `csv` crate splits `text`.
     fn record_lines(text: &str) -> Vec<u64> {
         let (counter, lines) = LineCounter::new(text.as_bytes());
-        let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(counter);
+        let mut csv = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(counter);
         let header = csv.headers().unwrap().position().unwrap().byte();
         let mut out = vec![lines.at_byte(header)];
         for record in csv.records() {

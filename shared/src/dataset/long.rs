@@ -20,7 +20,8 @@ use std::path::Path;
 /// Columns every long file has.
 pub const REQUIRED_COLUMNS: [&str; 4] = ["space", "arch", "device", "latency_ms"];
 /// Columns a long file may add.
-pub const OPTIONAL_COLUMNS: [&str; 6] = ["p10_ms", "p90_ms", "runs", "batch", "precision", "source"];
+pub const OPTIONAL_COLUMNS: [&str; 6] =
+    ["p10_ms", "p90_ms", "runs", "batch", "precision", "source"];
 
 // Positions of the known columns in `Columns::known()`.
 const SPACE: usize = 0;
@@ -44,7 +45,8 @@ impl Columns {
 
     fn locate(src: &Source, line: u64, names: &[String]) -> Result<Columns> {
         let mut at = [None; 10];
-        let wide_hint = if names.iter().any(|n| n == "arch") && !names.iter().any(|n| n == "device") {
+        let wide_hint = if names.iter().any(|n| n == "arch") && !names.iter().any(|n| n == "device")
+        {
             "; one column per device is the wide layout: read it with read_wide"
         } else {
             ""
@@ -98,7 +100,9 @@ pub fn read_long(reader: impl Read, name: &str) -> Result<Vec<LatencyRecord>> {
         src.check_width(line, &record, names.len())?;
         let field = |column| columns.get(&record, column);
 
-        let space: SpaceId = field(SPACE).parse().map_err(|e: crate::Error| err(e.to_string()))?;
+        let space: SpaceId = field(SPACE)
+            .parse()
+            .map_err(|e: crate::Error| err(e.to_string()))?;
         let text = field(ARCH);
         let ids = arch_ids.entry(space).or_default();
         let arch_id = match ids.get(text) {
@@ -133,10 +137,13 @@ pub fn read_long(reader: impl Read, name: &str) -> Result<Vec<LatencyRecord>> {
         let count = |column: usize| -> Result<Option<u32>> {
             match field(column) {
                 "" => Ok(None),
-                text => validate::positive_count(text, names_of(column)).map(Some).map_err(&err),
+                text => validate::positive_count(text, names_of(column))
+                    .map(Some)
+                    .map_err(&err),
             }
         };
-        let latency_ms = latency(LATENCY_MS)?.ok_or_else(|| err("latency_ms is empty".to_string()))?;
+        let latency_ms =
+            latency(LATENCY_MS)?.ok_or_else(|| err("latency_ms is empty".to_string()))?;
         let (p10_ms, p90_ms) = (latency(P10_MS)?, latency(P90_MS)?);
         if let (Some(p10), Some(p90)) = (p10_ms, p90_ms) {
             if p10 > p90 {
@@ -184,7 +191,13 @@ pub fn write_long(records: &[LatencyRecord], writer: impl Write, name: &str) -> 
     ];
     let mut csv = csv::Writer::from_writer(writer);
     let mut header: Vec<&str> = REQUIRED_COLUMNS.to_vec();
-    header.extend(OPTIONAL_COLUMNS.iter().zip(present).filter(|(_, p)| *p).map(|(c, _)| *c));
+    header.extend(
+        OPTIONAL_COLUMNS
+            .iter()
+            .zip(present)
+            .filter(|(_, p)| *p)
+            .map(|(c, _)| *c),
+    );
     csv.write_record(&header).map_err(|e| src.csv_error(e))?;
     let mut fields: Vec<String> = Vec::with_capacity(header.len());
     for r in records {

@@ -57,7 +57,9 @@ impl LatencyRecord {
 /// Splits records by search space (spaces in [`SpaceId`] order, records in
 /// their original order), since a long file may mix spaces and a
 /// [`super::LatencyTable`] holds one.
-pub fn group_by_space(records: impl IntoIterator<Item = LatencyRecord>) -> BTreeMap<SpaceId, Vec<LatencyRecord>> {
+pub fn group_by_space(
+    records: impl IntoIterator<Item = LatencyRecord>,
+) -> BTreeMap<SpaceId, Vec<LatencyRecord>> {
     let mut groups: BTreeMap<SpaceId, Vec<LatencyRecord>> = BTreeMap::new();
     for record in records {
         groups.entry(record.space).or_default().push(record);

@@ -15,7 +15,11 @@ use std::path::Path;
 /// Reads `(index, arch)` pairs in file order. `space` fixes the search
 /// space; `None` detects it from the first entry. For NB201 the index must
 /// be the arch's benchmark index.
-pub fn read_reference_archs(reader: impl Read, name: &str, space: Option<SpaceId>) -> Result<Vec<(usize, Arch)>> {
+pub fn read_reference_archs(
+    reader: impl Read,
+    name: &str,
+    space: Option<SpaceId>,
+) -> Result<Vec<(usize, Arch)>> {
     let src = Source::new(name);
     let input = BufReader::new(gz::decompressing_reader(reader).map_err(|e| src.io_error(e))?);
     let mut space = space;
@@ -33,7 +37,10 @@ pub fn read_reference_archs(reader: impl Read, name: &str, space: Option<SpaceId
         let [index, arch] = fields[..] else {
             return Err(src.error(
                 line,
-                format!("expected `index arch`, found {} fields in {content:?}", fields.len()),
+                format!(
+                    "expected `index arch`, found {} fields in {content:?}",
+                    fields.len()
+                ),
             ));
         };
         let index = validate::index(index).map_err(|e| src.error(line, e))?;
@@ -51,10 +58,16 @@ pub fn read_reference_archs(reader: impl Read, name: &str, space: Option<SpaceId
             }
         }
         if let Some(first) = index_lines.insert(index, line) {
-            return Err(src.error(line, format!("duplicate index {index} (first on line {first})")));
+            return Err(src.error(
+                line,
+                format!("duplicate index {index} (first on line {first})"),
+            ));
         }
         if let Some(first) = arch_lines.insert(arch.clone(), line) {
-            return Err(src.error(line, format!("duplicate arch {arch} (first on line {first})")));
+            return Err(src.error(
+                line,
+                format!("duplicate arch {arch} (first on line {first})"),
+            ));
         }
         entries.push((index, arch));
     }
@@ -65,7 +78,10 @@ pub fn read_reference_archs(reader: impl Read, name: &str, space: Option<SpaceId
 }
 
 /// [`read_reference_archs`] on a file (plain or gzip).
-pub fn read_reference_archs_path(path: impl AsRef<Path>, space: Option<SpaceId>) -> Result<Vec<(usize, Arch)>> {
+pub fn read_reference_archs_path(
+    path: impl AsRef<Path>,
+    space: Option<SpaceId>,
+) -> Result<Vec<(usize, Arch)>> {
     let path = path.as_ref();
     read_reference_archs(gz::open_path(path)?, &gz::display_name(path), space)
 }
@@ -85,14 +101,26 @@ mod tests {
         assert_eq!(refs[0].1.to_string(), NB);
 
         let wrong = format!("7 {NB}\n");
-        let e = read_reference_archs(wrong.as_bytes(), "r.txt", None).unwrap_err().to_string();
-        assert!(e.starts_with("r.txt:1: index 7 does not match") && e.contains("1462"), "{e}");
+        let e = read_reference_archs(wrong.as_bytes(), "r.txt", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("r.txt:1: index 7 does not match") && e.contains("1462"),
+            "{e}"
+        );
 
         let twice = format!("1462 {NB}\n1462 {NB}\n");
-        let e = read_reference_archs(twice.as_bytes(), "r.txt", None).unwrap_err().to_string();
-        assert!(e.contains("r.txt:2:") && e.contains("first on line 1"), "{e}");
+        let e = read_reference_archs(twice.as_bytes(), "r.txt", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("r.txt:2:") && e.contains("first on line 1"),
+            "{e}"
+        );
 
-        let e = read_reference_archs(&b"1 2 3\n"[..], "r.txt", None).unwrap_err().to_string();
+        let e = read_reference_archs(&b"1 2 3\n"[..], "r.txt", None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("r.txt:1:") && e.contains("\"1 2 3\""), "{e}");
         assert!(read_reference_archs(&b""[..], "r.txt", None).is_err());
     }

@@ -149,7 +149,10 @@ mod tests {
         let s = t.stats();
         assert_eq!((s.archs, s.devices, s.missing), (2, 3, 3));
         let a = &s.per_device[0];
-        assert_eq!((a.count, a.min, a.median, a.mean, a.max), (2, Some(1.0), Some(1.5), Some(1.5), Some(2.0)));
+        assert_eq!(
+            (a.count, a.min, a.median, a.mean, a.max),
+            (2, Some(1.0), Some(1.5), Some(1.5), Some(2.0))
+        );
         assert_eq!(s.per_device[2].median, None);
         let text = s.to_string();
         let expected = "\

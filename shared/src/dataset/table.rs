@@ -47,7 +47,10 @@ impl LatencyTable {
         let mut seen = HashSet::with_capacity(archs.len());
         for arch in &archs {
             if arch.space() != space {
-                return bad(format!("arch {arch} is {}, the table is {space}", arch.space()));
+                return bad(format!(
+                    "arch {arch} is {}, the table is {space}",
+                    arch.space()
+                ));
             }
             if !seen.insert(arch) {
                 return bad(format!("arch {arch} appears twice"));
@@ -61,7 +64,11 @@ impl LatencyTable {
         }
         if let Some(index) = &bench_index {
             if index.len() != archs.len() {
-                return bad(format!("{} bench indices for {} archs", index.len(), archs.len()));
+                return bad(format!(
+                    "{} bench indices for {} archs",
+                    index.len(),
+                    archs.len()
+                ));
             }
             for (arch, &i) in archs.iter().zip(index) {
                 if let Arch::Nb201(cell) = arch {
@@ -85,7 +92,13 @@ impl LatencyTable {
                 archs[a], devices[d]
             ));
         }
-        Ok(Self::from_checked_parts(space, archs, bench_index, devices, latency))
+        Ok(Self::from_checked_parts(
+            space,
+            archs,
+            bench_index,
+            devices,
+            latency,
+        ))
     }
 
     /// Assembles a table whose invariants the caller (a reader) has checked;
@@ -186,7 +199,11 @@ impl LatencyTable {
 
     /// One device's latencies, in [`archs`](Self::archs) order.
     pub fn device_column(&self, device: usize) -> Vec<Option<f64>> {
-        assert!(device < self.n_devices(), "device {device} of {}", self.n_devices());
+        assert!(
+            device < self.n_devices(),
+            "device {device} of {}",
+            self.n_devices()
+        );
         self.latency
             .iter()
             .skip(device)
@@ -234,7 +251,12 @@ impl LatencyTable {
     /// Arch → position, for many look-ups (each [`position_of`](Self::position_of)
     /// is a linear scan).
     pub fn arch_positions(&self) -> HashMap<Arch, usize> {
-        self.archs.iter().cloned().enumerate().map(|(i, a)| (a, i)).collect()
+        self.archs
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, a)| (a, i))
+            .collect()
     }
 
     /// A table with only the named devices, in the order given.
@@ -245,7 +267,10 @@ impl LatencyTable {
             .collect::<Result<Vec<_>>>()?;
         let mut seen = HashSet::new();
         if let Some(&d) = positions.iter().find(|&&d| !seen.insert(d)) {
-            return Err(Error::Table(format!("device {:?} selected twice", self.devices[d])));
+            return Err(Error::Table(format!(
+                "device {:?} selected twice",
+                self.devices[d]
+            )));
         }
         let latency = (0..self.n_archs())
             .flat_map(|a| positions.iter().map(move |&d| (a, d)))
@@ -281,7 +306,11 @@ impl LatencyTable {
                 .as_ref()
                 .map(|index| positions.iter().map(|&p| index[p]).collect()),
             devices: self.devices.clone(),
-            latency: positions.iter().flat_map(|&p| self.row(p)).copied().collect(),
+            latency: positions
+                .iter()
+                .flat_map(|&p| self.row(p))
+                .copied()
+                .collect(),
         })
     }
 
@@ -320,12 +349,19 @@ mod tests {
         assert_eq!(t.device_column(1), vec![None, Some(5.0)]);
         assert_eq!(t.measured(1).collect::<Vec<_>>(), vec![(1, 5.0)]);
         assert_eq!(t.device_position("c"), Some(2));
-        assert!(t.require_device("zz").unwrap_err().to_string().contains("\"zz\" (known: a, b, c)"));
+        assert!(t
+            .require_device("zz")
+            .unwrap_err()
+            .to_string()
+            .contains("\"zz\" (known: a, b, c)"));
         let s = Cell::uniform(Nb201Op::NorConv3x3).to_string();
         assert_eq!(t.arch_position(&s), Some(1));
         assert_eq!(t.arch_position("nonsense"), None);
         let index = t.bench_index().unwrap();
-        assert_eq!(Cell::from_benchmark_index(index[1]).unwrap(), Cell::uniform(Nb201Op::NorConv3x3));
+        assert_eq!(
+            Cell::from_benchmark_index(index[1]).unwrap(),
+            Cell::uniform(Nb201Op::NorConv3x3)
+        );
     }
 
     #[test]
@@ -352,10 +388,18 @@ mod tests {
         };
         assert!(new(vec![a.clone()], d.clone(), vec![]).is_err());
         assert!(new(vec![a.clone(), a.clone()], d.clone(), vec![None, None]).is_err());
-        assert!(new(vec![a.clone()], vec!["x".into(), "x".into()], vec![None, None]).is_err());
+        assert!(new(
+            vec![a.clone()],
+            vec!["x".into(), "x".into()],
+            vec![None, None]
+        )
+        .is_err());
         assert!(new(vec![a.clone()], d.clone(), vec![Some(f64::NAN)]).is_err());
         assert!(new(vec![a.clone()], d.clone(), vec![Some(0.0)]).is_err());
-        assert!(LatencyTable::new(SpaceId::Fbnet, vec![a.clone()], None, d.clone(), vec![None]).is_err());
+        assert!(
+            LatencyTable::new(SpaceId::Fbnet, vec![a.clone()], None, d.clone(), vec![None])
+                .is_err()
+        );
         assert!(new(vec![a], d, vec![Some(2.0)]).is_ok());
     }
 }

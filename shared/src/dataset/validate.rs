@@ -69,7 +69,10 @@ impl<'a> Source<'a> {
     /// A CSV reader over `reader`, gunzipping when needed. Rows may have any
     /// width (checked by [`Source::check_width`] with a better message) and
     /// fields are trimmed, so `a, b` reads like `a,b`.
-    pub fn csv_reader<'r>(&mut self, reader: impl Read + 'r) -> Result<csv::Reader<impl Read + 'r>> {
+    pub fn csv_reader<'r>(
+        &mut self,
+        reader: impl Read + 'r,
+    ) -> Result<csv::Reader<impl Read + 'r>> {
         let input = gz::decompressing_reader(reader).map_err(|e| self.io_error(e))?;
         let (counter, lines) = LineCounter::new(input);
         self.lines = Some(lines);
@@ -81,10 +84,17 @@ impl<'a> Source<'a> {
 
     /// Reads the header: rejects an empty file, empty column names and
     /// repeated ones. Returns the header's line and the column names.
-    pub fn header<R: Read>(&self, csv: &mut csv::Reader<R>, example: &str) -> Result<(u64, Vec<String>)> {
+    pub fn header<R: Read>(
+        &self,
+        csv: &mut csv::Reader<R>,
+        example: &str,
+    ) -> Result<(u64, Vec<String>)> {
         let header = csv.headers().map_err(|e| self.csv_error(e))?.clone();
         if header.iter().all(str::is_empty) {
-            return Err(self.error(1, format!("empty file: expected a header line like {example:?}")));
+            return Err(self.error(
+                1,
+                format!("empty file: expected a header line like {example:?}"),
+            ));
         }
         let line = self.line_at(header.position()).max(1);
         let names: Vec<String> = header.iter().map(str::to_string).collect();
@@ -96,7 +106,11 @@ impl<'a> Source<'a> {
             if let Some(first) = seen.insert(name, i) {
                 return Err(self.error(
                     line,
-                    format!("duplicate column {name:?} (columns {} and {})", first + 1, i + 1),
+                    format!(
+                        "duplicate column {name:?} (columns {} and {})",
+                        first + 1,
+                        i + 1
+                    ),
                 ));
             }
         }
@@ -195,7 +209,10 @@ pub(crate) fn require_column(
     names.iter().position(|n| n == column).ok_or_else(|| {
         src.error(
             line,
-            format!("missing required column {column:?} (header: {}){hint}", names.join(",")),
+            format!(
+                "missing required column {column:?} (header: {}){hint}",
+                names.join(",")
+            ),
         )
     })
 }
@@ -209,7 +226,9 @@ mod tests {
         assert_eq!(latency("1.5"), Ok(1.5));
         assert_eq!(latency("9.0"), Ok(9.0));
         assert_eq!(latency("1e-05"), Ok(1e-5));
-        for bad in ["", "abc", "nan", "NaN", "inf", "-inf", "0", "0.0", "-0.0", "-1.2"] {
+        for bad in [
+            "", "abc", "nan", "NaN", "inf", "-inf", "0", "0.0", "-0.0", "-1.2",
+        ] {
             let reason = latency(bad).unwrap_err();
             assert!(reason.contains(&format!("{bad:?}")), "{reason}");
         }
@@ -220,7 +239,9 @@ mod tests {
         assert_eq!(positive_count("3", "runs"), Ok(3));
         assert!(positive_count("0", "runs").is_err());
         assert!(positive_count("-1", "runs").is_err());
-        assert!(positive_count("1.5", "batch").unwrap_err().contains("batch \"1.5\""));
+        assert!(positive_count("1.5", "batch")
+            .unwrap_err()
+            .contains("batch \"1.5\""));
     }
 
     #[test]
@@ -231,7 +252,11 @@ mod tests {
         assert_eq!(detect_space(&fb), SpaceId::Fbnet);
         assert_eq!(detect_space("|bogus~0|"), SpaceId::Nb201);
         assert_eq!(detect_space("k3_e1-k3_e1"), SpaceId::Fbnet);
-        assert!(arch(SpaceId::Nb201, &fb).unwrap_err().contains("is a fbnet architecture"));
-        assert!(arch(SpaceId::Fbnet, nb).unwrap_err().contains("is a nb201 architecture"));
+        assert!(arch(SpaceId::Nb201, &fb)
+            .unwrap_err()
+            .contains("is a fbnet architecture"));
+        assert!(arch(SpaceId::Fbnet, nb)
+            .unwrap_err()
+            .contains("is a nb201 architecture"));
     }
 }

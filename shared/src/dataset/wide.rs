@@ -58,7 +58,10 @@ pub fn read_wide(reader: impl Read, name: &str, space: Option<SpaceId>) -> Resul
         });
         let arch = validate::arch(space, text).map_err(|e| {
             if given_space.is_none() && line != first_line {
-                src.error(line, format!("{e} (the file's space, from line {first_line})"))
+                src.error(
+                    line,
+                    format!("{e} (the file's space, from line {first_line})"),
+                )
             } else {
                 src.error(line, e)
             }
@@ -85,11 +88,17 @@ pub fn read_wide(reader: impl Read, name: &str, space: Option<SpaceId>) -> Resul
             latency.push(if cell.is_empty() {
                 None
             } else {
-                Some(validate::latency(cell).map_err(|e| src.error(line, format!("device {device:?}: {e}")))?)
+                Some(
+                    validate::latency(cell)
+                        .map_err(|e| src.error(line, format!("device {device:?}: {e}")))?,
+                )
             });
         }
         if let Some(first) = arch_lines.insert(arch.clone(), line) {
-            return Err(src.error(line, format!("duplicate arch {text:?} (first on line {first})")));
+            return Err(src.error(
+                line,
+                format!("duplicate arch {text:?} (first on line {first})"),
+            ));
         }
         archs.push(arch);
     }
@@ -128,7 +137,12 @@ pub fn write_wide(table: &LatencyTable, writer: impl Write, name: &str) -> Resul
             fields.push(index[a].to_string());
         }
         fields.push(arch.to_string());
-        fields.extend(table.row(a).iter().map(|v| v.map(format_latency).unwrap_or_default()));
+        fields.extend(
+            table
+                .row(a)
+                .iter()
+                .map(|v| v.map(format_latency).unwrap_or_default()),
+        );
         csv.write_record(&fields).map_err(|e| src.csv_error(e))?;
     }
     csv.flush().map_err(|e| src.io_error(e))
