@@ -244,3 +244,19 @@ fn explicit_space_and_table_building() {
         records[0]
     );
 }
+
+#[test]
+fn utf8_byte_order_mark_is_ignored() {
+    // Spreadsheet exports often start with a BOM.
+    let wide = format!("\u{feff}arch,gpu\n{NB_A},1\n");
+    assert_eq!(
+        read_wide(wide.as_bytes(), "bom.csv", None)
+            .unwrap()
+            .devices(),
+        ["gpu"]
+    );
+    let long = format!("\u{feff}space,arch,device,latency_ms\nnb201,{NB_A},gpu,1\n");
+    assert_eq!(read_long(long.as_bytes(), "bom.csv").unwrap().len(), 1);
+    let auto = latscope_shared::dataset::read_tables(long.as_bytes(), "bom.csv").unwrap();
+    assert_eq!(auto[0].n_archs(), 1);
+}

@@ -97,7 +97,9 @@ impl<'a> Source<'a> {
             ));
         }
         let line = self.line_at(header.position()).max(1);
-        let names: Vec<String> = header.iter().map(str::to_string).collect();
+        // A UTF-8 byte-order mark (spreadsheet exports) is not part of the name.
+        let mut names: Vec<String> = header.iter().map(str::to_string).collect();
+        names[0] = names[0].trim_start_matches('\u{feff}').trim().to_string();
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (i, name) in names.iter().enumerate() {
             if name.is_empty() {
