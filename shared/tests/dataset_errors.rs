@@ -230,6 +230,11 @@ fn duplicate_row_in_long() {
         4,
         &["duplicate row", NB_A, "\"gpu\"", "first on line 2"],
     );
+    // A second spelling of the same arch is still a duplicate.
+    let e = long_error(&format!(
+        "space,arch,device,latency_ms\nnb201,{NB_A},gpu,1\nnb201,\"  {NB_A} \",gpu,2\n"
+    ));
+    assert_names(&e, 3, &["duplicate row", "first on line 2"]);
     // Same arch and device in two spaces cannot happen; same device name on
     // two archs is fine.
     let ok = format!("space,arch,device,latency_ms\nnb201,{NB_A},gpu,1\nnb201,{NB_B},gpu,1\n");

@@ -90,6 +90,7 @@ pub fn read_long(reader: impl Read, name: &str) -> Result<Vec<LatencyRecord>> {
     // Canonical arch strings, interned: the same arch repeats once per device.
     let mut arch_ids: HashMap<SpaceId, HashMap<String, usize>> = HashMap::new();
     let mut canonical: Vec<String> = Vec::new();
+    let mut canonical_ids: HashMap<String, usize> = HashMap::new();
     let mut device_ids: HashMap<String, usize> = HashMap::new();
     let mut first_line: HashMap<(usize, usize), u64> = HashMap::new();
     let mut records = Vec::new();
@@ -108,10 +109,16 @@ pub fn read_long(reader: impl Read, name: &str) -> Result<Vec<LatencyRecord>> {
         let arch_id = match ids.get(text) {
             Some(&id) => id,
             None => {
-                let arch = validate::arch(space, text).map_err(&err)?;
-                canonical.push(arch.to_string());
-                ids.insert(text.to_string(), canonical.len() - 1);
-                canonical.len() - 1
+                // Two spellings of one arch must share an id, or a duplicate
+                // row could hide behind the second spelling.
+                let arch = validate::arch(space, text).map_err(&err)?.to_string();
+                let next_id = canonical_ids.len();
+                let id = *canonical_ids.entry(arch.clone()).or_insert(next_id);
+                if id == next_id {
+                    canonical.push(arch);
+                }
+                ids.insert(text.to_string(), id);
+                id
             }
         };
         let device = field(DEVICE);
