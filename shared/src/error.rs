@@ -42,6 +42,11 @@ pub enum Error {
         line: u64,
         reason: String,
     },
+    /// A latency table used wrongly: an unknown device name, parts whose
+    /// shapes disagree, records that cannot form one table. No file or line
+    /// exists to name here (the table may have been built in memory).
+    #[error("latency table: {0}")]
+    Table(String),
     /// An I/O failure with the path it happened on.
     #[error("{path}: {source}")]
     Io {

@@ -1,0 +1,68 @@
+//! [`LatencyRecord`]: one row of the long format, the unit a measurement
+//! campaign produces and shards merge. Serde-enabled so the same rows travel
+//! as JSON (the web API) as well as CSV.
+
+use crate::space::{Arch, SpaceId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One measurement: an architecture of a space on one device configuration.
+///
+/// `arch` is the canonical string (readers store it canonicalised); the
+/// optional fields are the long format's optional columns and are `None`
+/// when the file does not have the column or leaves the cell empty.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LatencyRecord {
+    pub space: SpaceId,
+    pub arch: String,
+    /// Device configuration, e.g. `titan_rtx_32` or `h100_fp16_b32`.
+    pub device: String,
+    /// The central latency (mean or median over runs), milliseconds.
+    pub latency_ms: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p10_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p90_ms: Option<f64>,
+    /// Number of timed runs behind the numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<u32>,
+    /// Numeric precision, e.g. `fp32`, `fp16`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<String>,
+    /// Where the number came from, e.g. `help` or `latscope-cuda`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl LatencyRecord {
+    /// A record with only the required fields set.
+    pub fn new(arch: &Arch, device: impl Into<String>, latency_ms: f64) -> Self {
+        LatencyRecord {
+            space: arch.space(),
+            arch: arch.to_string(),
+            device: device.into(),
+            latency_ms,
+            p10_ms: None,
+            p90_ms: None,
+            runs: None,
+            batch: None,
+            precision: None,
+            source: None,
+        }
+    }
+}
+
+/// Splits records by search space (spaces in [`SpaceId`] order, records in
+/// their original order), since a long file may mix spaces and a
+/// [`super::LatencyTable`] holds one.
+pub fn group_by_space(
+    records: impl IntoIterator<Item = LatencyRecord>,
+) -> BTreeMap<SpaceId, Vec<LatencyRecord>> {
+    let mut groups: BTreeMap<SpaceId, Vec<LatencyRecord>> = BTreeMap::new();
+    for record in records {
+        groups.entry(record.space).or_default().push(record);
+    }
+    groups
+}
