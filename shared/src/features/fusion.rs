@@ -69,12 +69,11 @@ pub fn fuse_kernels(net: &Network) -> Vec<Kernel> {
 /// Whether a kernel ending in `group` can take `next` as its epilogue.
 fn can_absorb(net: &Network, group: &[NodeId], next: &Op) -> bool {
     let ops: Vec<&Op> = group.iter().map(|&i| &net.nodes[i].op).collect();
-    match (ops.as_slice(), next) {
-        ([Op::Conv2d { .. }], Op::BatchNorm) => true,
-        ([Op::Conv2d { .. }], Op::Activation { .. }) => true,
-        ([Op::Conv2d { .. }, Op::BatchNorm], Op::Activation { .. }) => true,
-        _ => false,
-    }
+    matches!(
+        (ops.as_slice(), next),
+        ([Op::Conv2d { .. }], Op::BatchNorm | Op::Activation { .. })
+            | ([Op::Conv2d { .. }, Op::BatchNorm], Op::Activation { .. })
+    )
 }
 
 fn short_kind(op: &Op) -> &'static str {
