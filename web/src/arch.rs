@@ -71,8 +71,12 @@ mod tests {
     fn errors_name_the_bad_part() {
         let e = arch_summary("nb202", "x").unwrap_err();
         assert!(e.contains("nb202"), "{e}");
-        let e = encode_arch("nb201", "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", "onehot")
-            .unwrap_err();
+        let e = encode_arch(
+            "nb201",
+            "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+            "onehot",
+        )
+        .unwrap_err();
         assert!(e.contains("onehot-v1"), "{e}");
         let e = arch_summary("fbnet", "k3_e1").unwrap_err();
         assert!(e.contains("k3_e1"), "{e}");

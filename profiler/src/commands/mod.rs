@@ -1,6 +1,7 @@
 //! Subcommands and their arguments.
 
 mod arch_args;
+mod data;
 mod info;
 
 use clap::{Parser, Subcommand};
@@ -20,11 +21,14 @@ pub struct Cli {
 enum Command {
     /// Print an architecture's layer-level summary and cost features.
     Info(info::InfoArgs),
+    /// Inspect and convert latency datasets.
+    Data(data::DataArgs),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Info(args) => info::run(args),
+        Command::Data(args) => data::run(args),
     }
 }

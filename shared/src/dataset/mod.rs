@@ -33,7 +33,7 @@ mod table;
 mod validate;
 pub mod wide;
 
-pub use auto::{detect_format, read_tables, read_tables_path, Format};
+pub use auto::{detect_format, detect_format_path, read_tables, read_tables_path, Format};
 pub use convert::tables_from_records;
 pub use float::format_latency;
 pub use long::{read_long, read_long_path, read_long_tables, write_long, write_long_path};
