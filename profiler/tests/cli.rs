@@ -1,0 +1,163 @@
+//! The `profiler` binary end to end, on the shipped data.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const ALL_CONV3: &str =
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+const ALL_NONE: &str = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
+
+fn profiler(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_profiler"))
+        .args(args)
+        .output()
+        .expect("the profiler binary runs")
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = profiler(args);
+    assert!(
+        out.status.success(),
+        "profiler {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn stderr_of_failure(args: &[&str]) -> String {
+    let out = profiler(args);
+    assert!(!out.status.success(), "profiler {args:?} should fail");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../static/data")
+        .join(name)
+}
+
+#[test]
+fn info_prints_flops_and_params_of_the_extreme_cells() {
+    let text = stdout_of(&["info", "--space", "nb201", ALL_CONV3]);
+    assert!(text.contains("220.119680 M"), "{text}");
+    assert!(text.contains("1531546 trainable"), "{text}");
+    let text = stdout_of(&["info", "--space", "nb201", ALL_NONE]);
+    assert!(text.contains("7.783040 M"), "{text}");
+    assert!(text.contains("73306 trainable"), "{text}");
+}
+
+#[test]
+fn info_json_is_machine_readable() {
+    let text = stdout_of(&[
+        "info",
+        "-s",
+        "nb201",
+        ALL_CONV3,
+        "--json",
+        "--dataset",
+        "cifar100",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // 100 classes: the linear layer grows by 64·90 weights + 90 biases.
+    assert_eq!(v["features"]["params"], 1_531_546 + 64 * 90 + 90);
+    assert_eq!(v["output_shape"], "100x1x1");
+    assert_eq!(v["dataset"], "cifar100");
+}
+
+#[test]
+fn info_accepts_a_benchmark_index() {
+    let by_string = stdout_of(&["info", "-s", "nb201", ALL_CONV3, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&by_string).unwrap();
+    let index = v["benchmark_index"].as_u64().unwrap().to_string();
+    let by_index = stdout_of(&["info", "-s", "nb201", &format!("#{index}"), "--json"]);
+    assert_eq!(by_string, by_index);
+}
+
+#[test]
+fn info_rejects_bad_architectures_with_the_culprit_named() {
+    let err = stderr_of_failure(&[
+        "info",
+        "-s",
+        "nb201",
+        "|nor_conv_5x5~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+    ]);
+    assert!(err.contains("nor_conv_5x5"), "{err}");
+    let err = stderr_of_failure(&["info", "-s", "fbnet", "k3_e1-k3_e1"]);
+    assert!(err.contains("22") && err.contains('2'), "{err}");
+    let err = stderr_of_failure(&["info", "-s", "nb999", ALL_NONE]);
+    assert!(err.contains("nb999"), "{err}");
+    let err = stderr_of_failure(&["info", "-s", "fbnet", "#12"]);
+    assert!(err.contains("only for nb201"), "{err}");
+}
+
+#[test]
+fn data_stats_reads_the_shipped_files() {
+    let text = stdout_of(&[
+        "data",
+        "stats",
+        data("nb201_latency.csv.gz").to_str().unwrap(),
+    ]);
+    assert!(text.contains("15625 archs × 27 devices"), "{text}");
+    let json = stdout_of(&[
+        "data",
+        "stats",
+        "--json",
+        data("fbnet_latency.csv.gz").to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["archs"], 5000);
+    assert_eq!(v[0]["per_device"].as_array().unwrap().len(), 27);
+}
+
+#[test]
+fn data_convert_round_trips_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = dir.path().join("nb201_long.csv.gz");
+    let wide = dir.path().join("nb201_wide.csv");
+    let source = data("nb201_latency.csv.gz");
+    stdout_of(&[
+        "data",
+        "convert",
+        source.to_str().unwrap(),
+        long.to_str().unwrap(),
+    ]);
+    stdout_of(&[
+        "data",
+        "convert",
+        long.to_str().unwrap(),
+        wide.to_str().unwrap(),
+    ]);
+    let original = latscope_shared::dataset::read_wide_path(&source, None).unwrap();
+    let back = latscope_shared::dataset::read_wide_path(&wide, None).unwrap();
+    assert_eq!(original.devices(), back.devices());
+    assert_eq!(original.archs(), back.archs());
+    assert_eq!(original.bench_index(), back.bench_index());
+    assert_eq!(original.latency(), back.latency());
+
+    // The output exists now: converting again must refuse, and leave it be.
+    let before = std::fs::read(&wide).unwrap();
+    let err = stderr_of_failure(&[
+        "data",
+        "convert",
+        long.to_str().unwrap(),
+        wide.to_str().unwrap(),
+    ]);
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(before, std::fs::read(&wide).unwrap());
+}
+
+#[test]
+fn data_errors_name_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!("space,arch,device,latency_ms\nnb201,{ALL_NONE},pixel3,1.5\nnb201,{ALL_NONE},pixel2,NaN\n"),
+    )
+    .unwrap();
+    let err = stderr_of_failure(&["data", "stats", bad.to_str().unwrap()]);
+    assert!(
+        err.contains("bad.csv") && err.contains('3') && err.contains("NaN"),
+        "{err}"
+    );
+}
