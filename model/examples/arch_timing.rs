@@ -2,9 +2,12 @@
 //!
 //! ```text
 //! cargo run --release -p latscope-model --example arch_timing -- \
-//!     [nb201|fbnet] [ARCH] [DATASET] [--batches 1,32] [--threads N] [--runs 10]
+//!     [nb201|fbnet] [ARCH] [DATASET] [--batches 1,32] [--threads N] [--runs 10] [--dump DIR]
 //! ```
 //! Defaults: NB201 all-`nor_conv_3x3` on CIFAR-10, batches 1 and 32.
+//! `--dump DIR` writes `model.onnx` and, per batch, the input and tract's
+//! output as little-endian float32 (`input_b{B}.bin`, `tract_b{B}.bin`) for
+//! cross-checking with other runtimes.
 
 use latscope_model::arch_onnx::{export_network_bytes, ExportOptions};
 use latscope_model::{ArchRunner, RunnerOptions};
@@ -16,6 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut batches = vec![1, 32];
     let mut threads = None;
     let mut runs = 10usize;
+    let mut dump: Option<std::path::PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -29,6 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             "--threads" => threads = Some(args.next().ok_or("--threads needs a value")?.parse()?),
             "--runs" => runs = args.next().ok_or("--runs needs a value")?.parse()?,
+            "--dump" => dump = Some(args.next().ok_or("--dump needs a directory")?.into()),
             _ => positional.push(a),
         }
     }
@@ -50,6 +55,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t.elapsed().as_secs_f64() * 1e3,
         bytes.len()
     );
+    if let Some(dir) = &dump {
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(dir.join("model.onnx"), &bytes)?;
+    }
+    let write_f32 = |name: String, values: &[f32]| -> std::io::Result<()> {
+        match &dump {
+            Some(dir) => {
+                let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+                std::fs::write(dir.join(name), bytes)
+            }
+            None => Ok(()),
+        }
+    };
 
     for batch in batches {
         let t = Instant::now();
@@ -58,6 +76,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t = Instant::now();
         let out = runner.run_random(1)?;
         let first = t.elapsed();
+        write_f32(format!("input_b{batch}.bin"), &runner.random_input(1))?;
+        write_f32(format!("tract_b{batch}.bin"), &out.values)?;
         runner.load_input(&runner.random_input(1))?;
         let mut times = Vec::with_capacity(runs);
         for _ in 0..runs {

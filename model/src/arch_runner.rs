@@ -288,6 +288,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn runner_can_move_to_another_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<ArchRunner>();
+    }
+
+    #[test]
     fn garbage_bytes_are_an_invalid_model() {
         let err = ArchRunner::new(&[0xff, 0xff, 0xff], 1).unwrap_err();
         assert!(matches!(err, Error::InvalidModel(_)), "{err}");

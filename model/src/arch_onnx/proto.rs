@@ -115,13 +115,12 @@ pub fn tensor_values_f32(tensor: &TensorProto) -> Option<Vec<f32>> {
         return None;
     }
     if !tensor.raw_data.is_empty() {
-        if tensor.raw_data.len() % 4 != 0 {
+        let chunks = tensor.raw_data.chunks_exact(4);
+        if !chunks.remainder().is_empty() {
             return None;
         }
         return Some(
-            tensor
-                .raw_data
-                .chunks_exact(4)
+            chunks
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .collect(),
         );
