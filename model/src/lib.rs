@@ -1,1 +1,15 @@
-pub fn x() {}
+//! latscope-model: ONNX export of architectures, tract inference, and (to
+//! come) the latency predictors. Builds for `wasm32-unknown-unknown`.
+//!
+//! * [`arch_onnx`]: any [`latscope_shared::ir::Network`] as an ONNX model
+//!   with seeded weights ([`export_network`], [`export_network_bytes`]).
+//! * [`arch_runner`]: load ONNX bytes into tract and run them repeatedly on
+//!   the CPU ([`ArchRunner`]).
+
+pub mod arch_onnx;
+pub mod arch_runner;
+pub mod error;
+
+pub use arch_onnx::{export_network, export_network_bytes, ExportOptions};
+pub use arch_runner::{ArchRunner, RunOutput, RunnerOptions};
+pub use error::{Error, Result};

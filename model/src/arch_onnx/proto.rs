@@ -1,0 +1,149 @@
+//! Small constructors for the ONNX protobuf messages (tract-onnx's prost types).
+
+use tract_onnx::pb::attribute_proto::AttributeType;
+use tract_onnx::pb::tensor_proto::DataType;
+use tract_onnx::pb::tensor_shape_proto::{dimension, Dimension};
+use tract_onnx::pb::{
+    type_proto, AttributeProto, NodeProto, TensorProto, TensorShapeProto, TypeProto, ValueInfoProto,
+};
+
+/// One dimension of a graph input or output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Dim {
+    Fixed(usize),
+    Symbolic(&'static str),
+}
+
+pub(crate) fn attr_int(name: &str, value: i64) -> AttributeProto {
+    AttributeProto {
+        name: name.to_string(),
+        r#type: AttributeType::Int as i32,
+        i: value,
+        ..Default::default()
+    }
+}
+
+pub(crate) fn attr_ints(name: &str, values: &[i64]) -> AttributeProto {
+    AttributeProto {
+        name: name.to_string(),
+        r#type: AttributeType::Ints as i32,
+        ints: values.to_vec(),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn attr_float(name: &str, value: f32) -> AttributeProto {
+    AttributeProto {
+        name: name.to_string(),
+        r#type: AttributeType::Float as i32,
+        f: value,
+        ..Default::default()
+    }
+}
+
+/// A node of the default ONNX domain.
+pub(crate) fn node(
+    op_type: &str,
+    name: &str,
+    inputs: &[&str],
+    output: &str,
+    attributes: Vec<AttributeProto>,
+) -> NodeProto {
+    NodeProto {
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: vec![output.to_string()],
+        name: name.to_string(),
+        op_type: op_type.to_string(),
+        attribute: attributes,
+        ..Default::default()
+    }
+}
+
+/// A float32 tensor stored little-endian in `raw_data`.
+pub(crate) fn tensor_f32(name: &str, dims: &[usize], values: &[f32]) -> TensorProto {
+    debug_assert_eq!(dims.iter().product::<usize>(), values.len(), "{name}");
+    TensorProto {
+        name: name.to_string(),
+        dims: dims.iter().map(|&d| d as i64).collect(),
+        data_type: DataType::Float as i32,
+        raw_data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        ..Default::default()
+    }
+}
+
+/// An int64 tensor stored little-endian in `raw_data`.
+pub(crate) fn tensor_i64(name: &str, dims: &[usize], values: &[i64]) -> TensorProto {
+    debug_assert_eq!(dims.iter().product::<usize>(), values.len(), "{name}");
+    TensorProto {
+        name: name.to_string(),
+        dims: dims.iter().map(|&d| d as i64).collect(),
+        data_type: DataType::Int64 as i32,
+        raw_data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        ..Default::default()
+    }
+}
+
+/// A float32 graph input or output of the given shape.
+pub(crate) fn value_info_f32(name: &str, dims: &[Dim]) -> ValueInfoProto {
+    let dim = dims
+        .iter()
+        .map(|d| Dimension {
+            value: Some(match d {
+                Dim::Fixed(n) => dimension::Value::DimValue(*n as i64),
+                Dim::Symbolic(s) => dimension::Value::DimParam(s.to_string()),
+            }),
+            ..Default::default()
+        })
+        .collect();
+    ValueInfoProto {
+        name: name.to_string(),
+        r#type: Some(TypeProto {
+            value: Some(type_proto::Value::TensorType(type_proto::Tensor {
+                elem_type: DataType::Float as i32,
+                shape: Some(TensorShapeProto { dim }),
+            })),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// The values of a float32 tensor, whichever field holds them; `None` for
+/// other data types or external data.
+pub fn tensor_values_f32(tensor: &TensorProto) -> Option<Vec<f32>> {
+    if tensor.data_type != DataType::Float as i32 {
+        return None;
+    }
+    if !tensor.raw_data.is_empty() {
+        let chunks = tensor.raw_data.chunks_exact(4);
+        if !chunks.remainder().is_empty() {
+            return None;
+        }
+        return Some(
+            chunks
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+        );
+    }
+    Some(tensor.float_data.clone())
+}
+
+/// Number of elements of a tensor, from its dims (1 for a scalar).
+pub fn tensor_len(tensor: &TensorProto) -> u64 {
+    tensor.dims.iter().map(|&d| d.max(0) as u64).product()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_tensors_round_trip_through_raw_data() {
+        let t = tensor_f32("w", &[2, 2], &[1.0, -2.5, 0.0, 3.25]);
+        assert_eq!(tensor_values_f32(&t).unwrap(), vec![1.0, -2.5, 0.0, 3.25]);
+        assert_eq!(tensor_len(&t), 4);
+        let scalar = tensor_f32("s", &[], &[0.0]);
+        assert_eq!(tensor_len(&scalar), 1);
+        assert!(tensor_values_f32(&tensor_i64("i", &[1], &[5])).is_none());
+    }
+}

@@ -1,0 +1,76 @@
+//! The crate's error type. Every message says what failed and on what (which
+//! network, which node, which step of loading a model into tract), so a caller
+//! can report it without wrapping it again.
+
+use thiserror::Error;
+
+/// Errors from exporting networks to ONNX and running models with tract.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// An error from the shared crate (parsing, lowering, validating a network).
+    #[error(transparent)]
+    Shared(#[from] latscope_shared::Error),
+
+    /// A network that cannot be written as ONNX (e.g. an input node in the
+    /// middle of the graph, or two tensors that would get the same name).
+    #[error("cannot export network {network:?} to ONNX: {reason}")]
+    Export { network: String, reason: String },
+
+    /// ONNX bytes that do not decode as a `ModelProto`, or a model whose
+    /// graph lacks what the runner needs.
+    #[error("invalid ONNX model: {0}")]
+    InvalidModel(String),
+
+    /// A failure inside tract, with the step it happened in. tract's own
+    /// error chain is flattened into `message`.
+    #[error("tract failed while {context}: {message}")]
+    Tract { context: String, message: String },
+
+    /// An input that does not fit the model (wrong element count, batch 0).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+
+    /// A runtime option this build cannot honour (e.g. threads on wasm32).
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+}
+
+impl Error {
+    /// Wraps a tract error (an `anyhow::Error`) with the step that failed,
+    /// keeping tract's whole context chain in the message.
+    pub(crate) fn tract(
+        context: impl Into<String>,
+    ) -> impl FnOnce(tract_onnx::prelude::TractError) -> Error {
+        let context = context.into();
+        move |e| Error::Tract {
+            context,
+            message: format!("{e:#}"),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tract_errors_keep_their_context_chain() {
+        let inner = tract_onnx::prelude::TractError::msg("shape mismatch").context("in node conv1");
+        let err = Error::tract("optimising the model")(inner);
+        let text = err.to_string();
+        assert!(text.contains("optimising the model"), "{text}");
+        assert!(
+            text.contains("in node conv1") && text.contains("shape mismatch"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn shared_errors_pass_through_unchanged() {
+        let shared = latscope_shared::Error::UnknownSpace("nope".into());
+        let text = shared.to_string();
+        assert_eq!(Error::from(shared).to_string(), text);
+    }
+}
