@@ -161,3 +161,47 @@ fn data_errors_name_file_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn export_arch_writes_a_model_tract_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("net.onnx");
+    let text = stdout_of(&[
+        "export-arch",
+        "-s",
+        "nb201",
+        ALL_NONE,
+        "--out",
+        out.to_str().unwrap(),
+        "--seed",
+        "7",
+    ]);
+    assert!(text.contains("73306 trainable"), "{text}");
+    assert!(text.contains("output shape [1, 10]"), "{text}");
+    let bytes = std::fs::read(&out).unwrap();
+    let mut runner = latscope_model::ArchRunner::new(&bytes, 3).unwrap();
+    assert_eq!(runner.run_random(1).unwrap().shape, [3, 10]);
+    // Same seed, same bytes; an existing file is not overwritten without --force.
+    let err = stderr_of_failure(&[
+        "export-arch",
+        "-s",
+        "nb201",
+        ALL_NONE,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("--force"), "{err}");
+    let again = dir.path().join("again.onnx");
+    stdout_of(&[
+        "export-arch",
+        "-s",
+        "nb201",
+        ALL_NONE,
+        "-o",
+        again.to_str().unwrap(),
+        "--seed",
+        "7",
+        "--no-check",
+    ]);
+    assert_eq!(bytes, std::fs::read(&again).unwrap());
+}

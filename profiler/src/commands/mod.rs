@@ -2,6 +2,7 @@
 
 mod arch_args;
 mod data;
+mod export_arch;
 mod info;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +22,8 @@ pub struct Cli {
 enum Command {
     /// Print an architecture's layer-level summary and cost features.
     Info(info::InfoArgs),
+    /// Write an architecture as an ONNX model with seeded weights.
+    ExportArch(export_arch::ExportArchArgs),
     /// Inspect and convert latency datasets.
     Data(data::DataArgs),
 }
@@ -29,6 +32,7 @@ enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Info(args) => info::run(args),
+        Command::ExportArch(args) => export_arch::run(args),
         Command::Data(args) => data::run(args),
     }
 }

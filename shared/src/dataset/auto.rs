@@ -59,6 +59,20 @@ pub fn read_tables_path(path: impl AsRef<Path>) -> Result<Vec<LatencyTable>> {
     read_tables(gz::open_path(path)?, &gz::display_name(path))
 }
 
+/// The layout of a file (plain or gzip), read from its first line.
+pub fn detect_format_path(path: impl AsRef<Path>) -> Result<Format> {
+    use std::io::BufRead;
+    let path = path.as_ref();
+    let name = gz::display_name(path);
+    let src = Source::new(&name);
+    let reader = gz::decompressing_reader(gz::open_path(path)?).map_err(|e| src.io_error(e))?;
+    let mut header = String::new();
+    std::io::BufReader::new(reader)
+        .read_line(&mut header)
+        .map_err(|e| src.io_error(e))?;
+    Ok(detect_format(header.trim_start_matches('\u{feff}')))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,18 +97,4 @@ mod tests {
         assert_eq!(a[0].value(0, 0), Some(1.5));
         assert_eq!(a[0].select_devices(&["x"]).unwrap(), b[0]);
     }
-}
-
-/// The layout of a file (plain or gzip), read from its first line.
-pub fn detect_format_path(path: impl AsRef<Path>) -> Result<Format> {
-    use std::io::BufRead;
-    let path = path.as_ref();
-    let name = gz::display_name(path);
-    let src = Source::new(&name);
-    let reader = gz::decompressing_reader(gz::open_path(path)?).map_err(|e| src.io_error(e))?;
-    let mut header = String::new();
-    std::io::BufReader::new(reader)
-        .read_line(&mut header)
-        .map_err(|e| src.io_error(e))?;
-    Ok(detect_format(header.trim_start_matches('\u{feff}')))
 }
