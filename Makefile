@@ -8,11 +8,20 @@ WASM_TARGET := wasm32-unknown-unknown
 PROFILER := target/release/profiler
 NB201_ALL_CONV3 := |nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|
 
-.PHONY: run test setup lint test-rust test-wasm
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+
+.PHONY: run test setup setup-python lint test-rust test-wasm
 
 ## Set-up: the Rust target for the browser module.
 setup:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+
+## Set-up: onnx + onnxruntime from PyPI, for the cross-runtime checks of the
+## exported ONNX files (tests skip, saying why, when they are missing).
+setup-python:
+	@$(PYTHON) -c 'import onnx, onnxruntime, numpy' 2>/dev/null || \
+	  { python3 -m venv $(VENV) && $(PYTHON) -m pip install --quiet onnx onnxruntime numpy; }
 
 ## Main job (at this stage: the shipped datasets and one architecture's costs).
 run: setup
@@ -25,8 +34,8 @@ lint: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-test-rust: setup
-	$(CARGO) test --workspace
+test-rust: setup setup-python
+	LATSCOPE_PYTHON=$(CURDIR)/$(PYTHON) $(CARGO) test --workspace
 
 test-wasm: setup
 	$(CARGO) build --target $(WASM_TARGET) -p latscope-shared -p latscope-model -p latscope-web
