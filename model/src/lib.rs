@@ -10,6 +10,7 @@ pub mod arch_onnx;
 pub mod arch_runner;
 pub mod error;
 pub mod fewshot;
+pub mod nn;
 
 pub use arch_onnx::{export_network, export_network_bytes, ExportOptions};
 pub use arch_runner::{ArchRunner, RunOutput, RunnerOptions};
