@@ -11,6 +11,7 @@ pub mod arch_runner;
 pub mod error;
 pub mod fewshot;
 pub mod nn;
+pub mod predictor_onnx;
 
 pub use arch_onnx::{export_network, export_network_bytes, ExportOptions};
 pub use arch_runner::{ArchRunner, RunOutput, RunnerOptions};

@@ -48,7 +48,7 @@
 //! every platform (see `weights.rs`).
 
 mod lower;
-mod proto;
+pub(crate) mod proto;
 mod weights;
 
 pub use proto::{tensor_len, tensor_values_f32};
@@ -144,6 +144,7 @@ pub fn export_network(net: &Network, opts: &ExportOptions) -> Result<ModelProto>
         ),
         graph: Some(graph),
         metadata_props: vec![
+            meta("latscope.kind", "architecture".to_string()),
             meta("latscope.network", net.name.clone()),
             meta("latscope.seed", opts.seed.to_string()),
         ],

@@ -1,0 +1,140 @@
+//! Loading a predictor file into tract and running it.
+
+use super::metadata::PredictorMeta;
+use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT};
+use crate::error::{Error, Result};
+use latscope_shared::space::Arch;
+use ndarray::{Array2, Ix2};
+use tract_onnx::pb::ModelProto;
+use tract_onnx::prelude::*;
+
+type Plan = std::sync::Arc<TypedSimplePlan>;
+
+/// A loaded predictor: its metadata and a tract plan that takes any batch.
+pub struct Predictor {
+    meta: PredictorMeta,
+    plan: Plan,
+}
+
+impl std::fmt::Debug for Predictor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Predictor")
+            .field("meta", &self.meta)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Latencies (ms, `[N, D]`) and embeddings (`[N, H]`) of a batch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prediction {
+    pub latency_ms: Array2<f32>,
+    pub embedding: Array2<f32>,
+}
+
+impl Predictor {
+    /// Loads a predictor from ONNX bytes. Foreign or malformed files get an
+    /// error saying what is wrong with them.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let model: ModelProto = prost::Message::decode(bytes)
+            .map_err(|e| Error::InvalidModel(format!("the bytes are not an ONNX model ({e})")))?;
+        Self::from_model(&model)
+    }
+
+    /// Loads a decoded predictor model.
+    pub fn from_model(model: &ModelProto) -> Result<Self> {
+        let meta = PredictorMeta::from_model(model)?;
+        let graph = model
+            .graph
+            .as_ref()
+            .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
+        let names = |list: &[tract_onnx::pb::ValueInfoProto]| {
+            list.iter().map(|v| v.name.clone()).collect::<Vec<_>>()
+        };
+        let inputs = names(&graph.input);
+        let outputs = names(&graph.output);
+        if inputs != [INPUT_NAME] || outputs != [LATENCY_OUTPUT, EMBEDDING_OUTPUT] {
+            return Err(Error::InvalidModel(format!(
+                "a predictor has input [{INPUT_NAME}] and outputs [{LATENCY_OUTPUT}, \
+                 {EMBEDDING_OUTPUT}]; this file has inputs {inputs:?} and outputs {outputs:?}"
+            )));
+        }
+        let mut inference = tract_onnx::onnx()
+            .model_for_proto_model(model)
+            .map_err(Error::tract("translating the predictor graph"))?;
+        let batch = inference.symbols.sym("N");
+        inference
+            .set_input_fact(
+                0,
+                f32::fact(&[batch.to_dim(), meta.input_dim.to_dim()]).into(),
+            )
+            .map_err(Error::tract("setting the input shape"))?;
+        let plan = inference
+            .into_optimized()
+            .map_err(Error::tract("optimising the predictor"))?
+            .into_runnable()
+            .map_err(Error::tract("planning the predictor"))?;
+        Ok(Predictor { meta, plan })
+    }
+
+    pub fn meta(&self) -> &PredictorMeta {
+        &self.meta
+    }
+
+    /// Predicts from encoded inputs `[N, input_dim]`.
+    pub fn predict_encoded(&self, x: &Array2<f32>) -> Result<Prediction> {
+        if x.ncols() != self.meta.input_dim {
+            return Err(Error::InvalidInput(format!(
+                "the predictor takes {} input values per architecture, got {}",
+                self.meta.input_dim,
+                x.ncols()
+            )));
+        }
+        if x.nrows() == 0 {
+            let d = self.meta.devices.len();
+            return Ok(Prediction {
+                latency_ms: Array2::zeros((0, d)),
+                embedding: Array2::zeros((0, self.meta.embedding_dim)),
+            });
+        }
+        let input: Tensor = x.clone().into_dyn().into();
+        let outputs = self
+            .plan
+            .run(tvec!(input.into()))
+            .map_err(Error::tract("running the predictor"))?;
+        let take = |i: usize, name: &str| -> Result<Array2<f32>> {
+            outputs[i]
+                .to_plain_array_view::<f32>()
+                .map_err(Error::tract(format!("reading output {name}")))?
+                .to_owned()
+                .into_dimensionality::<Ix2>()
+                .map_err(|e| Error::InvalidModel(format!("output {name} is not 2-D: {e}")))
+        };
+        Ok(Prediction {
+            latency_ms: take(0, LATENCY_OUTPUT)?,
+            embedding: take(1, EMBEDDING_OUTPUT)?,
+        })
+    }
+
+    /// Encodes architectures with the file's encodings and predicts them.
+    pub fn predict_archs(&self, archs: &[Arch]) -> Result<Prediction> {
+        let f = self.meta.input_dim;
+        let mut x = Array2::zeros((archs.len(), f));
+        for (i, arch) in archs.iter().enumerate() {
+            if arch.space() != self.meta.space {
+                return Err(Error::InvalidInput(format!(
+                    "{arch} is a {} architecture but the predictor is for {}",
+                    arch.space(),
+                    self.meta.space
+                )));
+            }
+            let mut col = 0;
+            for e in &self.meta.encodings {
+                for v in e.encode(arch)? {
+                    x[[i, col]] = v;
+                    col += 1;
+                }
+            }
+        }
+        self.predict_encoded(&x)
+    }
+}

@@ -1,0 +1,165 @@
+//! The `metadata_props` of a predictor file: names, meanings, parsing.
+//!
+//! | key | value |
+//! |---|---|
+//! | `latscope.kind` | `latency-predictor` (architecture files say `architecture`) |
+//! | `latscope.format_version` | `1` |
+//! | `latscope.space` | `nb201` or `fbnet` |
+//! | `latscope.encoding` | encodings joined by `+`, e.g. `onehot-v1+features-v1` |
+//! | `latscope.input_dim` / `latscope.embedding_dim` | widths of `arch` and `embedding` |
+//! | `latscope.devices` | JSON array of device names, one per `latency_ms` column |
+//! | `latscope.input_mean`, `latscope.input_std` | JSON arrays: the input standardisation the graph applies |
+//! | `latscope.output_mean`, `latscope.output_std` | JSON arrays: `ln(ms) = z·std + mean`, applied in the graph |
+//! | `latscope.reference_archs` | JSON array of architecture strings to measure first on a new device |
+//! | `latscope.method` | how it was trained |
+//! | `latscope.extra.*` | training data summary, command line, measured accuracy |
+
+use crate::error::{Error, Result};
+use latscope_shared::encoding::Encoding;
+use latscope_shared::space::SpaceId;
+use std::collections::BTreeMap;
+use tract_onnx::pb::{ModelProto, StringStringEntryProto};
+
+pub const KIND: &str = "latscope.kind";
+pub const KIND_PREDICTOR: &str = "latency-predictor";
+pub const FORMAT_VERSION: &str = "latscope.format_version";
+pub const CURRENT_FORMAT: &str = "1";
+pub const SPACE: &str = "latscope.space";
+pub const ENCODING: &str = "latscope.encoding";
+pub const INPUT_DIM: &str = "latscope.input_dim";
+pub const EMBEDDING_DIM: &str = "latscope.embedding_dim";
+pub const DEVICES: &str = "latscope.devices";
+pub const INPUT_MEAN: &str = "latscope.input_mean";
+pub const INPUT_STD: &str = "latscope.input_std";
+pub const OUTPUT_MEAN: &str = "latscope.output_mean";
+pub const OUTPUT_STD: &str = "latscope.output_std";
+pub const REFERENCE_ARCHS: &str = "latscope.reference_archs";
+pub const METHOD: &str = "latscope.method";
+pub const EXTRA_PREFIX: &str = "latscope.extra.";
+
+/// What a consumer needs to use a predictor file, read from its metadata.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PredictorMeta {
+    pub space: SpaceId,
+    pub encodings: Vec<Encoding>,
+    pub input_dim: usize,
+    pub embedding_dim: usize,
+    pub devices: Vec<String>,
+    pub reference_archs: Vec<String>,
+    pub method: String,
+    /// `latscope.extra.*` entries, prefix removed.
+    pub extra: BTreeMap<String, String>,
+}
+
+pub(crate) fn entry(key: &str, value: impl Into<String>) -> StringStringEntryProto {
+    StringStringEntryProto {
+        key: key.to_string(),
+        value: value.into(),
+    }
+}
+
+/// The encodings' metadata form: names joined by `+`.
+pub fn encodings_name(encodings: &[Encoding]) -> String {
+    encodings
+        .iter()
+        .map(Encoding::name)
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
+impl PredictorMeta {
+    /// Reads and checks the metadata of a decoded model.
+    pub fn from_model(model: &ModelProto) -> Result<Self> {
+        let props: BTreeMap<&str, &str> = model
+            .metadata_props
+            .iter()
+            .map(|e| (e.key.as_str(), e.value.as_str()))
+            .collect();
+        match props.get(KIND) {
+            Some(&KIND_PREDICTOR) => {}
+            Some(other) => {
+                return Err(invalid(format!(
+                    "this is a latscope {other} model, not a latency predictor"
+                )))
+            }
+            None if props.contains_key("latscope.network") => return Err(invalid(
+                "this is a latscope architecture model (from export-arch), not a latency predictor"
+                    .into(),
+            )),
+            None => {
+                return Err(invalid(format!(
+                    "not a latscope latency predictor: the ONNX metadata has no {KIND:?} entry \
+                     (producer: {:?})",
+                    model.producer_name
+                )))
+            }
+        }
+        let get = |key: &str| {
+            props
+                .get(key)
+                .copied()
+                .ok_or_else(|| invalid(format!("the metadata lacks {key:?}")))
+        };
+        let version = get(FORMAT_VERSION)?;
+        if version != CURRENT_FORMAT {
+            return Err(invalid(format!(
+                "predictor format version {version:?}; this build reads version {CURRENT_FORMAT}"
+            )));
+        }
+        let space: SpaceId = get(SPACE)?
+            .parse()
+            .map_err(|e| invalid(format!("{SPACE}: {e}")))?;
+        let encodings = get(ENCODING)?
+            .split('+')
+            .map(|name| name.parse::<Encoding>())
+            .collect::<latscope_shared::Result<Vec<_>>>()
+            .map_err(|e| invalid(format!("{ENCODING}: {e}")))?;
+        let input_dim = parse_usize(INPUT_DIM, get(INPUT_DIM)?)?;
+        let expected: usize = encodings.iter().map(|e| e.dim(space)).sum();
+        if input_dim != expected {
+            return Err(invalid(format!(
+                "{INPUT_DIM} is {input_dim} but {} on {space} gives {expected} values",
+                encodings_name(&encodings)
+            )));
+        }
+        let embedding_dim = parse_usize(EMBEDDING_DIM, get(EMBEDDING_DIM)?)?;
+        let devices: Vec<String> = parse_json(DEVICES, get(DEVICES)?)?;
+        if devices.is_empty() {
+            return Err(invalid(format!("{DEVICES} is empty")));
+        }
+        let reference_archs: Vec<String> = parse_json(REFERENCE_ARCHS, get(REFERENCE_ARCHS)?)?;
+        let method = get(METHOD)?.to_string();
+        let extra = props
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix(EXTRA_PREFIX)
+                    .map(|k| (k.to_string(), v.to_string()))
+            })
+            .collect();
+        Ok(PredictorMeta {
+            space,
+            encodings,
+            input_dim,
+            embedding_dim,
+            devices,
+            reference_archs,
+            method,
+            extra,
+        })
+    }
+}
+
+fn invalid(reason: String) -> Error {
+    Error::InvalidModel(reason)
+}
+
+fn parse_usize(key: &str, value: &str) -> Result<usize> {
+    value
+        .parse()
+        .map_err(|_| invalid(format!("{key} is {value:?}, not a whole number")))
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(key: &str, value: &str) -> Result<T> {
+    serde_json::from_str(value)
+        .map_err(|e| invalid(format!("{key} is not valid JSON of the expected form: {e}")))
+}

@@ -1,0 +1,32 @@
+//! Latency predictors as ONNX files: the contract between training (the
+//! `profiler`), the browser (the `web` crate) and any other ONNX runtime.
+//!
+//! A file maps encoded architectures to latencies on the devices it knows:
+//! * input `arch`: float32 `[N, F]`, the architecture encoded with the
+//!   encodings named in the metadata, concatenated in that order;
+//! * output `latency_ms`: float32 `[N, D]`, one column per device, in ms;
+//! * output `embedding`: float32 `[N, H]`, the last hidden layer, which
+//!   few-shot adaptation to a new device regresses on.
+//!
+//! Standardisation of the input and the log-latency output live inside the
+//! graph (`Sub`, `Mul`, `Exp`), so any runtime gets milliseconds directly;
+//! everything else a consumer needs is in `metadata_props` ([`metadata`]).
+
+mod export;
+mod load;
+pub mod metadata;
+mod spec;
+
+pub use export::{export_predictor, export_predictor_bytes};
+pub use load::{Prediction, Predictor};
+pub use spec::PredictorSpec;
+
+/// Graph input name.
+pub const INPUT_NAME: &str = "arch";
+/// Graph output with latencies in ms.
+pub const LATENCY_OUTPUT: &str = "latency_ms";
+/// Graph output with the last hidden layer.
+pub const EMBEDDING_OUTPUT: &str = "embedding";
+
+#[cfg(test)]
+mod tests;

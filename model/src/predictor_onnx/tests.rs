@@ -1,0 +1,134 @@
+//! Round trips of predictor files through tract, and the errors foreign or
+//! broken files get.
+
+use super::metadata::{self, PredictorMeta};
+use super::*;
+use crate::nn::Mlp;
+use latscope_shared::encoding::Encoding;
+use latscope_shared::space::{Arch, SpaceId};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
+
+fn spec() -> PredictorSpec {
+    let encodings = vec![Encoding::OneHotV1, Encoding::FeaturesV1];
+    let f: usize = encodings.iter().map(|e| e.dim(SpaceId::Nb201)).sum();
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    PredictorSpec {
+        space: SpaceId::Nb201,
+        encodings,
+        devices: vec!["dev_a".into(), "dev_b".into(), "dev_c".into()],
+        input_mean: (0..f).map(|_| rng.random_range(-1.0..1.0)).collect(),
+        input_std: (0..f).map(|_| rng.random_range(0.5..3.0)).collect(),
+        mlp: Mlp::new(&[f, 16, 8, 3], 9),
+        output_mean: vec![1.0, 2.0, 0.5],
+        output_std: vec![0.3, 0.1, 0.5],
+        reference_archs: vec![nb201(0).to_string()],
+        method: "test".into(),
+        extra: BTreeMap::from([("note".to_string(), "hand-made".to_string())]),
+    }
+}
+
+fn nb201(code: usize) -> Arch {
+    Arch::Nb201(latscope_shared::space::nb201::Cell::from_code(code).unwrap())
+}
+
+fn close(a: f32, b: f32) -> bool {
+    (a - b).abs() <= 1e-5 * a.abs().max(b.abs()).max(1e-3)
+}
+
+#[test]
+fn tract_gives_the_numbers_of_the_rust_forward_pass() {
+    let spec = spec();
+    let bytes = export_predictor_bytes(&spec).unwrap();
+    let predictor = Predictor::from_bytes(&bytes).unwrap();
+    for n in [1, 7] {
+        let archs: Vec<Arch> = (0..n).map(|i| nb201(i * 2231 + 17)).collect();
+        let got = predictor.predict_archs(&archs).unwrap();
+        let (want_ms, want_emb) = spec.forward(&spec.encode(&archs).unwrap());
+        assert_eq!(got.latency_ms.dim(), (n, 3));
+        assert_eq!(got.embedding.dim(), (n, 8));
+        for (a, b) in got.latency_ms.iter().zip(&want_ms) {
+            assert!(close(*a, *b), "{a} vs {b}");
+        }
+        for (a, b) in got.embedding.iter().zip(&want_emb) {
+            assert!(close(*a, *b), "{a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn metadata_round_trips() {
+    let spec = spec();
+    let meta = PredictorMeta::from_model(&export_predictor(&spec).unwrap()).unwrap();
+    assert_eq!(meta.space, SpaceId::Nb201);
+    assert_eq!(meta.encodings, spec.encodings);
+    assert_eq!(meta.devices, spec.devices);
+    assert_eq!(meta.input_dim, 30 + 20);
+    assert_eq!(meta.embedding_dim, 8);
+    assert_eq!(meta.reference_archs, spec.reference_archs);
+    assert_eq!(meta.extra["note"], "hand-made");
+}
+
+fn load_error(model: &tract_onnx::pb::ModelProto) -> String {
+    Predictor::from_bytes(&prost::Message::encode_to_vec(model))
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn foreign_and_broken_files_are_named_for_what_they_are() {
+    let err = Predictor::from_bytes(b"definitely not protobuf")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not an ONNX model"), "{err}");
+
+    let net = nb201(0).lower_default().unwrap();
+    let arch_model = crate::export_network(&net, &crate::ExportOptions::new(0)).unwrap();
+    let err = load_error(&arch_model);
+    assert!(err.contains("architecture model"), "{err}");
+
+    let mut model = export_predictor(&spec()).unwrap();
+    model.metadata_props.clear();
+    model.producer_name = "pytorch".into();
+    let err = load_error(&model);
+    assert!(
+        err.contains("latscope.kind") && err.contains("pytorch"),
+        "{err}"
+    );
+
+    let mut model = export_predictor(&spec()).unwrap();
+    for e in &mut model.metadata_props {
+        if e.key == metadata::FORMAT_VERSION {
+            e.value = "99".into();
+        }
+        if e.key == metadata::INPUT_DIM {
+            e.value = "31".into();
+        }
+    }
+    let err = load_error(&model);
+    assert!(err.contains("\"99\""), "{err}");
+
+    let mut model = export_predictor(&spec()).unwrap();
+    model.metadata_props.retain(|e| e.key != metadata::DEVICES);
+    let err = load_error(&model);
+    assert!(err.contains(metadata::DEVICES), "{err}");
+}
+
+#[test]
+fn inconsistent_specs_and_inputs_are_rejected() {
+    let mut bad = spec();
+    bad.output_std.pop();
+    let err = export_predictor(&bad).unwrap_err().to_string();
+    assert!(err.contains("output width"), "{err}");
+
+    let predictor = Predictor::from_bytes(&export_predictor_bytes(&spec()).unwrap()).unwrap();
+    let fbnet = SpaceId::Fbnet.parse_arch(&["skip"; 22].join("-")).unwrap();
+    let err = predictor.predict_archs(&[fbnet]).unwrap_err().to_string();
+    assert!(err.contains("fbnet") && err.contains("nb201"), "{err}");
+    let err = predictor
+        .predict_encoded(&ndarray::Array2::zeros((2, 3)))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("50 input values"), "{err}");
+}
