@@ -25,3 +25,44 @@ pub fn arch_summary(space: &str, arch: &str) -> Result<String, JsError> {
 pub fn encode_arch(space: &str, arch: &str, encoding: &str) -> Result<Vec<f32>, JsError> {
     crate::encode_arch(space, arch, encoding).map_err(|e| JsError::new(&e))
 }
+
+/// A latency predictor loaded from an ONNX file.
+#[wasm_bindgen(js_name = Predictor)]
+pub struct JsPredictor {
+    inner: crate::LoadedPredictor,
+}
+
+#[wasm_bindgen(js_class = Predictor)]
+impl JsPredictor {
+    /// Loads a predictor from the bytes of its `.onnx` file.
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: &[u8]) -> Result<JsPredictor, JsError> {
+        crate::LoadedPredictor::from_bytes(bytes)
+            .map(|inner| JsPredictor { inner })
+            .map_err(|e| JsError::new(&e))
+    }
+
+    /// The search space (`nb201` or `fbnet`).
+    #[wasm_bindgen(getter)]
+    pub fn space(&self) -> String {
+        self.inner.space().to_string()
+    }
+
+    /// Device names, one per column of `predict`'s result.
+    #[wasm_bindgen(getter)]
+    pub fn devices(&self) -> Vec<String> {
+        self.inner.devices()
+    }
+
+    /// Architectures to measure first on a new device.
+    #[wasm_bindgen(getter, js_name = referenceArchs)]
+    pub fn reference_archs(&self) -> Vec<String> {
+        self.inner.reference_archs()
+    }
+
+    /// Latencies in ms of each architecture on each device, row-major
+    /// (`archs.length × devices.length`).
+    pub fn predict(&self, archs: Vec<String>) -> Result<Vec<f32>, JsError> {
+        self.inner.predict(&archs).map_err(|e| JsError::new(&e))
+    }
+}

@@ -6,5 +6,7 @@
 
 pub mod api;
 mod arch;
+mod predictor;
 
 pub use arch::{arch_summary, encode_arch, ArchSummary};
+pub use predictor::LoadedPredictor;
