@@ -5,6 +5,7 @@ use latscope_model::predictor_onnx::Predictor;
 use latscope_shared::space::Arch;
 
 /// A loaded predictor plus the parsing the JS side needs.
+#[derive(Debug)]
 pub struct LoadedPredictor {
     predictor: Predictor,
 }
