@@ -20,6 +20,7 @@
 //! name the file, the 1-based line (the header is line 1) and the offending
 //! value.
 
+mod append;
 pub mod auto;
 mod convert;
 mod float;
@@ -33,6 +34,7 @@ mod table;
 mod validate;
 pub mod wide;
 
+pub use append::LongAppender;
 pub use auto::{detect_format, detect_format_path, read_tables, read_tables_path, Format};
 pub use convert::tables_from_records;
 pub use float::format_latency;
