@@ -4,6 +4,7 @@
 //! parses arguments and reports errors (with their context chain) on exit.
 
 mod commands;
+mod measure;
 
 use clap::Parser;
 

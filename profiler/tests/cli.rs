@@ -205,3 +205,108 @@ fn export_arch_writes_a_model_tract_runs() {
     ]);
     assert_eq!(bytes, std::fs::read(&again).unwrap());
 }
+
+fn long_rows(path: &Path) -> Vec<latscope_shared::dataset::LatencyRecord> {
+    latscope_shared::dataset::read_long_path(path).unwrap()
+}
+
+#[test]
+fn measure_appends_resumes_and_shards_merge_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cpu.csv");
+    let out_s = out.to_str().unwrap();
+    let common = ["--warmup", "1", "--runs", "3", "--quiet"];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["measure", "-s", "nb201"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&common);
+        profiler(&args)
+    };
+    assert!(run(&["--random", "3", "--seed", "4", "-o", out_s])
+        .status
+        .success());
+    let first = long_rows(&out);
+    assert_eq!(first.len(), 3);
+    for r in &first {
+        assert_eq!(r.device, "cpu_fp32_b1");
+        assert_eq!((r.batch, r.runs.is_some()), (Some(1), true));
+        assert!(r.latency_ms > 0.0 && r.p10_ms.unwrap() <= r.p90_ms.unwrap());
+    }
+    // Extending the campaign keeps the 3 rows and adds 2.
+    let again = run(&["--random", "5", "--seed", "4", "-o", out_s]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("2 measured, 3 already there"));
+    let second = long_rows(&out);
+    assert_eq!(&second[..3], &first[..]);
+    assert_eq!(second.len(), 5);
+
+    // Two shards of the same 5 archs merge into the same set of rows.
+    let s0 = dir.path().join("s0.csv");
+    let s1 = dir.path().join("s1.csv");
+    for (shard, path) in [("0/2", &s0), ("1/2", &s1)] {
+        let o = run(&[
+            "--random",
+            "5",
+            "--seed",
+            "4",
+            "--shard",
+            shard,
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!((long_rows(&s0).len(), long_rows(&s1).len()), (3, 2));
+    let merged = dir.path().join("merged.csv");
+    stdout_of(&[
+        "data",
+        "merge",
+        s0.to_str().unwrap(),
+        s1.to_str().unwrap(),
+        "-o",
+        merged.to_str().unwrap(),
+    ]);
+    let mut a: Vec<String> = long_rows(&merged).into_iter().map(|r| r.arch).collect();
+    let mut b: Vec<String> = second.into_iter().map(|r| r.arch).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    // The same archs measured twice with different numbers do not merge.
+    let err = stderr_of_failure(&[
+        "data",
+        "merge",
+        s0.to_str().unwrap(),
+        out_s,
+        "-o",
+        dir.path().join("x.csv").to_str().unwrap(),
+    ]);
+    assert!(err.contains("different values"), "{err}");
+}
+
+#[test]
+fn measure_refuses_unclear_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.csv");
+    let err = stderr_of_failure(&[
+        "measure",
+        "-s",
+        "fbnet",
+        "--all",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("--random"), "{err}");
+    let err = stderr_of_failure(&["measure", "-s", "nb201", "-o", out.to_str().unwrap()]);
+    assert!(err.contains("choose what to measure"), "{err}");
+    let err = stderr_of_failure(&[
+        "measure",
+        "-s",
+        "nb201",
+        "--all",
+        "--shard",
+        "2/2",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("i/n"), "{err}");
+    assert!(!out.exists());
+}

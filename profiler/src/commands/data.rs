@@ -27,6 +27,23 @@ enum DataCommand {
     /// lossless; long → wide keeps only `latency_ms` (it warns when other
     /// measurement columns are dropped).
     Convert(ConvertArgs),
+    /// Join long files (e.g. the shards of a `measure --shard i/n` campaign)
+    /// into one. A row measured in two files is an error unless both rows
+    /// are identical.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// Long files to join, in order.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Output long file (.csv or .csv.gz).
+    #[arg(long, short = 'o')]
+    out: PathBuf,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +87,7 @@ pub fn run(args: DataArgs) -> Result<()> {
     match args.command {
         DataCommand::Stats(a) => stats(a),
         DataCommand::Convert(a) => convert(a),
+        DataCommand::Merge(a) => merge(a),
     }
 }
 
@@ -163,4 +181,57 @@ fn warn_dropped_columns(records: &[LatencyRecord]) {
              (p10_ms, p90_ms, runs, batch, precision, source) of {dropped} rows are not written"
         );
     }
+}
+
+fn merge(args: MergeArgs) -> Result<()> {
+    if args.out.exists() && !args.force {
+        bail!(
+            "{} exists; pass --force to overwrite it",
+            args.out.display()
+        );
+    }
+    let mut merged: Vec<LatencyRecord> = Vec::new();
+    // (space, arch, device) → (file, position in `merged`)
+    let mut seen: std::collections::HashMap<(String, String, String), (usize, usize)> =
+        std::collections::HashMap::new();
+    let mut identical = 0;
+    for (f, path) in args.inputs.iter().enumerate() {
+        if dataset::detect_format_path(path)? != Format::Long {
+            bail!(
+                "{} is a wide file; merge joins long files (convert it first)",
+                path.display()
+            );
+        }
+        for record in read_long_path(path)? {
+            let key = (
+                record.space.name().to_string(),
+                record.arch.clone(),
+                record.device.clone(),
+            );
+            match seen.get(&key) {
+                Some(&(_, at)) if merged[at] == record => identical += 1,
+                Some(&(first_file, _)) => bail!(
+                    "{} and {} both measure {} {} on {} with different values; \
+                     remove one before merging",
+                    args.inputs[first_file].display(),
+                    path.display(),
+                    key.0,
+                    key.1,
+                    key.2
+                ),
+                None => {
+                    seen.insert(key, (f, merged.len()));
+                    merged.push(record);
+                }
+            }
+        }
+    }
+    write_long_path(&merged, &args.out)?;
+    eprintln!(
+        "wrote {} rows from {} files to {} ({identical} identical duplicates dropped)",
+        merged.len(),
+        args.inputs.len(),
+        args.out.display()
+    );
+    Ok(())
 }

@@ -4,6 +4,7 @@ mod arch_args;
 mod data;
 mod export_arch;
 mod info;
+mod measure;
 
 use clap::{Parser, Subcommand};
 
@@ -24,6 +25,8 @@ enum Command {
     Info(info::InfoArgs),
     /// Write an architecture as an ONNX model with seeded weights.
     ExportArch(export_arch::ExportArchArgs),
+    /// Measure architectures' latency on this machine.
+    Measure(measure::MeasureArgs),
     /// Inspect and convert latency datasets.
     Data(data::DataArgs),
 }
@@ -33,6 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Info(args) => info::run(args),
         Command::ExportArch(args) => export_arch::run(args),
+        Command::Measure(args) => measure::run(args),
         Command::Data(args) => data::run(args),
     }
 }

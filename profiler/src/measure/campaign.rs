@@ -1,0 +1,97 @@
+//! A measurement campaign: time each architecture not yet in the output
+//! file and append its row at once, so an interrupted run loses nothing
+//! and a rerun resumes where it stopped.
+
+use super::Backend;
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use latscope_shared::dataset::{LatencyRecord, LongAppender};
+use latscope_shared::space::Arch;
+use std::collections::HashSet;
+use std::path::Path;
+
+/// What to do when one architecture fails to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnError {
+    /// Report it, skip the row and go on.
+    Skip,
+    /// Report it and stop (rows already written stay).
+    Stop,
+}
+
+/// How a campaign went.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CampaignReport {
+    pub measured: usize,
+    pub already_there: usize,
+    pub failed: usize,
+}
+
+/// Measures `archs` on `backend` as device `device`, appending to `out`.
+pub fn run(
+    backend: &mut dyn Backend,
+    archs: &[Arch],
+    device: &str,
+    out: &Path,
+    on_error: OnError,
+    show_progress: bool,
+) -> Result<CampaignReport> {
+    let (mut writer, existing) = LongAppender::open(out)?;
+    let done: HashSet<(String, String)> = existing
+        .iter()
+        .filter(|r| r.device == device)
+        .map(|r| (r.space.name().to_string(), r.arch.clone()))
+        .collect();
+    let todo: Vec<&Arch> = archs
+        .iter()
+        .filter(|a| !done.contains(&(a.space().name().to_string(), a.to_string())))
+        .collect();
+    let mut report = CampaignReport {
+        already_there: archs.len() - todo.len(),
+        ..CampaignReport::default()
+    };
+    let bar = if show_progress {
+        ProgressBar::new(todo.len() as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} archs, ETA {eta} {msg}",
+        )
+        .expect("the template is valid"),
+    );
+    for arch in todo {
+        match backend.measure(arch) {
+            Ok(t) => {
+                let mut row = LatencyRecord::new(arch, device, t.median_ms);
+                row.p10_ms = Some(t.p10_ms);
+                row.p90_ms = Some(t.p90_ms);
+                row.runs = Some(t.runs as u32);
+                row.batch = Some(backend.batch() as u32);
+                row.precision = Some(backend.precision().to_string());
+                row.source = Some(backend.source());
+                writer.append(&row)?;
+                report.measured += 1;
+                bar.set_message(format!("last {:.3} ms", t.median_ms));
+            }
+            Err(e) => {
+                report.failed += 1;
+                bar.suspend(|| eprintln!("error: {arch}: {e:#}"));
+                if on_error == OnError::Stop {
+                    bar.abandon();
+                    return Err(e).with_context(|| {
+                        format!(
+                            "stopped after {} new rows (they are in {}); rerun to resume",
+                            report.measured,
+                            out.display()
+                        )
+                    });
+                }
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish();
+    Ok(report)
+}

@@ -1,0 +1,62 @@
+//! The CPU backend: the architecture's own ONNX export, run by tract.
+
+use super::stats::{summarise, TimingSummary};
+use super::Backend;
+use anyhow::{Context, Result};
+use latscope_model::{export_network_bytes, ArchRunner, ExportOptions, RunnerOptions};
+use latscope_shared::space::{Arch, Dataset};
+use std::time::Instant;
+
+/// Settings of the CPU backend.
+#[derive(Clone, Debug)]
+pub struct CpuBackend {
+    pub dataset: Option<Dataset>,
+    pub batch: usize,
+    pub threads: Option<usize>,
+    pub warmup: usize,
+    pub runs: usize,
+}
+
+impl Backend for CpuBackend {
+    fn measure(&mut self, arch: &Arch) -> Result<TimingSummary> {
+        let dataset = self.dataset.unwrap_or(arch.space().default_dataset());
+        let net = arch.lower(dataset)?;
+        // Weights do not change the work a CPU does; the seed only makes
+        // reruns byte-identical.
+        let bytes = export_network_bytes(&net, &ExportOptions::new(0).with_batch(self.batch))?;
+        let mut runner = ArchRunner::with_options(
+            &bytes,
+            self.batch,
+            &RunnerOptions {
+                threads: self.threads,
+            },
+        )
+        .context("loading the architecture into tract")?;
+        runner.load_input(&runner.random_input(1))?;
+        for _ in 0..self.warmup {
+            runner.run_loaded()?;
+        }
+        let mut timings = Vec::with_capacity(self.runs);
+        for _ in 0..self.runs {
+            let start = Instant::now();
+            runner.run_loaded()?;
+            timings.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+        summarise(&timings).context("no timed runs (--runs 0)")
+    }
+
+    fn source(&self) -> String {
+        match self.threads {
+            Some(n) => format!("latscope-cpu(tract,threads={n})"),
+            None => "latscope-cpu(tract)".into(),
+        }
+    }
+
+    fn batch(&self) -> usize {
+        self.batch
+    }
+
+    fn precision(&self) -> &'static str {
+        "fp32"
+    }
+}

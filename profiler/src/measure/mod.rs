@@ -1,0 +1,22 @@
+//! Measuring architectures on the machine the profiler runs on: backends
+//! that time one architecture, and the campaign that walks a list of them,
+//! appending rows to a long dataset as it goes.
+
+pub mod campaign;
+pub mod cpu;
+pub mod selection;
+pub mod stats;
+
+use anyhow::Result;
+use latscope_shared::space::Arch;
+use stats::TimingSummary;
+
+/// Something that can time an architecture's forward pass.
+pub trait Backend {
+    /// Times one forward pass of `arch` at the backend's batch size.
+    fn measure(&mut self, arch: &Arch) -> Result<TimingSummary>;
+    /// Written into the `source` column, e.g. `latscope-cpu(tract,threads=1)`.
+    fn source(&self) -> String;
+    fn batch(&self) -> usize;
+    fn precision(&self) -> &'static str;
+}

@@ -1,0 +1,70 @@
+//! Summaries of repeated timings.
+
+/// Median and spread of one architecture's timed runs, in ms.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimingSummary {
+    pub median_ms: f64,
+    pub p10_ms: f64,
+    pub p90_ms: f64,
+    /// Runs kept after outlier removal.
+    pub runs: usize,
+}
+
+/// Linear-interpolated quantile of sorted values (numpy's default).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// Summarises timings: runs slower than median + 5 × MAD (scheduler
+/// preemption, page faults; never faster ones, which are real) are dropped,
+/// then median, p10 and p90 of the rest. `None` for no timings.
+pub fn summarise(timings_ms: &[f64]) -> Option<TimingSummary> {
+    if timings_ms.is_empty() {
+        return None;
+    }
+    let mut sorted = timings_ms.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let median = quantile(&sorted, 0.5);
+    let mut deviations: Vec<f64> = sorted.iter().map(|t| (t - median).abs()).collect();
+    deviations.sort_by(f64::total_cmp);
+    let mad = quantile(&deviations, 0.5);
+    if mad > 0.0 {
+        let limit = median + 5.0 * mad;
+        sorted.retain(|&t| t <= limit);
+    }
+    Some(TimingSummary {
+        median_ms: quantile(&sorted, 0.5),
+        p10_ms: quantile(&sorted, 0.1),
+        p90_ms: quantile(&sorted, 0.9),
+        runs: sorted.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_by_hand() {
+        // 1..=11: median 6, p10 at position 1 → 2, p90 at position 9 → 10.
+        let t: Vec<f64> = (1..=11).map(f64::from).collect();
+        let s = summarise(&t).unwrap();
+        assert_eq!(
+            (s.median_ms, s.p10_ms, s.p90_ms, s.runs),
+            (6.0, 2.0, 10.0, 11)
+        );
+    }
+
+    #[test]
+    fn a_preempted_run_is_dropped() {
+        // Median 1.0, MAD 0.1: the limit is 1.5, so 9.0 goes.
+        let t = [0.9, 1.0, 1.1, 1.0, 0.9, 1.1, 9.0];
+        let s = summarise(&t).unwrap();
+        assert_eq!(s.runs, 6);
+        assert!((s.p90_ms - 1.1).abs() < 1e-12);
+        assert!(summarise(&[]).is_none());
+    }
+}
