@@ -10,7 +10,10 @@ pub mod arch_onnx;
 pub mod arch_runner;
 pub mod error;
 pub mod fewshot;
+pub mod linalg;
+pub mod methods;
 pub mod nn;
+pub mod ridge;
 
 pub use arch_onnx::{export_network, export_network_bytes, ExportOptions};
 pub use arch_runner::{ArchRunner, RunOutput, RunnerOptions};
