@@ -11,7 +11,7 @@
 //!     [--criterion mse|spearman] [--lr 0.002] [--wd 0.01]
 //! ```
 
-use latscope_model::fewshot::{FewShotMethod, PretrainContext};
+use latscope_model::fewshot::{FewShotMethod, PretrainContext, PretrainedModel};
 use latscope_model::methods::{
     by_name, Adaptation, FeaturesRidge, MlpRidge, MlpRidgeConfig, MlpRidgeModel,
 };
@@ -23,6 +23,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::time::Instant;
 
 struct Task {
@@ -104,6 +105,9 @@ fn mlp_config(args: &HashMap<String, String>, adaptation: Adaptation) -> MlpRidg
     if let Some(v) = arg(args, "features-weight") {
         c.features_weight = v.parse().unwrap();
     }
+    if let Some(v) = arg(args, "onehot-weight") {
+        c.onehot_weight = v.parse().unwrap();
+    }
     if let Some(v) = arg(args, "max-train-archs") {
         c.max_train_archs = Some(v.parse().unwrap());
     }
@@ -117,6 +121,7 @@ fn method(name: &str, args: &HashMap<String, String>) -> Box<dyn FewShotMethod> 
     match name {
         "mlp-ridge" => Box::new(MlpRidge::new(mlp_config(args, Adaptation::Ridge))),
         "mlp-head" => Box::new(MlpRidge::new(mlp_config(args, Adaptation::Head))),
+        "mlp-blend" => Box::new(MlpRidge::new(mlp_config(args, Adaptation::Blend))),
         "features-onehot-ridge" => Box::new(FeaturesRidge {
             onehot: true,
             ..FeaturesRidge::default()
@@ -167,11 +172,35 @@ fn main() {
             seed: pretrain_seed,
         };
         let mut summary = Vec::new();
+        // The mlp-* methods share one pretrained ensemble.
+        let mut shared_mlp: Option<(Rc<MlpRidgeModel>, f64)> = None;
         for name in &methods {
             let m = method(name, &args);
             let t = Instant::now();
-            let model = m.pretrain(&ctx).expect("pretrain");
-            let pretrain_s = t.elapsed().as_secs_f64();
+            let (model, pretrain_s): (Box<dyn PretrainedModel>, f64) =
+                match name.strip_prefix("mlp-") {
+                    Some(kind) => {
+                        let (shared, secs) = shared_mlp.get_or_insert_with(|| {
+                            let model = MlpRidge::new(mlp_config(&args, Adaptation::Ridge))
+                                .pretrain_model(&ctx)
+                                .expect("pretrain");
+                            (Rc::new(model), t.elapsed().as_secs_f64())
+                        });
+                        let adaptation = match kind {
+                            "head" => Adaptation::Head,
+                            "blend" => Adaptation::Blend,
+                            _ => Adaptation::Ridge,
+                        };
+                        (
+                            Box::new(Adapted(shared.clone(), adaptation)),
+                            *secs,
+                        )
+                    }
+                    None => {
+                        let model = m.pretrain(&ctx).expect("pretrain");
+                        (model, t.elapsed().as_secs_f64())
+                    }
+                };
             let t = Instant::now();
             // rho[k][device] = mean over seeds.
             let mut table = vec![vec![0.0; task.test.len()]; ks.len()];
@@ -228,6 +257,19 @@ fn main() {
     }
 }
 
+/// A shared pretrained ensemble with a chosen adaptation.
+struct Adapted(Rc<MlpRidgeModel>, Adaptation);
+
+impl PretrainedModel for Adapted {
+    fn adapt_and_predict(
+        &self,
+        samples: &[(usize, f64)],
+        query: &[usize],
+    ) -> latscope_model::Result<Vec<f64>> {
+        self.0.adapt_with(self.1, samples, query)
+    }
+}
+
 /// The test device's measured (arch, ms).
 fn test_column(full: &LatencyTable, dev: &str) -> Vec<(usize, f64)> {
     let d = full.require_device(dev).expect("test device");
@@ -235,7 +277,7 @@ fn test_column(full: &LatencyTable, dev: &str) -> Vec<(usize, f64)> {
 }
 
 fn evaluate(
-    model: &dyn latscope_model::fewshot::PretrainedModel,
+    model: &dyn PretrainedModel,
     col: &[(usize, f64)],
     k: usize,
     seed: u64,

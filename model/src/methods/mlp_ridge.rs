@@ -39,6 +39,9 @@ pub enum Adaptation {
     Ridge,
     /// Best-matching head plus a ridge correction.
     Head,
+    /// The mean (in log space) of [`Adaptation::Ridge`] and
+    /// [`Adaptation::Head`].
+    Blend,
 }
 
 /// Settings of [`MlpRidge`].
@@ -61,6 +64,8 @@ pub struct MlpRidgeConfig {
     pub hidden_weight: f64,
     /// Weight of the block of standardised `features-v1` (0: not used).
     pub features_weight: f64,
+    /// Weight of the block of standardised `onehot-v1` (0: not used).
+    pub onehot_weight: f64,
     pub criterion: LooCriterion,
     /// λ grid relative to the design's scale.
     pub relative_lambdas: Vec<f64>,
@@ -83,6 +88,7 @@ impl Default for MlpRidgeConfig {
             outputs_weight: 1.0,
             hidden_weight: 1.0,
             features_weight: 0.0,
+            onehot_weight: 0.0,
             criterion: LooCriterion::Mse,
             relative_lambdas: log_grid(1e-4, 1e3, 22),
         }
@@ -112,6 +118,7 @@ impl FewShotMethod for MlpRidge {
         match self.config.adaptation {
             Adaptation::Ridge => "mlp-ridge".into(),
             Adaptation::Head => "mlp-head".into(),
+            Adaptation::Blend => "mlp-blend".into(),
         }
     }
 
@@ -185,10 +192,19 @@ impl MlpRidgeModel {
             train_reports.push(train_mlp(&mut mlp, xt.view(), yt.view(), &cfg)?);
             members.push(mlp);
         }
-        let feats = Standardizer::fit(inputs.features.view()).transform(inputs.features.view());
+        // Raw architecture blocks for the ridge: [features-v1, onehot-v1].
+        let arch_raw = inputs.onehot_and_features();
+        let n_onehot = inputs.onehot.ncols();
+        let feats = Standardizer::fit(arch_raw.view()).transform(arch_raw.view());
+        let feats = ndarray::concatenate(
+            Axis(1),
+            &[feats.slice(s![.., n_onehot..]), feats.slice(s![.., ..n_onehot])],
+        )
+        .expect("same rows");
+        let n_feat = feats.ncols() - n_onehot;
         let embeddings = members
             .iter()
-            .map(|mlp| embed(mlp, x.view(), feats.view(), config))
+            .map(|mlp| embed(mlp, x.view(), feats.view(), n_feat, config))
             .collect();
         Ok(MlpRidgeModel {
             config: config.clone(),
@@ -229,11 +245,36 @@ impl MlpRidgeModel {
         Ok(self.predict_training_devices(raw.view()))
     }
 
-    fn adapt_member(&self, emb: &Array2<f32>, samples: &[(usize, f64)], y: &[f64], query: &[usize]) -> Result<Vec<f64>> {
+    fn adapt_member(
+        &self,
+        adaptation: Adaptation,
+        emb: &Array2<f32>,
+        samples: &[(usize, f64)],
+        y: &[f64],
+        query: &[usize],
+    ) -> Result<Vec<f64>> {
+        match adaptation {
+            Adaptation::Blend => {
+                let a = self.adapt_member_with(Adaptation::Ridge, emb, samples, y, query)?;
+                let b = self.adapt_member_with(Adaptation::Head, emb, samples, y, query)?;
+                Ok(a.iter().zip(&b).map(|(a, b)| 0.5 * (a + b)).collect())
+            }
+            other => self.adapt_member_with(other, emb, samples, y, query),
+        }
+    }
+
+    fn adapt_member_with(
+        &self,
+        adaptation: Adaptation,
+        emb: &Array2<f32>,
+        samples: &[(usize, f64)],
+        y: &[f64],
+        query: &[usize],
+    ) -> Result<Vec<f64>> {
         let rows: Vec<usize> = samples.iter().map(|s| s.0).collect();
         let xs = emb.select(Axis(0), &rows).mapv(f64::from);
-        let (base_s, base_q, target): (Vec<f64>, Vec<f64>, Vec<f64>) = match self.config.adaptation {
-            Adaptation::Ridge => (vec![0.0; rows.len()], vec![0.0; query.len()], y.to_vec()),
+        let (base_q, target): (Vec<f64>, Vec<f64>) = match adaptation {
+            Adaptation::Ridge | Adaptation::Blend => (vec![0.0; query.len()], y.to_vec()),
             Adaptation::Head => {
                 let d = self.devices.len();
                 let mut best = (f64::NEG_INFINITY, f64::NEG_INFINITY, 0);
@@ -251,14 +292,13 @@ impl MlpRidgeModel {
                 let base_s: Vec<f64> = col.iter().map(|v| a + b * v).collect();
                 let base_q = query.iter().map(|&q| a + b * emb[[q, j]] as f64).collect();
                 let target = y.iter().zip(&base_s).map(|(t, b)| t - b).collect();
-                (base_s, base_q, target)
+                (base_q, target)
             }
         };
-        let _ = base_s;
         let path = RidgePath::new(xs.view(), &target)?;
         let scale = path.lambda_scale();
         let mut lambdas: Vec<f64> = self.config.relative_lambdas.iter().map(|l| l * scale).collect();
-        if self.config.adaptation == Adaptation::Head {
+        if adaptation == Adaptation::Head {
             // "No correction" must be reachable.
             lambdas.push(1e8 * scale);
         }
@@ -269,16 +309,29 @@ impl MlpRidgeModel {
     }
 }
 
-impl PretrainedModel for MlpRidgeModel {
-    fn adapt_and_predict(&self, samples: &[(usize, f64)], query: &[usize]) -> Result<Vec<f64>> {
+impl MlpRidgeModel {
+    /// [`PretrainedModel::adapt_and_predict`] with another adaptation than
+    /// the configured one (the pretrained ensemble is the same).
+    pub fn adapt_with(
+        &self,
+        adaptation: Adaptation,
+        samples: &[(usize, f64)],
+        query: &[usize],
+    ) -> Result<Vec<f64>> {
         let y = check_samples(samples, query, self.n_archs())?;
         let mut sum = vec![0.0; query.len()];
         for emb in &self.embeddings {
-            let p = self.adapt_member(emb, samples, &y, query)?;
+            let p = self.adapt_member(adaptation, emb, samples, &y, query)?;
             sum.iter_mut().zip(&p).for_each(|(s, v)| *s += v);
         }
         let k = self.embeddings.len() as f64;
         Ok(sum.into_iter().map(|v| (v / k).exp()).collect())
+    }
+}
+
+impl PretrainedModel for MlpRidgeModel {
+    fn adapt_and_predict(&self, samples: &[(usize, f64)], query: &[usize]) -> Result<Vec<f64>> {
+        self.adapt_with(self.config.adaptation, samples, query)
     }
 }
 
@@ -298,7 +351,13 @@ fn forward_chunked(mlp: &Mlp, x: ArrayView2<'_, f32>) -> Array2<f32> {
 /// Adaptation features of every row of `x`: `[outputs | last hidden |
 /// features]`, each column standardised, each block scaled to total
 /// variance weight².
-fn embed(mlp: &Mlp, x: ArrayView2<'_, f32>, feats: ArrayView2<'_, f32>, cfg: &MlpRidgeConfig) -> Array2<f32> {
+fn embed(
+    mlp: &Mlp,
+    x: ArrayView2<'_, f32>,
+    feats: ArrayView2<'_, f32>,
+    n_feat: usize,
+    cfg: &MlpRidgeConfig,
+) -> Array2<f32> {
     let n = x.nrows();
     let n_layers = mlp.layers.len();
     let d = mlp.outputs();
@@ -307,8 +366,11 @@ fn embed(mlp: &Mlp, x: ArrayView2<'_, f32>, feats: ArrayView2<'_, f32>, cfg: &Ml
     } else {
         0
     };
-    let f = if cfg.features_weight > 0.0 { feats.ncols() } else { 0 };
-    let mut out = Array2::<f32>::zeros((n, d + h + f));
+    // `feats` is [features-v1 (n_feat) | onehot-v1], both standardised.
+    let f_range = if cfg.features_weight > 0.0 { 0..n_feat } else { 0..0 };
+    let o_range = if cfg.onehot_weight > 0.0 { n_feat..feats.ncols() } else { 0..0 };
+    let (f, o) = (f_range.len(), o_range.len());
+    let mut out = Array2::<f32>::zeros((n, d + h + f + o));
     let chunk = 4096;
     let mut start = 0;
     while start < n {
@@ -320,12 +382,16 @@ fn embed(mlp: &Mlp, x: ArrayView2<'_, f32>, feats: ArrayView2<'_, f32>, cfg: &Ml
         }
         start = end;
     }
-    if f > 0 {
-        out.slice_mut(s![.., d + h..]).assign(&feats);
-    }
+    out.slice_mut(s![.., d + h..d + h + f]).assign(&feats.slice(s![.., f_range]));
+    out.slice_mut(s![.., d + h + f..]).assign(&feats.slice(s![.., o_range]));
     let st = Standardizer::fit(out.view());
     let mut out = st.transform(out.view());
-    let blocks = [(0, d, cfg.outputs_weight), (d, d + h, cfg.hidden_weight), (d + h, d + h + f, cfg.features_weight)];
+    let blocks = [
+        (0, d, cfg.outputs_weight),
+        (d, d + h, cfg.hidden_weight),
+        (d + h, d + h + f, cfg.features_weight),
+        (d + h + f, d + h + f + o, cfg.onehot_weight),
+    ];
     for (lo, hi, w) in blocks {
         if hi > lo {
             let s = (w / ((hi - lo) as f64).sqrt()) as f32;

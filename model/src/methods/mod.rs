@@ -28,12 +28,13 @@ use crate::error::{Error, Result};
 use crate::fewshot::FewShotMethod;
 
 /// Names [`by_name`] accepts.
-pub const METHOD_NAMES: [&str; 5] = [
+pub const METHOD_NAMES: [&str; 6] = [
     "flops",
     "features-ridge",
     "nearest-device",
     "mlp-ridge",
     "mlp-head",
+    "mlp-blend",
 ];
 
 /// The method called `name` (see [`METHOD_NAMES`]) with default settings.
@@ -45,6 +46,10 @@ pub fn by_name(name: &str) -> Result<Box<dyn FewShotMethod>> {
         "mlp-ridge" => Box::new(MlpRidge::default()),
         "mlp-head" => Box::new(MlpRidge::new(MlpRidgeConfig {
             adaptation: Adaptation::Head,
+            ..MlpRidgeConfig::default()
+        })),
+        "mlp-blend" => Box::new(MlpRidge::new(MlpRidgeConfig {
+            adaptation: Adaptation::Blend,
             ..MlpRidgeConfig::default()
         })),
         other => {
