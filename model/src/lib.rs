@@ -10,8 +10,11 @@ pub mod arch_onnx;
 pub mod arch_runner;
 pub mod error;
 pub mod fewshot;
+pub mod linalg;
+pub mod methods;
 pub mod nn;
 pub mod predictor_onnx;
+pub mod ridge;
 
 pub use arch_onnx::{export_network, export_network_bytes, ExportOptions};
 pub use arch_runner::{ArchRunner, RunOutput, RunnerOptions};

@@ -1,6 +1,17 @@
 //! Small dense neural networks on ndarray: the layers, their forward pass
-//! and (in the training modules) their fitting.
+//! and their fitting (hand-written backpropagation, AdamW, masked MSE and
+//! pairwise ranking losses, standardisation).
 
+mod adam;
+mod backprop;
 mod dense;
+mod loss;
+mod standardize;
+mod train;
 
+pub use adam::{Adam, AdamConfig};
+pub use backprop::{backward, MlpGrads};
 pub use dense::{Dense, Mlp};
+pub use loss::{masked_mse, pairwise_logistic};
+pub use standardize::Standardizer;
+pub use train::{evaluate_mse, loss_and_grads, train_mlp, TrainConfig, TrainReport};

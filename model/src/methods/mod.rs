@@ -1,0 +1,102 @@
+//! Few-shot latency predictors implementing [`FewShotMethod`]:
+//!
+//! * [`Flops`] (`flops`): latency ∝ MACs, one scale fitted on the samples;
+//! * [`FeaturesRidge`] (`features-ridge`): ridge on `features-v1` (optionally
+//!   with `onehot-v1`), fitted on the samples only;
+//! * [`NearestDevice`] (`nearest-device`): the training device whose measured
+//!   latencies rank the samples best, mapped linearly in log space;
+//! * [`MlpRidge`] (`mlp-ridge`, the default predictor): a multi-output MLP
+//!   pretrained on the training devices, adapted by ridge over its outputs
+//!   and last hidden layer, or (`mlp-head`) from the head of the best
+//!   matching training device plus a ridge correction.
+//!
+//! [`by_name`] builds any of them from its table name.
+
+mod arch_inputs;
+mod features_ridge;
+mod flops;
+mod mlp_ridge;
+mod nearest_device;
+
+pub use arch_inputs::ArchInputs;
+pub use features_ridge::FeaturesRidge;
+pub use flops::Flops;
+pub use mlp_ridge::{Adaptation, MlpRidge, MlpRidgeConfig, MlpRidgeModel};
+pub use nearest_device::NearestDevice;
+
+use crate::error::{Error, Result};
+use crate::fewshot::FewShotMethod;
+
+/// Names [`by_name`] accepts.
+pub const METHOD_NAMES: [&str; 6] = [
+    "flops",
+    "features-ridge",
+    "nearest-device",
+    "mlp-ridge",
+    "mlp-head",
+    "mlp-blend",
+];
+
+/// The method called `name` (see [`METHOD_NAMES`]) with default settings.
+pub fn by_name(name: &str) -> Result<Box<dyn FewShotMethod>> {
+    Ok(match name {
+        "flops" => Box::new(Flops),
+        "features-ridge" => Box::new(FeaturesRidge::default()),
+        "nearest-device" => Box::new(NearestDevice),
+        "mlp-ridge" => Box::new(MlpRidge::default()),
+        "mlp-head" => Box::new(MlpRidge::new(MlpRidgeConfig {
+            adaptation: Adaptation::Head,
+            ..MlpRidgeConfig::default()
+        })),
+        "mlp-blend" => Box::new(MlpRidge::new(MlpRidgeConfig {
+            adaptation: Adaptation::Blend,
+            ..MlpRidgeConfig::default()
+        })),
+        other => {
+            return Err(Error::InvalidInput(format!(
+                "unknown few-shot method {other:?} (known: {})",
+                METHOD_NAMES.join(", ")
+            )))
+        }
+    })
+}
+
+/// Checks samples and queries against `n_archs` and returns the samples'
+/// natural-log latencies.
+pub(crate) fn check_samples(
+    samples: &[(usize, f64)],
+    query: &[usize],
+    n_archs: usize,
+) -> Result<Vec<f64>> {
+    if samples.is_empty() {
+        return Err(Error::InvalidInput("few-shot adaptation needs at least one sample".into()));
+    }
+    if let Some(&(a, v)) = samples
+        .iter()
+        .find(|(a, v)| *a >= n_archs || !(v.is_finite() && *v > 0.0))
+    {
+        return Err(Error::InvalidInput(format!(
+            "sample (arch {a}, {v} ms): arch out of range (< {n_archs}) or latency not positive"
+        )));
+    }
+    if let Some(&q) = query.iter().find(|&&q| q >= n_archs) {
+        return Err(Error::InvalidInput(format!("query arch {q} out of range (< {n_archs})")));
+    }
+    Ok(samples.iter().map(|(_, v)| v.ln()).collect())
+}
+
+/// Least-squares line `y ≈ a + b·x`; `b = 0` when `x` is constant.
+pub(crate) fn fit_line(x: &[f64], y: &[f64]) -> (f64, f64) {
+    let n = x.len().max(1) as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxx: f64 = x.iter().map(|v| (v - mx) * (v - mx)).sum();
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let b = if sxx > 1e-12 { sxy / sxx } else { 0.0 };
+    (my - b * mx, b)
+}
+
+/// Spearman ρ, or `fallback` where it is undefined (constant input, < 2
+/// samples).
+pub(crate) fn spearman_or(a: &[f64], b: &[f64], fallback: f64) -> f64 {
+    latscope_shared::metrics::spearman(a, b).unwrap_or(fallback)
+}

@@ -1,0 +1,85 @@
+//! Adam with decoupled weight decay (AdamW) for an [`Mlp`].
+
+use super::backprop::MlpGrads;
+use super::dense::Mlp;
+use ndarray::{Array1, Array2, Zip};
+
+/// Adam hyper-parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamConfig {
+    pub beta1: f32,
+    pub beta2: f32,
+    pub eps: f32,
+    /// Decoupled weight decay on weights (not biases), per unit learning rate.
+    pub weight_decay: f32,
+}
+
+impl Default for AdamConfig {
+    fn default() -> Self {
+        AdamConfig {
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 1e-2,
+        }
+    }
+}
+
+/// First and second moment estimates, one pair per parameter tensor.
+#[derive(Clone, Debug)]
+pub struct Adam {
+    pub config: AdamConfig,
+    step: i32,
+    m: Vec<(Array2<f32>, Array1<f32>)>,
+    v: Vec<(Array2<f32>, Array1<f32>)>,
+}
+
+impl Adam {
+    pub fn new(mlp: &Mlp, config: AdamConfig) -> Self {
+        let zeros: Vec<(Array2<f32>, Array1<f32>)> = mlp
+            .layers
+            .iter()
+            .map(|l| (Array2::zeros(l.weight.raw_dim()), Array1::zeros(l.bias.len())))
+            .collect();
+        Adam {
+            config,
+            step: 0,
+            m: zeros.clone(),
+            v: zeros,
+        }
+    }
+
+    /// One update with learning rate `lr`.
+    pub fn update(&mut self, mlp: &mut Mlp, grads: &MlpGrads, lr: f32) {
+        self.step += 1;
+        let c = self.config;
+        let bc1 = 1.0 - c.beta1.powi(self.step);
+        let bc2 = 1.0 - c.beta2.powi(self.step);
+        let step_size = lr / bc1;
+        let decay = 1.0 - lr * c.weight_decay;
+        for (i, layer) in mlp.layers.iter_mut().enumerate() {
+            let (gw, gb) = (&grads.layers[i].0, &grads.layers[i].1);
+            let (mw, mb) = &mut self.m[i];
+            let (vw, vb) = &mut self.v[i];
+            layer.weight.mapv_inplace(|w| w * decay);
+            Zip::from(&mut layer.weight)
+                .and(mw)
+                .and(vw)
+                .and(gw)
+                .for_each(|p, m, v, &g| {
+                    *m = c.beta1 * *m + (1.0 - c.beta1) * g;
+                    *v = c.beta2 * *v + (1.0 - c.beta2) * g * g;
+                    *p -= step_size * *m / ((*v / bc2).sqrt() + c.eps);
+                });
+            Zip::from(&mut layer.bias)
+                .and(mb)
+                .and(vb)
+                .and(gb)
+                .for_each(|p, m, v, &g| {
+                    *m = c.beta1 * *m + (1.0 - c.beta1) * g;
+                    *v = c.beta2 * *v + (1.0 - c.beta2) * g * g;
+                    *p -= step_size * *m / ((*v / bc2).sqrt() + c.eps);
+                });
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Few-shot methods on real HELP data (small subsets, so the debug build
+//! stays fast): determinism under a seed, and `mlp-ridge` beating `flops`.
+
+use latscope_model::fewshot::{FewShotMethod, PretrainContext};
+use latscope_model::methods::{
+    by_name, Adaptation, FeaturesRidge, Flops, MlpRidge, MlpRidgeConfig, NearestDevice,
+    METHOD_NAMES,
+};
+use latscope_model::nn::TrainConfig;
+use latscope_shared::dataset::{read_wide_path, LatencyTable};
+use latscope_shared::metrics::spearman;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::path::PathBuf;
+
+const TRAIN: [&str; 9] = [
+    "1080ti_1",
+    "1080ti_32",
+    "1080ti_256",
+    "silver_4114",
+    "silver_4210r",
+    "samsung_a50",
+    "pixel3",
+    "essential_ph_1",
+    "samsung_s7",
+];
+
+/// NB201 restricted to `n` random archs (seeded).
+fn nb201_subset(n: usize) -> LatencyTable {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../static/data/nb201_latency.csv.gz");
+    let full = read_wide_path(path, None).expect("read nb201");
+    let mut rows: Vec<usize> = (0..full.n_archs()).collect();
+    rows.shuffle(&mut ChaCha8Rng::seed_from_u64(11));
+    rows.truncate(n);
+    full.select_archs(&rows).expect("subset")
+}
+
+fn small_mlp(adaptation: Adaptation, epochs: usize) -> MlpRidge {
+    MlpRidge::new(MlpRidgeConfig {
+        hidden: vec![64, 64],
+        ensemble: 1,
+        train: TrainConfig {
+            epochs,
+            batch_size: 64,
+            learning_rate: 3e-3,
+            rank_weight: 0.5,
+            ..TrainConfig::default()
+        },
+        adaptation,
+        ..MlpRidgeConfig::default()
+    })
+}
+
+/// K random (arch, ms) samples of `device` and every other arch as query.
+fn split(table: &LatencyTable, device: &str, k: usize, seed: u64) -> (Vec<(usize, f64)>, Vec<usize>, Vec<f64>) {
+    let d = table.require_device(device).unwrap();
+    let mut col: Vec<(usize, f64)> = table.measured(d).collect();
+    col.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    let (s, q) = col.split_at(k);
+    (s.to_vec(), q.iter().map(|x| x.0).collect(), q.iter().map(|x| x.1).collect())
+}
+
+#[test]
+fn every_method_is_deterministic_under_a_seed() {
+    let table = nb201_subset(300);
+    let train = table.select_devices(&TRAIN).unwrap();
+    let ctx = PretrainContext {
+        space: table.space(),
+        archs: table.archs(),
+        train: &train,
+        seed: 7,
+    };
+    let methods: Vec<Box<dyn FewShotMethod>> = vec![
+        Box::new(Flops),
+        Box::new(FeaturesRidge::default()),
+        Box::new(NearestDevice),
+        Box::new(small_mlp(Adaptation::Ridge, 2)),
+        Box::new(small_mlp(Adaptation::Head, 2)),
+    ];
+    let (samples, query, _) = split(&table, "fpga", 10, 1);
+    for m in methods {
+        let a = m.pretrain(&ctx).unwrap().adapt_and_predict(&samples, &query).unwrap();
+        let model = m.pretrain(&ctx).unwrap();
+        let b = model.adapt_and_predict(&samples, &query).unwrap();
+        assert_eq!(a, b, "{} is not reproducible", m.name());
+        assert_eq!(a.len(), query.len());
+        assert!(a.iter().all(|v| v.is_finite() && *v > 0.0), "{}", m.name());
+        // Adapting to another device in between leaves the model unchanged.
+        let (other, q2, _) = split(&table, "raspi4", 5, 2);
+        model.adapt_and_predict(&other, &q2).unwrap();
+        assert_eq!(b, model.adapt_and_predict(&samples, &query).unwrap(), "{}", m.name());
+    }
+    for name in METHOD_NAMES {
+        assert_eq!(by_name(name).unwrap().name(), name);
+    }
+    assert!(by_name("nope").is_err());
+}
+
+#[test]
+fn bad_samples_are_errors() {
+    let table = nb201_subset(50);
+    let train = table.select_devices(&TRAIN).unwrap();
+    let ctx = PretrainContext {
+        space: table.space(),
+        archs: table.archs(),
+        train: &train,
+        seed: 0,
+    };
+    let model = Flops.pretrain(&ctx).unwrap();
+    assert!(model.adapt_and_predict(&[], &[0]).is_err());
+    assert!(model.adapt_and_predict(&[(0, -1.0)], &[0]).is_err());
+    assert!(model.adapt_and_predict(&[(50, 1.0)], &[0]).is_err());
+    assert!(model.adapt_and_predict(&[(0, 1.0)], &[50]).is_err());
+}
+
+#[test]
+fn mlp_ridge_beats_flops_on_a_held_out_device() {
+    let table = nb201_subset(1200);
+    let train = table.select_devices(&TRAIN).unwrap();
+    assert!(train.device_position("eyeriss").is_none());
+    let ctx = PretrainContext {
+        space: table.space(),
+        archs: table.archs(),
+        train: &train,
+        seed: 3,
+    };
+    let flops = Flops.pretrain(&ctx).unwrap();
+    let mlp = small_mlp(Adaptation::Ridge, 15).pretrain(&ctx).unwrap();
+    let (mut rho_flops, mut rho_mlp) = (0.0, 0.0);
+    for seed in 0..2 {
+        let (samples, query, truth) = split(&table, "eyeriss", 20, seed);
+        rho_flops += spearman(&flops.adapt_and_predict(&samples, &query).unwrap(), &truth).unwrap();
+        rho_mlp += spearman(&mlp.adapt_and_predict(&samples, &query).unwrap(), &truth).unwrap();
+    }
+    let (rho_flops, rho_mlp) = (rho_flops / 2.0, rho_mlp / 2.0);
+    assert!(rho_mlp > rho_flops + 0.1, "mlp-ridge ρ {rho_mlp:.3} vs flops {rho_flops:.3}");
+    assert!(rho_mlp > 0.8, "mlp-ridge ρ {rho_mlp:.3}");
+}
