@@ -2,6 +2,7 @@
 
 mod arch_args;
 mod data;
+mod evaluate;
 mod export_arch;
 mod info;
 
@@ -26,6 +27,8 @@ enum Command {
     ExportArch(export_arch::ExportArchArgs),
     /// Inspect and convert latency datasets.
     Data(data::DataArgs),
+    /// Score few-shot latency predictors on a transfer task.
+    Evaluate(evaluate::EvaluateArgs),
 }
 
 /// Runs the parsed command line.
@@ -34,5 +37,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Info(args) => info::run(args),
         Command::ExportArch(args) => export_arch::run(args),
         Command::Data(args) => data::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
     }
 }
