@@ -40,18 +40,39 @@ fn tasks() -> Vec<Task> {
             name: "n0",
             file: "nb201_latency.csv.gz",
             train: vec![
-                "1080ti_1", "1080ti_32", "1080ti_256", "silver_4114", "silver_4210r",
-                "samsung_a50", "pixel3", "essential_ph_1", "samsung_s7",
+                "1080ti_1",
+                "1080ti_32",
+                "1080ti_256",
+                "silver_4114",
+                "silver_4210r",
+                "samsung_a50",
+                "pixel3",
+                "essential_ph_1",
+                "samsung_s7",
             ],
-            test: vec!["titan_rtx_256", "gold_6226", "fpga", "pixel2", "raspi4", "eyeriss"],
+            test: vec![
+                "titan_rtx_256",
+                "gold_6226",
+                "fpga",
+                "pixel2",
+                "raspi4",
+                "eyeriss",
+            ],
             anchor: 0.959,
         },
         Task {
             name: "f0",
             file: "fbnet_latency.csv.gz",
             train: vec![
-                "1080ti_1", "1080ti_32", "1080ti_64", "silver_4114", "silver_4210r",
-                "samsung_a50", "pixel3", "essential_ph_1", "samsung_s7",
+                "1080ti_1",
+                "1080ti_32",
+                "1080ti_64",
+                "silver_4114",
+                "silver_4210r",
+                "samsung_a50",
+                "pixel3",
+                "essential_ph_1",
+                "samsung_s7",
             ],
             test: vec!["fpga", "raspi4", "eyeriss"],
             anchor: 0.961,
@@ -67,7 +88,10 @@ fn list<T: std::str::FromStr>(s: &str) -> Vec<T>
 where
     T::Err: std::fmt::Debug,
 {
-    s.split(',').filter(|x| !x.is_empty()).map(|x| x.parse().unwrap()).collect()
+    s.split(',')
+        .filter(|x| !x.is_empty())
+        .map(|x| x.parse().unwrap())
+        .collect()
 }
 
 fn mlp_config(args: &HashMap<String, String>, adaptation: Adaptation) -> MlpRidgeConfig {
@@ -112,7 +136,11 @@ fn mlp_config(args: &HashMap<String, String>, adaptation: Adaptation) -> MlpRidg
         c.max_train_archs = Some(v.parse().unwrap());
     }
     if let Some(v) = arg(args, "criterion") {
-        c.criterion = if v == "spearman" { LooCriterion::Spearman } else { LooCriterion::Mse };
+        c.criterion = if v == "spearman" {
+            LooCriterion::Spearman
+        } else {
+            LooCriterion::Mse
+        };
     }
     c
 }
@@ -191,10 +219,7 @@ fn main() {
                             "blend" => Adaptation::Blend,
                             _ => Adaptation::Ridge,
                         };
-                        (
-                            Box::new(Adapted(shared.clone(), adaptation)),
-                            *secs,
-                        )
+                        (Box::new(Adapted(shared.clone(), adaptation)), *secs)
                     }
                     None => {
                         let model = m.pretrain(&ctx).expect("pretrain");
@@ -237,7 +262,10 @@ fn main() {
                 summary.push((m.name(), k, mean));
             }
         }
-        println!("\nsummary {} (anchor NASFLAT {:.3}):", task.name, task.anchor);
+        println!(
+            "\nsummary {} (anchor NASFLAT {:.3}):",
+            task.name, task.anchor
+        );
         for (name, k, mean) in summary {
             println!("  {name:<22} K={k:<3} mean ρ {mean:.4}");
         }

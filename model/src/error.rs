@@ -33,6 +33,11 @@ pub enum Error {
     /// A runtime option this build cannot honour (e.g. threads on wasm32).
     #[error("unsupported: {0}")]
     Unsupported(String),
+
+    /// An evaluation that cannot run as asked (unknown task or device, a
+    /// sample size larger than the data, a method's malformed predictions).
+    #[error("evaluation: {0}")]
+    Eval(String),
 }
 
 impl Error {

@@ -5,16 +5,21 @@
 //!   with seeded weights ([`export_network`], [`export_network_bytes`]).
 //! * [`arch_runner`]: load ONNX bytes into tract and run them repeatedly on
 //!   the CPU ([`ArchRunner`]).
+//! * [`fewshot`]: the contract of few-shot latency predictors; [`eval`]
+//!   scores them on transfer tasks, choosing target samples with a
+//!   [`sampler`].
 
 pub mod arch_onnx;
 pub mod arch_runner;
 pub mod error;
+pub mod eval;
 pub mod fewshot;
 pub mod linalg;
 pub mod methods;
 pub mod nn;
 pub mod predictor_onnx;
 pub mod ridge;
+pub mod sampler;
 
 pub use arch_onnx::{export_network, export_network_bytes, ExportOptions};
 pub use arch_runner::{ArchRunner, RunOutput, RunnerOptions};

@@ -28,7 +28,8 @@ const TRAIN: [&str; 9] = [
 
 /// NB201 restricted to `n` random archs (seeded).
 fn nb201_subset(n: usize) -> LatencyTable {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../static/data/nb201_latency.csv.gz");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../static/data/nb201_latency.csv.gz");
     let full = read_wide_path(path, None).expect("read nb201");
     let mut rows: Vec<usize> = (0..full.n_archs()).collect();
     rows.shuffle(&mut ChaCha8Rng::seed_from_u64(11));
@@ -53,12 +54,21 @@ fn small_mlp(adaptation: Adaptation, epochs: usize) -> MlpRidge {
 }
 
 /// K random (arch, ms) samples of `device` and every other arch as query.
-fn split(table: &LatencyTable, device: &str, k: usize, seed: u64) -> (Vec<(usize, f64)>, Vec<usize>, Vec<f64>) {
+fn split(
+    table: &LatencyTable,
+    device: &str,
+    k: usize,
+    seed: u64,
+) -> (Vec<(usize, f64)>, Vec<usize>, Vec<f64>) {
     let d = table.require_device(device).unwrap();
     let mut col: Vec<(usize, f64)> = table.measured(d).collect();
     col.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
     let (s, q) = col.split_at(k);
-    (s.to_vec(), q.iter().map(|x| x.0).collect(), q.iter().map(|x| x.1).collect())
+    (
+        s.to_vec(),
+        q.iter().map(|x| x.0).collect(),
+        q.iter().map(|x| x.1).collect(),
+    )
 }
 
 #[test]
@@ -80,7 +90,11 @@ fn every_method_is_deterministic_under_a_seed() {
     ];
     let (samples, query, _) = split(&table, "fpga", 10, 1);
     for m in methods {
-        let a = m.pretrain(&ctx).unwrap().adapt_and_predict(&samples, &query).unwrap();
+        let a = m
+            .pretrain(&ctx)
+            .unwrap()
+            .adapt_and_predict(&samples, &query)
+            .unwrap();
         let model = m.pretrain(&ctx).unwrap();
         let b = model.adapt_and_predict(&samples, &query).unwrap();
         assert_eq!(a, b, "{} is not reproducible", m.name());
@@ -89,7 +103,12 @@ fn every_method_is_deterministic_under_a_seed() {
         // Adapting to another device in between leaves the model unchanged.
         let (other, q2, _) = split(&table, "raspi4", 5, 2);
         model.adapt_and_predict(&other, &q2).unwrap();
-        assert_eq!(b, model.adapt_and_predict(&samples, &query).unwrap(), "{}", m.name());
+        assert_eq!(
+            b,
+            model.adapt_and_predict(&samples, &query).unwrap(),
+            "{}",
+            m.name()
+        );
     }
     for name in METHOD_NAMES {
         assert_eq!(by_name(name).unwrap().name(), name);
@@ -134,6 +153,9 @@ fn mlp_ridge_beats_flops_on_a_held_out_device() {
         rho_mlp += spearman(&mlp.adapt_and_predict(&samples, &query).unwrap(), &truth).unwrap();
     }
     let (rho_flops, rho_mlp) = (rho_flops / 2.0, rho_mlp / 2.0);
-    assert!(rho_mlp > rho_flops + 0.1, "mlp-ridge ρ {rho_mlp:.3} vs flops {rho_flops:.3}");
+    assert!(
+        rho_mlp > rho_flops + 0.1,
+        "mlp-ridge ρ {rho_mlp:.3} vs flops {rho_flops:.3}"
+    );
     assert!(rho_mlp > 0.8, "mlp-ridge ρ {rho_mlp:.3}");
 }

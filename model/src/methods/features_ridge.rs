@@ -62,6 +62,11 @@ impl PretrainedModel for FeaturesRidgeModel {
         let xs = self.x.select(Axis(0), &rows);
         let fit = fit_ridge_loo(xs.view(), &y, &default_relative_lambdas(), self.criterion)?;
         let xq = self.x.select(Axis(0), query);
-        Ok(fit.ridge.predict(xq.view()).iter().map(|v| v.exp()).collect())
+        Ok(fit
+            .ridge
+            .predict(xq.view())
+            .iter()
+            .map(|v| v.exp())
+            .collect())
     }
 }

@@ -154,7 +154,9 @@ impl MlpRidgeModel {
             ));
         }
         if table.n_devices() == 0 || config.ensemble == 0 {
-            return Err(Error::InvalidInput("mlp-ridge: no training devices or no members".into()));
+            return Err(Error::InvalidInput(
+                "mlp-ridge: no training devices or no members".into(),
+            ));
         }
         let inputs = ArchInputs::compute(ctx.archs)?;
         let raw = inputs.onehot_and_features();
@@ -198,7 +200,10 @@ impl MlpRidgeModel {
         let feats = Standardizer::fit(arch_raw.view()).transform(arch_raw.view());
         let feats = ndarray::concatenate(
             Axis(1),
-            &[feats.slice(s![.., n_onehot..]), feats.slice(s![.., ..n_onehot])],
+            &[
+                feats.slice(s![.., n_onehot..]),
+                feats.slice(s![.., ..n_onehot]),
+            ],
         )
         .expect("same rows");
         let n_feat = feats.ncols() - n_onehot;
@@ -297,7 +302,12 @@ impl MlpRidgeModel {
         };
         let path = RidgePath::new(xs.view(), &target)?;
         let scale = path.lambda_scale();
-        let mut lambdas: Vec<f64> = self.config.relative_lambdas.iter().map(|l| l * scale).collect();
+        let mut lambdas: Vec<f64> = self
+            .config
+            .relative_lambdas
+            .iter()
+            .map(|l| l * scale)
+            .collect();
         if adaptation == Adaptation::Head {
             // "No correction" must be reachable.
             lambdas.push(1e8 * scale);
@@ -367,8 +377,16 @@ fn embed(
         0
     };
     // `feats` is [features-v1 (n_feat) | onehot-v1], both standardised.
-    let f_range = if cfg.features_weight > 0.0 { 0..n_feat } else { 0..0 };
-    let o_range = if cfg.onehot_weight > 0.0 { n_feat..feats.ncols() } else { 0..0 };
+    let f_range = if cfg.features_weight > 0.0 {
+        0..n_feat
+    } else {
+        0..0
+    };
+    let o_range = if cfg.onehot_weight > 0.0 {
+        n_feat..feats.ncols()
+    } else {
+        0..0
+    };
     let (f, o) = (f_range.len(), o_range.len());
     let mut out = Array2::<f32>::zeros((n, d + h + f + o));
     let chunk = 4096;
@@ -378,12 +396,15 @@ fn embed(
         let acts = mlp.forward_all(x.slice(s![start..end, ..]));
         out.slice_mut(s![start..end, 0..d]).assign(&acts[n_layers]);
         if h > 0 {
-            out.slice_mut(s![start..end, d..d + h]).assign(&acts[n_layers - 1]);
+            out.slice_mut(s![start..end, d..d + h])
+                .assign(&acts[n_layers - 1]);
         }
         start = end;
     }
-    out.slice_mut(s![.., d + h..d + h + f]).assign(&feats.slice(s![.., f_range]));
-    out.slice_mut(s![.., d + h + f..]).assign(&feats.slice(s![.., o_range]));
+    out.slice_mut(s![.., d + h..d + h + f])
+        .assign(&feats.slice(s![.., f_range]));
+    out.slice_mut(s![.., d + h + f..])
+        .assign(&feats.slice(s![.., o_range]));
     let st = Standardizer::fit(out.view());
     let mut out = st.transform(out.view());
     let blocks = [

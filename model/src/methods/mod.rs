@@ -69,7 +69,9 @@ pub(crate) fn check_samples(
     n_archs: usize,
 ) -> Result<Vec<f64>> {
     if samples.is_empty() {
-        return Err(Error::InvalidInput("few-shot adaptation needs at least one sample".into()));
+        return Err(Error::InvalidInput(
+            "few-shot adaptation needs at least one sample".into(),
+        ));
     }
     if let Some(&(a, v)) = samples
         .iter()
@@ -80,7 +82,9 @@ pub(crate) fn check_samples(
         )));
     }
     if let Some(&q) = query.iter().find(|&&q| q >= n_archs) {
-        return Err(Error::InvalidInput(format!("query arch {q} out of range (< {n_archs})")));
+        return Err(Error::InvalidInput(format!(
+            "query arch {q} out of range (< {n_archs})"
+        )));
     }
     Ok(samples.iter().map(|(_, v)| v.ln()).collect())
 }

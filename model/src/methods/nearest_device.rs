@@ -22,7 +22,9 @@ impl FewShotMethod for NearestDevice {
 
     fn pretrain(&self, ctx: &PretrainContext<'_>) -> Result<Box<dyn PretrainedModel>> {
         if ctx.train.n_devices() == 0 {
-            return Err(Error::InvalidInput("nearest-device: no training devices".into()));
+            return Err(Error::InvalidInput(
+                "nearest-device: no training devices".into(),
+            ));
         }
         let log = (0..ctx.train.n_devices())
             .map(|d| {
@@ -61,7 +63,14 @@ impl PretrainedModel for NearestDeviceModel {
         let (a, b) = fit_line(&x, &y);
         Ok(query
             .iter()
-            .map(|&q| if col[q].is_nan() { mean } else { a + b * col[q] }.exp())
+            .map(|&q| {
+                if col[q].is_nan() {
+                    mean
+                } else {
+                    a + b * col[q]
+                }
+                .exp()
+            })
             .collect())
     }
 }

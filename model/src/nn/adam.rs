@@ -39,7 +39,12 @@ impl Adam {
         let zeros: Vec<(Array2<f32>, Array1<f32>)> = mlp
             .layers
             .iter()
-            .map(|l| (Array2::zeros(l.weight.raw_dim()), Array1::zeros(l.bias.len())))
+            .map(|l| {
+                (
+                    Array2::zeros(l.weight.raw_dim()),
+                    Array1::zeros(l.bias.len()),
+                )
+            })
             .collect();
         Adam {
             config,

@@ -32,7 +32,11 @@ impl MlpGrads {
 /// and `d_out`, the loss's gradient with respect to the network's output.
 pub fn backward(mlp: &Mlp, acts: &[Array2<f32>], d_out: Array2<f32>) -> MlpGrads {
     let n = mlp.layers.len();
-    assert_eq!(acts.len(), n + 1, "forward_all gives one activation per layer plus the input");
+    assert_eq!(
+        acts.len(),
+        n + 1,
+        "forward_all gives one activation per layer plus the input"
+    );
     let mut layers = Vec::with_capacity(n);
     let mut delta = d_out;
     for i in (0..n).rev() {

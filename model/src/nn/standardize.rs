@@ -17,7 +17,11 @@ impl Standardizer {
         let mut mean = Vec::with_capacity(x.ncols());
         let mut std = Vec::with_capacity(x.ncols());
         for col in x.axis_iter(Axis(1)) {
-            let vals: Vec<f64> = col.iter().filter(|v| !v.is_nan()).map(|&v| v as f64).collect();
+            let vals: Vec<f64> = col
+                .iter()
+                .filter(|v| !v.is_nan())
+                .map(|&v| v as f64)
+                .collect();
             let n = vals.len().max(1) as f64;
             let m = vals.iter().sum::<f64>() / n;
             let var = vals.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n;

@@ -130,10 +130,14 @@ pub fn train_mlp(
         )));
     }
     if x.iter().any(|v| !v.is_finite()) || y.iter().any(|v| v.is_infinite()) {
-        return Err(Error::InvalidInput("train_mlp: non-finite input or target".into()));
+        return Err(Error::InvalidInput(
+            "train_mlp: non-finite input or target".into(),
+        ));
     }
     if x.nrows() == 0 || cfg.batch_size == 0 {
-        return Err(Error::InvalidInput("train_mlp: no rows or batch size 0".into()));
+        return Err(Error::InvalidInput(
+            "train_mlp: no rows or batch size 0".into(),
+        ));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut rows: Vec<usize> = (0..x.nrows()).collect();
@@ -173,7 +177,9 @@ pub fn train_mlp(
             adam.update(mlp, &grads, lr);
             step += 1;
         }
-        report.train_loss.push((epoch_loss / train_rows.len().max(1) as f64) as f32);
+        report
+            .train_loss
+            .push((epoch_loss / train_rows.len().max(1) as f64) as f32);
         report.epochs_run = epoch;
         if n_val > 0 {
             let v = evaluate_mse(mlp, xv.view(), yv.view());
@@ -225,16 +231,23 @@ mod tests {
                 let lp = loss_and_grads(&plus, x.view(), y.view(), cfg).0 as f64;
                 let lm = loss_and_grads(&minus, x.view(), y.view(), cfg).0 as f64;
                 let numeric = (lp - lm) / (2.0 * h as f64);
-                let err = (numeric - analytic as f64).abs() / (numeric.abs() + analytic.abs() as f64).max(1e-2);
+                let err = (numeric - analytic as f64).abs()
+                    / (numeric.abs() + analytic.abs() as f64).max(1e-2);
                 worst = worst.max(err);
             };
             for r in 0..rows {
                 for c in 0..cols {
-                    check(&|m: &mut Mlp| &mut m.layers[li].weight[[r, c]], grads.layers[li].0[[r, c]]);
+                    check(
+                        &|m: &mut Mlp| &mut m.layers[li].weight[[r, c]],
+                        grads.layers[li].0[[r, c]],
+                    );
                 }
             }
             for c in 0..cols {
-                check(&|m: &mut Mlp| &mut m.layers[li].bias[c], grads.layers[li].1[c]);
+                check(
+                    &|m: &mut Mlp| &mut m.layers[li].bias[c],
+                    grads.layers[li].1[c],
+                );
             }
         }
         worst
@@ -257,7 +270,10 @@ mod tests {
         let mut mlp = Mlp::new(&[3, 5, 4, 2], 9);
         // Non-zero biases so every parameter matters; keep ReLU kinks away.
         for l in &mut mlp.layers {
-            l.bias.iter_mut().enumerate().for_each(|(i, b)| *b = 0.1 * i as f32 - 0.05);
+            l.bias
+                .iter_mut()
+                .enumerate()
+                .for_each(|(i, b)| *b = 0.1 * i as f32 - 0.05);
         }
         let mse = TrainConfig::default();
         assert!(max_rel_err(&mlp, &x, &y, &mse) < 2e-2);

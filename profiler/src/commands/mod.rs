@@ -2,6 +2,7 @@
 
 mod arch_args;
 mod data;
+mod evaluate;
 mod export_arch;
 mod info;
 mod measure;
@@ -29,6 +30,8 @@ enum Command {
     Measure(measure::MeasureArgs),
     /// Inspect and convert latency datasets.
     Data(data::DataArgs),
+    /// Score few-shot latency predictors on a transfer task.
+    Evaluate(evaluate::EvaluateArgs),
 }
 
 /// Runs the parsed command line.
@@ -38,5 +41,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ExportArch(args) => export_arch::run(args),
         Command::Measure(args) => measure::run(args),
         Command::Data(args) => data::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
     }
 }
