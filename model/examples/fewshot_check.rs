@@ -11,10 +11,9 @@
 //!     [--criterion mse|spearman] [--lr 0.002] [--wd 0.01]
 //! ```
 
+use latscope_model::eval::registry::make_method;
 use latscope_model::fewshot::{FewShotMethod, PretrainContext, PretrainedModel};
-use latscope_model::methods::{
-    by_name, Adaptation, FeaturesRidge, MlpRidge, MlpRidgeConfig, MlpRidgeModel,
-};
+use latscope_model::methods::{Adaptation, FeaturesRidge, MlpRidge, MlpRidgeConfig, MlpRidgeModel};
 use latscope_model::ridge::LooCriterion;
 use latscope_shared::dataset::{read_wide_path, LatencyTable};
 use latscope_shared::metrics::spearman;
@@ -154,7 +153,7 @@ fn method(name: &str, args: &HashMap<String, String>) -> Box<dyn FewShotMethod> 
             onehot: true,
             ..FeaturesRidge::default()
         }),
-        other => by_name(other).unwrap(),
+        other => make_method(other).unwrap(),
     }
 }
 

@@ -1,8 +1,8 @@
 //! Samplers on the real architecture lists, and the FLOPs baseline against
 //! an independent computation of the FLOPs ranking.
 
-use latscope_model::eval::baselines::FlopsBaseline;
 use latscope_model::eval::{evaluate, EvalConfig, Task, TaskSplit};
+use latscope_model::methods::Flops;
 use latscope_model::sampler::{arch_macs, Sampler, SamplerKind};
 use latscope_shared::dataset::{read_reference_archs_path, read_wide_path, LatencyTable};
 use latscope_shared::features::cost_features;
@@ -121,7 +121,7 @@ fn flops_baseline_rho_is_the_flops_ranking() {
         ks: vec![5],
         seeds: vec![0],
     };
-    let report = evaluate(&split, &[&FlopsBaseline], &sampler, &config, &mut |_| {}).unwrap();
+    let report = evaluate(&split, &[&Flops], &sampler, &config, &mut |_| {}).unwrap();
     assert_eq!(report.trials.len(), 3);
     for trial in &report.trials {
         // Independently: FLOPs from the cost features, truth from the table,

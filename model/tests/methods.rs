@@ -1,10 +1,10 @@
 //! Few-shot methods on real HELP data (small subsets, so the debug build
 //! stays fast): determinism under a seed, and `mlp-ridge` beating `flops`.
 
+use latscope_model::eval::registry::{make_method, method_names};
 use latscope_model::fewshot::{FewShotMethod, PretrainContext};
 use latscope_model::methods::{
-    by_name, Adaptation, FeaturesRidge, Flops, MlpRidge, MlpRidgeConfig, NearestDevice,
-    METHOD_NAMES,
+    Adaptation, FeaturesRidge, Flops, MlpRidge, MlpRidgeConfig, NearestDevice,
 };
 use latscope_model::nn::TrainConfig;
 use latscope_shared::dataset::{read_wide_path, LatencyTable};
@@ -110,10 +110,10 @@ fn every_method_is_deterministic_under_a_seed() {
             m.name()
         );
     }
-    for name in METHOD_NAMES {
-        assert_eq!(by_name(name).unwrap().name(), name);
+    for name in method_names() {
+        assert_eq!(make_method(name).unwrap().name(), name);
     }
-    assert!(by_name("nope").is_err());
+    assert!(make_method("nope").is_err());
 }
 
 #[test]

@@ -9,12 +9,11 @@
 //!   to every test device from K samples chosen by a
 //!   [`Sampler`](crate::sampler::Sampler), and scores it on every other
 //!   architecture; [`report`] aggregates over seeds and prints.
-//! * [`registry`]: the methods by name; [`baselines`]: the `flops` baseline.
+//! * [`registry`]: the methods by name;
 //! * [`anchors`]: published numbers to print beside ours (not measured here).
 
 pub mod anchors;
 pub mod autotask;
-pub mod baselines;
 pub mod registry;
 pub mod report;
 pub mod runner;

@@ -3,9 +3,9 @@
 //! To plug a method in, add one line to [`methods`]:
 //! `entry("name", "one-line description", || Box::new(MyMethod::default())),`
 
-use super::baselines::FlopsBaseline;
 use crate::error::{Error, Result};
 use crate::fewshot::FewShotMethod;
+use crate::methods::{Adaptation, FeaturesRidge, Flops, MlpRidge, MlpRidgeConfig, NearestDevice};
 
 /// A registered method: its name, what it is, and how to make one with its
 /// default settings.
@@ -28,12 +28,42 @@ pub fn methods() -> Vec<MethodEntry> {
     vec![
         entry(
             "flops",
-            "latency = scale × FLOPs, scale fitted on the K samples (trivial baseline)",
-            || Box::new(FlopsBaseline),
+            "latency = scale × MACs, scale fitted on the K samples (trivial baseline)",
+            || Box::new(Flops),
         ),
-        // One line per method, e.g.:
-        // entry("mlp-ridge", "...", || Box::new(crate::methods::MlpRidge::default())),
+        entry(
+            "features-ridge",
+            "ridge on the 20 cost features, fitted on the K samples only",
+            || Box::new(FeaturesRidge::default()),
+        ),
+        entry(
+            "nearest-device",
+            "the training device that ranks the K samples best, mapped by a line in log space",
+            || Box::new(NearestDevice),
+        ),
+        entry(
+            "mlp-ridge",
+            "multi-device MLP ensemble; ridge (LOO λ) over its outputs and last hidden layer",
+            || Box::new(MlpRidge::default()),
+        ),
+        entry(
+            "mlp-head",
+            "multi-device MLP ensemble; best-matching device head plus a ridge correction",
+            || Box::new(mlp_with(Adaptation::Head)),
+        ),
+        entry(
+            "mlp-blend",
+            "mean (log space) of mlp-ridge and mlp-head",
+            || Box::new(mlp_with(Adaptation::Blend)),
+        ),
     ]
+}
+
+fn mlp_with(adaptation: Adaptation) -> MlpRidge {
+    MlpRidge::new(MlpRidgeConfig {
+        adaptation,
+        ..MlpRidgeConfig::default()
+    })
 }
 
 /// Names of the registered methods.

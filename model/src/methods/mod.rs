@@ -10,7 +10,7 @@
 //!   and last hidden layer, or (`mlp-head`) from the head of the best
 //!   matching training device plus a ridge correction.
 //!
-//! [`by_name`] builds any of them from its table name.
+//! [`crate::eval::registry`] lists them by name.
 
 mod arch_inputs;
 mod features_ridge;
@@ -25,41 +25,6 @@ pub use mlp_ridge::{Adaptation, MlpRidge, MlpRidgeConfig, MlpRidgeModel};
 pub use nearest_device::NearestDevice;
 
 use crate::error::{Error, Result};
-use crate::fewshot::FewShotMethod;
-
-/// Names [`by_name`] accepts.
-pub const METHOD_NAMES: [&str; 6] = [
-    "flops",
-    "features-ridge",
-    "nearest-device",
-    "mlp-ridge",
-    "mlp-head",
-    "mlp-blend",
-];
-
-/// The method called `name` (see [`METHOD_NAMES`]) with default settings.
-pub fn by_name(name: &str) -> Result<Box<dyn FewShotMethod>> {
-    Ok(match name {
-        "flops" => Box::new(Flops),
-        "features-ridge" => Box::new(FeaturesRidge::default()),
-        "nearest-device" => Box::new(NearestDevice),
-        "mlp-ridge" => Box::new(MlpRidge::default()),
-        "mlp-head" => Box::new(MlpRidge::new(MlpRidgeConfig {
-            adaptation: Adaptation::Head,
-            ..MlpRidgeConfig::default()
-        })),
-        "mlp-blend" => Box::new(MlpRidge::new(MlpRidgeConfig {
-            adaptation: Adaptation::Blend,
-            ..MlpRidgeConfig::default()
-        })),
-        other => {
-            return Err(Error::InvalidInput(format!(
-                "unknown few-shot method {other:?} (known: {})",
-                METHOD_NAMES.join(", ")
-            )))
-        }
-    })
-}
 
 /// Checks samples and queries against `n_archs` and returns the samples'
 /// natural-log latencies.
