@@ -9,6 +9,7 @@
 //!   scores them on transfer tasks, choosing target samples with a
 //!   [`sampler`].
 
+pub mod adapt;
 pub mod arch_onnx;
 pub mod arch_runner;
 pub mod error;

@@ -7,42 +7,21 @@
 //! log-latency standardised; masked MSE plus a pairwise ranking loss; an
 //! ensemble of a few seeds.
 //!
-//! Adaptation, per ensemble member, on the K samples' log-latencies:
-//! * [`Adaptation::Ridge`]: ridge over the member's outputs and last hidden
-//!   layer (each column standardised over all architectures, each block
-//!   weighted so that its total variance is the block weight²), λ by
-//!   leave-one-out. The target device is a learned mixture of the training
-//!   devices' behaviours and of the hidden "basis" features.
-//! * [`Adaptation::Head`]: start from the output (head) of the training
-//!   device that ranks the samples best, mapped by a line in log space, and
-//!   correct it by a ridge over the same features on the residuals. This is
-//!   the closed form of fine-tuning that device's head with an L2 pull
-//!   towards its pretrained weights (NASFLAT initialises a test device's
-//!   embedding the same way); LOO can pick "no correction".
-//!
-//! Members' log predictions are averaged.
+//! Adaptation: [`crate::adapt`] on the ensemble's adaptation features
+//! (the same function `profiler adapt` and the browser use on a predictor
+//! file's `embedding` output).
 
-use super::{check_samples, fit_line, spearman_or, ArchInputs};
+use super::{check_samples, ArchInputs};
+pub use crate::adapt::Adaptation;
+use crate::adapt::{adapt_log_latency, AdaptConfig, FeatureLayout};
 use crate::error::{Error, Result};
 use crate::fewshot::{FewShotMethod, PretrainContext, PretrainedModel};
 use crate::nn::{train_mlp, Mlp, Standardizer, TrainConfig, TrainReport};
-use crate::ridge::{log_grid, LooCriterion, RidgePath};
+use crate::ridge::{log_grid, LooCriterion};
 use ndarray::{s, Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-
-/// How a pretrained MLP adapts to a new device.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Adaptation {
-    /// Ridge over outputs and hidden features.
-    Ridge,
-    /// Best-matching head plus a ridge correction.
-    Head,
-    /// The mean (in log space) of [`Adaptation::Ridge`] and
-    /// [`Adaptation::Head`].
-    Blend,
-}
 
 /// Settings of [`MlpRidge`].
 #[derive(Clone, Debug, PartialEq)]
@@ -140,9 +119,10 @@ pub struct MlpRidgeModel {
     /// Standardisation of each training device's ln(latency in ms).
     pub target_standardizer: Standardizer,
     pub train_reports: Vec<TrainReport>,
-    /// Per member: adaptation features of every architecture (standardised,
-    /// block-weighted), `archs × (devices + hidden [+ features])`.
-    embeddings: Vec<Array2<f32>>,
+    /// Adaptation features of every architecture: one block per member of
+    /// `[outputs | hidden [| features | onehot]]`, standardised and
+    /// block-weighted (see [`crate::adapt`]).
+    pub features: Array2<f32>,
 }
 
 impl MlpRidgeModel {
@@ -207,10 +187,12 @@ impl MlpRidgeModel {
         )
         .expect("same rows");
         let n_feat = feats.ncols() - n_onehot;
-        let embeddings = members
+        let blocks: Vec<Array2<f32>> = members
             .iter()
             .map(|mlp| embed(mlp, x.view(), feats.view(), n_feat, config))
             .collect();
+        let views: Vec<_> = blocks.iter().map(|b| b.view()).collect();
+        let features = ndarray::concatenate(Axis(1), &views).expect("same rows");
         Ok(MlpRidgeModel {
             config: config.clone(),
             devices: table.devices().to_vec(),
@@ -218,13 +200,13 @@ impl MlpRidgeModel {
             input_standardizer,
             target_standardizer,
             train_reports,
-            embeddings,
+            features,
         })
     }
 
     /// Number of architectures the adaptation features cover.
     pub fn n_archs(&self) -> usize {
-        self.embeddings[0].nrows()
+        self.features.nrows()
     }
 
     /// Predicted latency (ms) of every training device for raw inputs
@@ -249,74 +231,6 @@ impl MlpRidgeModel {
         let raw = ArchInputs::compute(archs)?.onehot_and_features();
         Ok(self.predict_training_devices(raw.view()))
     }
-
-    fn adapt_member(
-        &self,
-        adaptation: Adaptation,
-        emb: &Array2<f32>,
-        samples: &[(usize, f64)],
-        y: &[f64],
-        query: &[usize],
-    ) -> Result<Vec<f64>> {
-        match adaptation {
-            Adaptation::Blend => {
-                let a = self.adapt_member_with(Adaptation::Ridge, emb, samples, y, query)?;
-                let b = self.adapt_member_with(Adaptation::Head, emb, samples, y, query)?;
-                Ok(a.iter().zip(&b).map(|(a, b)| 0.5 * (a + b)).collect())
-            }
-            other => self.adapt_member_with(other, emb, samples, y, query),
-        }
-    }
-
-    fn adapt_member_with(
-        &self,
-        adaptation: Adaptation,
-        emb: &Array2<f32>,
-        samples: &[(usize, f64)],
-        y: &[f64],
-        query: &[usize],
-    ) -> Result<Vec<f64>> {
-        let rows: Vec<usize> = samples.iter().map(|s| s.0).collect();
-        let xs = emb.select(Axis(0), &rows).mapv(f64::from);
-        let (base_q, target): (Vec<f64>, Vec<f64>) = match adaptation {
-            Adaptation::Ridge | Adaptation::Blend => (vec![0.0; query.len()], y.to_vec()),
-            Adaptation::Head => {
-                let d = self.devices.len();
-                let mut best = (f64::NEG_INFINITY, f64::NEG_INFINITY, 0);
-                for j in 0..d {
-                    let col: Vec<f64> = xs.column(j).to_vec();
-                    let rho = spearman_or(&col, y, -1.0);
-                    let r = latscope_shared::metrics::pearson(&col, y).unwrap_or(-1.0);
-                    if rho > best.0 || (rho == best.0 && r > best.1) {
-                        best = (rho, r, j);
-                    }
-                }
-                let j = best.2;
-                let col: Vec<f64> = xs.column(j).to_vec();
-                let (a, b) = fit_line(&col, y);
-                let base_s: Vec<f64> = col.iter().map(|v| a + b * v).collect();
-                let base_q = query.iter().map(|&q| a + b * emb[[q, j]] as f64).collect();
-                let target = y.iter().zip(&base_s).map(|(t, b)| t - b).collect();
-                (base_q, target)
-            }
-        };
-        let path = RidgePath::new(xs.view(), &target)?;
-        let scale = path.lambda_scale();
-        let mut lambdas: Vec<f64> = self
-            .config
-            .relative_lambdas
-            .iter()
-            .map(|l| l * scale)
-            .collect();
-        if adaptation == Adaptation::Head {
-            // "No correction" must be reachable.
-            lambdas.push(1e8 * scale);
-        }
-        let fit = path.select(&lambdas, self.config.criterion).ridge;
-        let xq = emb.select(Axis(0), query).mapv(f64::from);
-        let pred = fit.predict(xq.view());
-        Ok(pred.iter().zip(&base_q).map(|(p, b)| p + b).collect())
-    }
 }
 
 impl MlpRidgeModel {
@@ -329,13 +243,24 @@ impl MlpRidgeModel {
         query: &[usize],
     ) -> Result<Vec<f64>> {
         let y = check_samples(samples, query, self.n_archs())?;
-        let mut sum = vec![0.0; query.len()];
-        for emb in &self.embeddings {
-            let p = self.adapt_member(adaptation, emb, samples, &y, query)?;
-            sum.iter_mut().zip(&p).for_each(|(s, v)| *s += v);
+        let rows: Vec<usize> = samples.iter().map(|s| s.0).collect();
+        let xs = self.features.select(Axis(0), &rows);
+        let xq = self.features.select(Axis(0), query);
+        let config = AdaptConfig {
+            adaptation,
+            criterion: self.config.criterion,
+            relative_lambdas: self.config.relative_lambdas.clone(),
+        };
+        let log = adapt_log_latency(xs.view(), &y, xq.view(), self.layout(), &config)?;
+        Ok(log.into_iter().map(f64::exp).collect())
+    }
+
+    /// Layout of [`features`](Self::features).
+    pub fn layout(&self) -> FeatureLayout {
+        FeatureLayout {
+            blocks: self.members.len(),
+            outputs: self.devices.len(),
         }
-        let k = self.embeddings.len() as f64;
-        Ok(sum.into_iter().map(|v| (v / k).exp()).collect())
     }
 }
 

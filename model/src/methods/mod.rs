@@ -54,16 +54,6 @@ pub(crate) fn check_samples(
     Ok(samples.iter().map(|(_, v)| v.ln()).collect())
 }
 
-/// Least-squares line `y ≈ a + b·x`; `b = 0` when `x` is constant.
-pub(crate) fn fit_line(x: &[f64], y: &[f64]) -> (f64, f64) {
-    let n = x.len().max(1) as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let sxx: f64 = x.iter().map(|v| (v - mx) * (v - mx)).sum();
-    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let b = if sxx > 1e-12 { sxy / sxx } else { 0.0 };
-    (my - b * mx, b)
-}
-
 /// Spearman ρ, or `fallback` where it is undefined (constant input, < 2
 /// samples).
 pub(crate) fn spearman_or(a: &[f64], b: &[f64], fallback: f64) -> f64 {

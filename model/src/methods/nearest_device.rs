@@ -2,7 +2,8 @@
 //! sampled architectures correlate best (Spearman, ties broken by Pearson in
 //! log space) with the target's, mapped by a line in log space.
 
-use super::{check_samples, fit_line, spearman_or};
+use super::{check_samples, spearman_or};
+use crate::adapt::fit_line;
 use crate::error::{Error, Result};
 use crate::fewshot::{FewShotMethod, PretrainContext, PretrainedModel};
 

@@ -1,0 +1,303 @@
+//! Few-shot adaptation of a pretrained multi-device predictor to a new
+//! device, from its *adaptation features* alone.
+//!
+//! A pretrained ensemble describes every architecture by a feature row made
+//! of one block per member: `[member outputs (one per training device) |
+//! member's last hidden layer]`, each column standardised over the training
+//! architectures and each sub-block scaled so that its total variance is its
+//! weight². The predictor file's `embedding` output is exactly this row, so
+//! the evaluation (`profiler evaluate`), `profiler adapt` and the browser
+//! all adapt with this one function and get the same numbers.
+//!
+//! Per member, on the K samples' ln(ms):
+//! * [`Adaptation::Ridge`]: ridge over the whole block, λ by leave-one-out;
+//!   the new device is a learned mixture of the training devices and of the
+//!   hidden "basis" features.
+//! * [`Adaptation::Head`]: the training device whose output ranks the
+//!   samples best, mapped by a line in log space, plus a ridge correction on
+//!   the residuals (the closed form of fine-tuning that device's head with an
+//!   L2 pull towards it; leave-one-out may choose "no correction").
+//! * [`Adaptation::Blend`]: the mean of the two in log space.
+//!
+//! Members' ln predictions are averaged.
+
+use crate::error::{Error, Result};
+use crate::ridge::{log_grid, LooCriterion, RidgePath};
+use latscope_shared::metrics::{pearson, spearman};
+use ndarray::{s, ArrayView2, Axis};
+use std::fmt;
+use std::str::FromStr;
+
+/// How a pretrained predictor adapts to a new device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Adaptation {
+    Ridge,
+    Head,
+    Blend,
+}
+
+impl Adaptation {
+    pub const ALL: [Adaptation; 3] = [Adaptation::Ridge, Adaptation::Head, Adaptation::Blend];
+
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Adaptation::Ridge => "ridge",
+            Adaptation::Head => "head",
+            Adaptation::Blend => "blend",
+        }
+    }
+}
+
+impl fmt::Display for Adaptation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Adaptation {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Adaptation::ALL
+            .into_iter()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "unknown adaptation {s:?} (known: ridge, head, blend)"
+                ))
+            })
+    }
+}
+
+/// How the adaptation feature row is laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeatureLayout {
+    /// Ensemble members (equal-width blocks side by side).
+    pub blocks: usize,
+    /// Leading columns of each block that are per-training-device outputs
+    /// (monotone in that device's predicted latency).
+    pub outputs: usize,
+}
+
+impl FeatureLayout {
+    /// Checks that `width` columns split into the blocks.
+    pub fn block_width(&self, width: usize) -> Result<usize> {
+        if self.blocks == 0 || !width.is_multiple_of(self.blocks) || width / self.blocks < self.outputs {
+            return Err(Error::InvalidInput(format!(
+                "adaptation features: {width} columns do not split into {} blocks of at least {} outputs",
+                self.blocks, self.outputs
+            )));
+        }
+        Ok(width / self.blocks)
+    }
+}
+
+/// Settings of the adaptation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdaptConfig {
+    pub adaptation: Adaptation,
+    pub criterion: LooCriterion,
+    /// λ grid relative to the design's scale.
+    pub relative_lambdas: Vec<f64>,
+}
+
+impl Default for AdaptConfig {
+    fn default() -> Self {
+        AdaptConfig {
+            adaptation: Adaptation::Head,
+            criterion: LooCriterion::Mse,
+            relative_lambdas: log_grid(1e-4, 1e3, 22),
+        }
+    }
+}
+
+/// Predicted ln(ms) on the new device for each query row, from the samples'
+/// feature rows and measured ln(ms).
+pub fn adapt_log_latency(
+    sample_features: ArrayView2<'_, f32>,
+    sample_log_ms: &[f64],
+    query_features: ArrayView2<'_, f32>,
+    layout: FeatureLayout,
+    config: &AdaptConfig,
+) -> Result<Vec<f64>> {
+    if sample_features.nrows() != sample_log_ms.len() {
+        return Err(Error::InvalidInput(format!(
+            "adaptation: {} feature rows for {} measured latencies",
+            sample_features.nrows(),
+            sample_log_ms.len()
+        )));
+    }
+    if sample_log_ms.is_empty() {
+        return Err(Error::InvalidInput(
+            "adaptation needs at least one measured architecture".into(),
+        ));
+    }
+    if let Some(v) = sample_log_ms.iter().find(|v| !v.is_finite()) {
+        return Err(Error::InvalidInput(format!(
+            "adaptation: measured ln(latency) {v} is not finite"
+        )));
+    }
+    if sample_features.ncols() != query_features.ncols() {
+        return Err(Error::InvalidInput(format!(
+            "adaptation: samples have {} features, queries {}",
+            sample_features.ncols(),
+            query_features.ncols()
+        )));
+    }
+    let w = layout.block_width(sample_features.ncols())?;
+    let mut sum = vec![0.0; query_features.nrows()];
+    for b in 0..layout.blocks {
+        let cols = s![.., b * w..(b + 1) * w];
+        let xs = sample_features.slice(cols);
+        let xq = query_features.slice(cols);
+        let pred = match config.adaptation {
+            Adaptation::Blend => {
+                let a = adapt_block(
+                    xs,
+                    sample_log_ms,
+                    xq,
+                    layout.outputs,
+                    Adaptation::Ridge,
+                    config,
+                )?;
+                let h = adapt_block(
+                    xs,
+                    sample_log_ms,
+                    xq,
+                    layout.outputs,
+                    Adaptation::Head,
+                    config,
+                )?;
+                a.iter().zip(&h).map(|(a, h)| 0.5 * (a + h)).collect()
+            }
+            other => adapt_block(xs, sample_log_ms, xq, layout.outputs, other, config)?,
+        };
+        sum.iter_mut().zip(&pred).for_each(|(s, p)| *s += p);
+    }
+    let k = layout.blocks as f64;
+    Ok(sum.into_iter().map(|v| v / k).collect())
+}
+
+/// One block, one adaptation (not `Blend`).
+fn adapt_block(
+    xs: ArrayView2<'_, f32>,
+    y: &[f64],
+    xq: ArrayView2<'_, f32>,
+    outputs: usize,
+    adaptation: Adaptation,
+    config: &AdaptConfig,
+) -> Result<Vec<f64>> {
+    let xs = xs.mapv(f64::from);
+    let (base_q, target): (Vec<f64>, Vec<f64>) = match adaptation {
+        Adaptation::Ridge | Adaptation::Blend => (vec![0.0; xq.nrows()], y.to_vec()),
+        Adaptation::Head => {
+            let j = best_matching_output(&xs.view(), y, outputs);
+            let col: Vec<f64> = xs.column(j).to_vec();
+            let (a, b) = fit_line(&col, y);
+            let base_q = xq.column(j).iter().map(|&v| a + b * f64::from(v)).collect();
+            let target = y.iter().zip(&col).map(|(t, c)| t - (a + b * c)).collect();
+            (base_q, target)
+        }
+    };
+    let path = RidgePath::new(xs.view(), &target)?;
+    let scale = path.lambda_scale();
+    let mut lambdas: Vec<f64> = config.relative_lambdas.iter().map(|l| l * scale).collect();
+    if adaptation == Adaptation::Head {
+        // "No correction" must be reachable.
+        lambdas.push(1e8 * scale);
+    }
+    let fit = path.select(&lambdas, config.criterion).ridge;
+    let pred = fit.predict(xq.mapv(f64::from).view());
+    Ok(pred.iter().zip(&base_q).map(|(p, b)| p + b).collect())
+}
+
+/// The output column that ranks the samples best (Spearman, ties broken by
+/// Pearson): the training device most like the new one.
+pub fn best_matching_output(xs: &ArrayView2<'_, f64>, y: &[f64], outputs: usize) -> usize {
+    let mut best = (f64::NEG_INFINITY, f64::NEG_INFINITY, 0);
+    for (j, col) in xs.axis_iter(Axis(1)).take(outputs).enumerate() {
+        let col = col.to_vec();
+        let rho = spearman(&col, y).unwrap_or(-1.0);
+        let r = pearson(&col, y).unwrap_or(-1.0);
+        if rho > best.0 || (rho == best.0 && r > best.1) {
+            best = (rho, r, j);
+        }
+    }
+    best.2
+}
+
+/// Least-squares line `y ≈ a + b·x`; `b = 0` when `x` is constant.
+pub(crate) fn fit_line(x: &[f64], y: &[f64]) -> (f64, f64) {
+    let n = x.len().max(1) as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxx: f64 = x.iter().map(|v| (v - mx) * (v - mx)).sum();
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let b = if sxx > 1e-12 { sxy / sxx } else { 0.0 };
+    (my - b * mx, b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    /// Two blocks of [2 outputs | 1 hidden]; the new device is exactly
+    /// output 1 of each block, scaled.
+    fn features() -> Array2<f32> {
+        Array2::from_shape_fn((30, 6), |(i, c)| {
+            let t = i as f32;
+            match c % 3 {
+                0 => (t * 0.7).sin(),
+                1 => t * 0.1,
+                _ => (t * 1.3).cos(),
+            }
+        })
+    }
+
+    #[test]
+    fn head_recovers_an_affine_copy_of_a_training_device() {
+        let x = features();
+        let y: Vec<f64> = (0..30).map(|i| 2.0 + 3.0 * (i as f64 * 0.1)).collect();
+        let layout = FeatureLayout {
+            blocks: 2,
+            outputs: 2,
+        };
+        let rows: Vec<usize> = (0..30).step_by(3).collect();
+        let xs = x.select(Axis(0), &rows);
+        let ys: Vec<f64> = rows.iter().map(|&r| y[r]).collect();
+        for adaptation in Adaptation::ALL {
+            let config = AdaptConfig {
+                adaptation,
+                ..AdaptConfig::default()
+            };
+            let p = adapt_log_latency(xs.view(), &ys, x.view(), layout, &config).unwrap();
+            for (i, v) in p.iter().enumerate() {
+                assert!(
+                    (v - y[i]).abs() < 0.05,
+                    "{adaptation}: row {i}: {v} vs {}",
+                    y[i]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bad_shapes_are_errors() {
+        let x = features();
+        let layout = FeatureLayout {
+            blocks: 4,
+            outputs: 2,
+        };
+        let c = AdaptConfig::default();
+        let err = adapt_log_latency(x.view(), &[0.0; 30], x.view(), layout, &c).unwrap_err();
+        assert!(err.to_string().contains("4 blocks"), "{err}");
+        let layout = FeatureLayout {
+            blocks: 2,
+            outputs: 2,
+        };
+        assert!(adapt_log_latency(x.view(), &[0.0; 3], x.view(), layout, &c).is_err());
+        assert!(adapt_log_latency(x.slice(s![..0, ..]), &[], x.view(), layout, &c).is_err());
+        assert!("nope".parse::<Adaptation>().is_err());
+        assert_eq!("blend".parse::<Adaptation>().unwrap(), Adaptation::Blend);
+    }
+}
