@@ -82,7 +82,10 @@ pub struct FeatureLayout {
 impl FeatureLayout {
     /// Checks that `width` columns split into the blocks.
     pub fn block_width(&self, width: usize) -> Result<usize> {
-        if self.blocks == 0 || !width.is_multiple_of(self.blocks) || width / self.blocks < self.outputs {
+        if self.blocks == 0
+            || !width.is_multiple_of(self.blocks)
+            || width / self.blocks < self.outputs
+        {
             return Err(Error::InvalidInput(format!(
                 "adaptation features: {width} columns do not split into {} blocks of at least {} outputs",
                 self.blocks, self.outputs
