@@ -59,8 +59,11 @@ impl LoadedPredictor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use latscope_model::adapt::Adaptation;
     use latscope_model::nn::Mlp;
-    use latscope_model::predictor_onnx::{export_predictor_bytes, PredictorSpec};
+    use latscope_model::predictor_onnx::{
+        export_predictor_bytes, AdaptationFeatures, PredictorSpec,
+    };
     use latscope_shared::encoding::Encoding;
     use latscope_shared::space::SpaceId;
 
@@ -71,9 +74,15 @@ mod tests {
             devices: vec!["a".into(), "b".into()],
             input_mean: vec![0.2; 30],
             input_std: vec![0.4; 30],
-            mlp: Mlp::new(&[30, 12, 2], 1),
+            members: vec![Mlp::new(&[30, 12, 2], 1)],
             output_mean: vec![2.0, 1.0],
             output_std: vec![0.5, 0.25],
+            adaptation: AdaptationFeatures {
+                input_columns: vec![],
+                mean: vec![0.0; 14],
+                scale: vec![1.0; 14],
+                default: Adaptation::Head,
+            },
             reference_archs: vec![],
             method: "test".into(),
             extra: Default::default(),

@@ -17,11 +17,15 @@ use crate::adapt::{adapt_log_latency, AdaptConfig, FeatureLayout};
 use crate::error::{Error, Result};
 use crate::fewshot::{FewShotMethod, PretrainContext, PretrainedModel};
 use crate::nn::{train_mlp, Mlp, Standardizer, TrainConfig, TrainReport};
+use crate::predictor_onnx::{AdaptationFeatures, PredictorSpec};
 use crate::ridge::{log_grid, LooCriterion};
+use latscope_shared::encoding::Encoding;
+use latscope_shared::space::SpaceId;
 use ndarray::{s, Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
 
 /// Settings of [`MlpRidge`].
 #[derive(Clone, Debug, PartialEq)]
@@ -39,6 +43,10 @@ pub struct MlpRidgeConfig {
     pub adaptation: Adaptation,
     /// Weight of the block of per-training-device outputs in the ridge.
     pub outputs_weight: f64,
+    /// Add ln MACs (standardised) as one more output column: a "FLOPs
+    /// device" the adaptation can start from when no training device ranks
+    /// the target's samples well.
+    pub flops_output: bool,
     /// Weight of the block of last-hidden-layer features (0: not used).
     pub hidden_weight: f64,
     /// Weight of the block of standardised `features-v1` (0: not used).
@@ -64,6 +72,7 @@ impl Default for MlpRidgeConfig {
             },
             max_train_archs: None,
             adaptation: Adaptation::Ridge,
+            flops_output: true,
             outputs_weight: 1.0,
             hidden_weight: 1.0,
             features_weight: 0.0,
@@ -123,6 +132,11 @@ pub struct MlpRidgeModel {
     /// `[outputs | hidden [| features | onehot]]`, standardised and
     /// block-weighted (see [`crate::adapt`]).
     pub features: Array2<f32>,
+    /// `features = (raw − adapt_mean) · adapt_scale` (for export).
+    adapt_mean: Vec<f32>,
+    adapt_scale: Vec<f32>,
+    /// Width of the onehot-v1 part of the input.
+    n_onehot: usize,
 }
 
 impl MlpRidgeModel {
@@ -174,23 +188,14 @@ impl MlpRidgeModel {
             train_reports.push(train_mlp(&mut mlp, xt.view(), yt.view(), &cfg)?);
             members.push(mlp);
         }
-        // Raw architecture blocks for the ridge: [features-v1, onehot-v1].
-        let arch_raw = inputs.onehot_and_features();
         let n_onehot = inputs.onehot.ncols();
-        let feats = Standardizer::fit(arch_raw.view()).transform(arch_raw.view());
-        let feats = ndarray::concatenate(
-            Axis(1),
-            &[
-                feats.slice(s![.., n_onehot..]),
-                feats.slice(s![.., ..n_onehot]),
-            ],
-        )
-        .expect("same rows");
-        let n_feat = feats.ncols() - n_onehot;
-        let blocks: Vec<Array2<f32>> = members
-            .iter()
-            .map(|mlp| embed(mlp, x.view(), feats.view(), n_feat, config))
-            .collect();
+        let (mut blocks, mut adapt_mean, mut adapt_scale) = (vec![], vec![], vec![]);
+        for mlp in &members {
+            let (block, mean, scale) = embed(mlp, x.view(), n_onehot, config);
+            blocks.push(block);
+            adapt_mean.extend(mean);
+            adapt_scale.extend(scale);
+        }
         let views: Vec<_> = blocks.iter().map(|b| b.view()).collect();
         let features = ndarray::concatenate(Axis(1), &views).expect("same rows");
         Ok(MlpRidgeModel {
@@ -201,6 +206,9 @@ impl MlpRidgeModel {
             target_standardizer,
             train_reports,
             features,
+            adapt_mean,
+            adapt_scale,
+            n_onehot,
         })
     }
 
@@ -259,8 +267,67 @@ impl MlpRidgeModel {
     pub fn layout(&self) -> FeatureLayout {
         FeatureLayout {
             blocks: self.members.len(),
-            outputs: self.devices.len(),
+            outputs: self.devices.len() + usize::from(self.config.flops_output),
         }
+    }
+}
+
+impl MlpRidgeModel {
+    /// The predictor file form of this model (see [`crate::predictor_onnx`]):
+    /// same predictions for the training devices, same adaptation features.
+    pub fn to_spec(
+        &self,
+        space: SpaceId,
+        reference_archs: Vec<String>,
+        extra: BTreeMap<String, String>,
+    ) -> Result<PredictorSpec> {
+        if self.config.features_weight > 0.0 || self.config.onehot_weight > 0.0 {
+            return Err(Error::InvalidInput(
+                "mlp-ridge: only models adapting on [outputs | ln MACs | hidden] export".into(),
+            ));
+        }
+        let f32s = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<_>>();
+        let spec = PredictorSpec {
+            space,
+            encodings: vec![Encoding::OneHotV1, Encoding::FeaturesV1],
+            devices: self.devices.clone(),
+            input_mean: f32s(&self.input_standardizer.mean),
+            input_std: f32s(&self.input_standardizer.std),
+            members: self.members.clone(),
+            output_mean: f32s(&self.target_standardizer.mean),
+            output_std: f32s(&self.target_standardizer.std),
+            adaptation: AdaptationFeatures {
+                input_columns: if self.config.flops_output {
+                    vec![self.n_onehot]
+                } else {
+                    vec![]
+                },
+                mean: self.adapt_mean.clone(),
+                scale: self.adapt_scale.clone(),
+                default: self.config.adaptation,
+            },
+            reference_archs,
+            method: self.describe(),
+            extra,
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// Method name and settings, for the file's metadata.
+    pub fn describe(&self) -> String {
+        let c = &self.config;
+        format!(
+            "mlp-ensemble(members={}, hidden={:?}, epochs={}, lr={}, rank_weight={}, \
+             flops_output={}) + {} adaptation",
+            c.ensemble,
+            c.hidden,
+            c.train.epochs,
+            c.train.learning_rate,
+            c.train.rank_weight,
+            c.flops_output,
+            c.adaptation
+        )
     }
 }
 
@@ -283,66 +350,80 @@ fn forward_chunked(mlp: &Mlp, x: ArrayView2<'_, f32>) -> Array2<f32> {
     out
 }
 
-/// Adaptation features of every row of `x`: `[outputs | last hidden |
-/// features]`, each column standardised, each block scaled to total
-/// variance weight².
+/// Adaptation features of every row of `x` (the standardised input
+/// `[onehot-v1 | features-v1]`, onehot taking `n_onehot` columns), one
+/// block per member: `[outputs | ln MACs? | last hidden | features-v1? |
+/// onehot-v1?]`. Each column is standardised over the rows, and each part
+/// scaled so that its total variance is its weight²; ln MACs counts as one
+/// more output (a "FLOPs device" the head adaptation can start from).
+/// Returns the features and their `(raw − mean) · scale` coefficients.
 fn embed(
     mlp: &Mlp,
     x: ArrayView2<'_, f32>,
-    feats: ArrayView2<'_, f32>,
-    n_feat: usize,
+    n_onehot: usize,
     cfg: &MlpRidgeConfig,
-) -> Array2<f32> {
-    let n = x.nrows();
+) -> (Array2<f32>, Vec<f32>, Vec<f32>) {
     let n_layers = mlp.layers.len();
-    let d = mlp.outputs();
-    let h = if n_layers >= 2 && cfg.hidden_weight > 0.0 {
-        mlp.layers[n_layers - 1].inputs()
-    } else {
-        0
-    };
-    // `feats` is [features-v1 (n_feat) | onehot-v1], both standardised.
-    let f_range = if cfg.features_weight > 0.0 {
-        0..n_feat
-    } else {
-        0..0
-    };
-    let o_range = if cfg.onehot_weight > 0.0 {
-        n_feat..feats.ncols()
-    } else {
-        0..0
-    };
-    let (f, o) = (f_range.len(), o_range.len());
-    let mut out = Array2::<f32>::zeros((n, d + h + f + o));
+    let acts = forward_all_chunked(mlp, x);
+    // features-v1 starts with ln(1 + MACs).
+    debug_assert_eq!(latscope_shared::encoding::feature_names()[0], "ln1p_macs");
+    let macs_col = n_onehot;
+    let mut outputs = vec![acts[n_layers].view()];
+    if cfg.flops_output {
+        outputs.push(x.slice(s![.., macs_col..macs_col + 1]));
+    }
+    let outputs = ndarray::concatenate(Axis(1), &outputs).expect("same rows");
+    let mut parts: Vec<(ArrayView2<'_, f32>, f64)> = vec![(outputs.view(), cfg.outputs_weight)];
+    if cfg.hidden_weight > 0.0 && n_layers >= 2 {
+        parts.push((acts[n_layers - 1].view(), cfg.hidden_weight));
+    }
+    if cfg.features_weight > 0.0 {
+        parts.push((x.slice(s![.., n_onehot..]), cfg.features_weight));
+    }
+    if cfg.onehot_weight > 0.0 {
+        parts.push((x.slice(s![.., ..n_onehot]), cfg.onehot_weight));
+    }
+    let views: Vec<_> = parts.iter().map(|p| p.0).collect();
+    let raw = ndarray::concatenate(Axis(1), &views).expect("same rows");
+    let st = Standardizer::fit(raw.view());
+    // Column scale: the part's weight spread over its columns, over the
+    // column's standard deviation.
+    let part_weights = parts
+        .iter()
+        .flat_map(|(part, w)| std::iter::repeat_n(w / (part.ncols() as f64).sqrt(), part.ncols()));
+    let scale: Vec<f32> = part_weights
+        .zip(&st.std)
+        .map(|(w, s)| (w / s) as f32)
+        .collect();
+    let mean: Vec<f32> = st.mean.iter().map(|&m| m as f32).collect();
+    let mut out = raw;
+    for (mut col, (m, s)) in out.axis_iter_mut(Axis(1)).zip(mean.iter().zip(&scale)) {
+        col.mapv_inplace(|v| (v - m) * s);
+    }
+    (out, mean, scale)
+}
+
+/// Every layer's activations for all rows, computed in chunks (bounded
+/// memory for the intermediate products).
+fn forward_all_chunked(mlp: &Mlp, x: ArrayView2<'_, f32>) -> Vec<Array2<f32>> {
+    let widths: Vec<usize> = std::iter::once(mlp.inputs())
+        .chain(mlp.layers.iter().map(|l| l.outputs()))
+        .collect();
+    let mut out: Vec<Array2<f32>> = widths
+        .iter()
+        .map(|&w| Array2::zeros((x.nrows(), w)))
+        .collect();
     let chunk = 4096;
     let mut start = 0;
-    while start < n {
-        let end = (start + chunk).min(n);
-        let acts = mlp.forward_all(x.slice(s![start..end, ..]));
-        out.slice_mut(s![start..end, 0..d]).assign(&acts[n_layers]);
-        if h > 0 {
-            out.slice_mut(s![start..end, d..d + h])
-                .assign(&acts[n_layers - 1]);
+    while start < x.nrows() {
+        let end = (start + chunk).min(x.nrows());
+        for (dst, src) in out
+            .iter_mut()
+            .zip(mlp.forward_all(x.slice(s![start..end, ..])))
+        {
+            dst.slice_mut(s![start..end, ..]).assign(&src);
         }
         start = end;
-    }
-    out.slice_mut(s![.., d + h..d + h + f])
-        .assign(&feats.slice(s![.., f_range]));
-    out.slice_mut(s![.., d + h + f..])
-        .assign(&feats.slice(s![.., o_range]));
-    let st = Standardizer::fit(out.view());
-    let mut out = st.transform(out.view());
-    let blocks = [
-        (0, d, cfg.outputs_weight),
-        (d, d + h, cfg.hidden_weight),
-        (d + h, d + h + f, cfg.features_weight),
-        (d + h + f, d + h + f + o, cfg.onehot_weight),
-    ];
-    for (lo, hi, w) in blocks {
-        if hi > lo {
-            let s = (w / ((hi - lo) as f64).sqrt()) as f32;
-            out.slice_mut(s![.., lo..hi]).mapv_inplace(|v| v * s);
-        }
     }
     out
 }

@@ -3,10 +3,12 @@
 use super::metadata::{self as meta, encodings_name, entry};
 use super::spec::PredictorSpec;
 use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT};
-use crate::arch_onnx::proto::{attr_int, node, tensor_f32, value_info_f32, Dim};
+use crate::arch_onnx::proto::{attr_int, node, tensor_f32, tensor_i64, value_info_f32, Dim};
 use crate::arch_onnx::{IR_VERSION, OPSET_VERSION};
 use crate::error::Result;
+use crate::nn::Mlp;
 use tract_onnx::pb::{GraphProto, ModelProto, OperatorSetIdProto};
+use tract_onnx::pb::{NodeProto, TensorProto};
 
 /// Symbolic batch dimension of the input and outputs.
 const BATCH: Dim = Dim::Symbolic("N");
@@ -25,7 +27,6 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         tensor_f32("input_mean", &[f], &spec.input_mean),
         tensor_f32("input_inv_std", &[f], &inv_std),
         tensor_f32("output_mean", &[d], &spec.output_mean),
-        tensor_f32("output_std", &[d], &spec.output_std),
     ];
     let mut nodes = vec![
         node(
@@ -43,52 +44,62 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
             vec![],
         ),
     ];
-    let last = spec.mlp.layers.len() - 1;
-    let mut current = "h0".to_string();
-    for (i, layer) in spec.mlp.layers.iter().enumerate() {
-        let w = format!("layer{i}.weight");
-        let b = format!("layer{i}.bias");
-        initializer.push(tensor_f32(
-            &w,
-            &[layer.inputs(), layer.outputs()],
-            &layer.weight.iter().copied().collect::<Vec<_>>(),
-        ));
-        initializer.push(tensor_f32(&b, &[layer.outputs()], &layer.bias.to_vec()));
-        let gemm_out = if i == last {
-            "z".to_string()
-        } else {
-            format!("layer{i}.linear")
-        };
+    let mut block_names = Vec::with_capacity(spec.members.len());
+    let mut output_names = Vec::with_capacity(spec.members.len());
+    let picked = (!spec.adaptation.input_columns.is_empty()).then(|| {
+        let idx: Vec<i64> = spec
+            .adaptation
+            .input_columns
+            .iter()
+            .map(|&c| c as i64)
+            .collect();
+        initializer.push(tensor_i64("adapt.input_columns", &[idx.len()], &idx));
         nodes.push(node(
-            "Gemm",
-            &format!("layer{i}.gemm"),
-            &[&current, &w, &b],
-            &gemm_out,
-            vec![attr_int("transB", 0)],
+            "Gather",
+            "adapt.pick_inputs",
+            &["h0", "adapt.input_columns"],
+            "adapt.inputs",
+            vec![attr_int("axis", 1)],
         ));
-        current = if i == last {
-            gemm_out
-        } else {
-            // The last hidden layer's activation is the `embedding` output.
-            let act = if i + 1 == last {
-                EMBEDDING_OUTPUT.to_string()
-            } else {
-                format!("h{}", i + 1)
-            };
-            nodes.push(node(
-                "Relu",
-                &format!("layer{i}.relu"),
-                &[&gemm_out],
-                &act,
-                vec![],
-            ));
-            act
-        };
+        "adapt.inputs".to_string()
+    });
+    for (m, mlp) in spec.members.iter().enumerate() {
+        let (z, hidden) = member_nodes(m, mlp, &mut nodes, &mut initializer);
+        let mut parts = vec![z.clone()];
+        parts.extend(picked.clone());
+        parts.push(hidden);
+        let block = format!("member{m}.adapt");
+        let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+        nodes.push(node(
+            "Concat",
+            &format!("member{m}.concat"),
+            &refs,
+            &block,
+            vec![attr_int("axis", 1)],
+        ));
+        block_names.push(block);
+        output_names.push(z);
     }
+    // Ensemble mean of the standardised log-latencies.
+    let mut total = output_names[0].clone();
+    for (i, z) in output_names.iter().enumerate().skip(1) {
+        let sum = format!("ensemble.sum{i}");
+        nodes.push(node(
+            "Add",
+            &format!("ensemble.add{i}"),
+            &[&total, z],
+            &sum,
+            vec![],
+        ));
+        total = sum;
+    }
+    let k = spec.members.len() as f32;
+    let scaled_std: Vec<f32> = spec.output_std.iter().map(|s| s / k).collect();
+    initializer.push(tensor_f32("output_std_over_members", &[d], &scaled_std));
     nodes.push(node(
         "Mul",
         "destandardise.mul",
-        &["z", "output_std"],
+        &[&total, "output_std_over_members"],
         "log_scaled",
         vec![],
     ));
@@ -100,6 +111,32 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         vec![],
     ));
     nodes.push(node("Exp", "to_ms", &["log_ms"], LATENCY_OUTPUT, vec![]));
+    // Adaptation features: blocks side by side, standardised and weighted.
+    let e = spec.embedding_dim();
+    initializer.push(tensor_f32("adapt.mean", &[e], &spec.adaptation.mean));
+    initializer.push(tensor_f32("adapt.scale", &[e], &spec.adaptation.scale));
+    let refs: Vec<&str> = block_names.iter().map(String::as_str).collect();
+    nodes.push(node(
+        "Concat",
+        "adapt.concat",
+        &refs,
+        "adapt.raw",
+        vec![attr_int("axis", 1)],
+    ));
+    nodes.push(node(
+        "Sub",
+        "adapt.sub",
+        &["adapt.raw", "adapt.mean"],
+        "adapt.centred",
+        vec![],
+    ));
+    nodes.push(node(
+        "Mul",
+        "adapt.mul",
+        &["adapt.centred", "adapt.scale"],
+        EMBEDDING_OUTPUT,
+        vec![],
+    ));
 
     let graph = GraphProto {
         name: format!("latscope {} latency predictor", spec.space),
@@ -126,6 +163,9 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         entry(meta::OUTPUT_STD, json(&spec.output_std)),
         entry(meta::REFERENCE_ARCHS, json(&spec.reference_archs)),
         entry(meta::METHOD, spec.method.clone()),
+        entry(meta::EMBEDDING_BLOCKS, spec.members.len().to_string()),
+        entry(meta::EMBEDDING_OUTPUTS, spec.layout().outputs.to_string()),
+        entry(meta::ADAPTATION, spec.adaptation.default.name()),
     ];
     metadata_props.extend(
         spec.extra
@@ -152,6 +192,52 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         metadata_props,
         ..Default::default()
     })
+}
+
+/// One member's Gemm/Relu chain from the standardised input `h0`; returns
+/// the names of its output (standardised log-latencies) and of its last
+/// hidden layer.
+fn member_nodes(
+    m: usize,
+    mlp: &Mlp,
+    nodes: &mut Vec<NodeProto>,
+    initializer: &mut Vec<TensorProto>,
+) -> (String, String) {
+    let last = mlp.layers.len() - 1;
+    let mut current = "h0".to_string();
+    let mut hidden = String::new();
+    for (i, layer) in mlp.layers.iter().enumerate() {
+        let prefix = format!("member{m}.layer{i}");
+        let (w, b) = (format!("{prefix}.weight"), format!("{prefix}.bias"));
+        initializer.push(tensor_f32(
+            &w,
+            &[layer.inputs(), layer.outputs()],
+            &layer.weight.iter().copied().collect::<Vec<_>>(),
+        ));
+        initializer.push(tensor_f32(&b, &[layer.outputs()], &layer.bias.to_vec()));
+        let linear = format!("{prefix}.linear");
+        nodes.push(node(
+            "Gemm",
+            &format!("{prefix}.gemm"),
+            &[&current, &w, &b],
+            &linear,
+            vec![attr_int("transB", 0)],
+        ));
+        if i == last {
+            return (linear, hidden);
+        }
+        let act = format!("{prefix}.relu");
+        nodes.push(node(
+            "Relu",
+            &format!("{prefix}.relu"),
+            &[&linear],
+            &act,
+            vec![],
+        ));
+        hidden = act.clone();
+        current = act;
+    }
+    unreachable!("validate() requires at least two layers")
 }
 
 /// [`export_predictor`], encoded as bytes.

@@ -12,6 +12,9 @@
 //! | `latscope.output_mean`, `latscope.output_std` | JSON arrays: `ln(ms) = z·std + mean`, applied in the graph |
 //! | `latscope.reference_archs` | JSON array of architecture strings to measure first on a new device |
 //! | `latscope.method` | how it was trained |
+//! | `latscope.embedding_blocks` | ensemble members: equal blocks of `embedding` |
+//! | `latscope.embedding_outputs` | leading columns of each block that are outputs (devices, ln MACs) |
+//! | `latscope.adaptation` | default few-shot adaptation (`head`, `ridge`, `blend`) |
 //! | `latscope.extra.*` | training data summary, command line, measured accuracy |
 
 use crate::error::{Error, Result};
@@ -35,6 +38,9 @@ pub const OUTPUT_MEAN: &str = "latscope.output_mean";
 pub const OUTPUT_STD: &str = "latscope.output_std";
 pub const REFERENCE_ARCHS: &str = "latscope.reference_archs";
 pub const METHOD: &str = "latscope.method";
+pub const EMBEDDING_BLOCKS: &str = "latscope.embedding_blocks";
+pub const EMBEDDING_OUTPUTS: &str = "latscope.embedding_outputs";
+pub const ADAPTATION: &str = "latscope.adaptation";
 pub const EXTRA_PREFIX: &str = "latscope.extra.";
 
 /// What a consumer needs to use a predictor file, read from its metadata.
@@ -47,6 +53,9 @@ pub struct PredictorMeta {
     pub devices: Vec<String>,
     pub reference_archs: Vec<String>,
     pub method: String,
+    /// How [`crate::adapt`] reads the `embedding` output.
+    pub layout: crate::adapt::FeatureLayout,
+    pub adaptation: crate::adapt::Adaptation,
     /// `latscope.extra.*` entries, prefix removed.
     pub extra: BTreeMap<String, String>,
 }
@@ -129,6 +138,16 @@ impl PredictorMeta {
         }
         let reference_archs: Vec<String> = parse_json(REFERENCE_ARCHS, get(REFERENCE_ARCHS)?)?;
         let method = get(METHOD)?.to_string();
+        let layout = crate::adapt::FeatureLayout {
+            blocks: parse_usize(EMBEDDING_BLOCKS, get(EMBEDDING_BLOCKS)?)?,
+            outputs: parse_usize(EMBEDDING_OUTPUTS, get(EMBEDDING_OUTPUTS)?)?,
+        };
+        layout
+            .block_width(embedding_dim)
+            .map_err(|e| invalid(format!("{EMBEDDING_BLOCKS}/{EMBEDDING_OUTPUTS}: {e}")))?;
+        let adaptation = get(ADAPTATION)?
+            .parse()
+            .map_err(|e| invalid(format!("{ADAPTATION}: {e}")))?;
         let extra = props
             .iter()
             .filter_map(|(k, v)| {
@@ -144,6 +163,8 @@ impl PredictorMeta {
             devices,
             reference_archs,
             method,
+            layout,
+            adaptation,
             extra,
         })
     }

@@ -5,8 +5,10 @@
 //! * input `arch`: float32 `[N, F]`, the architecture encoded with the
 //!   encodings named in the metadata, concatenated in that order;
 //! * output `latency_ms`: float32 `[N, D]`, one column per device, in ms;
-//! * output `embedding`: float32 `[N, H]`, the last hidden layer, which
-//!   few-shot adaptation to a new device regresses on.
+//! * output `embedding`: float32 `[N, H]`, the adaptation features (per
+//!   ensemble member: its outputs, ln MACs, its last hidden layer;
+//!   standardised and weighted) that few-shot adaptation to a new device
+//!   regresses on ([`crate::adapt`]).
 //!
 //! Standardisation of the input and the log-latency output live inside the
 //! graph (`Sub`, `Mul`, `Exp`), so any runtime gets milliseconds directly;
@@ -19,13 +21,13 @@ mod spec;
 
 pub use export::{export_predictor, export_predictor_bytes};
 pub use load::{Prediction, Predictor};
-pub use spec::PredictorSpec;
+pub use spec::{AdaptationFeatures, PredictorSpec};
 
 /// Graph input name.
 pub const INPUT_NAME: &str = "arch";
 /// Graph output with latencies in ms.
 pub const LATENCY_OUTPUT: &str = "latency_ms";
-/// Graph output with the last hidden layer.
+/// Graph output with the adaptation features.
 pub const EMBEDDING_OUTPUT: &str = "embedding";
 
 #[cfg(test)]

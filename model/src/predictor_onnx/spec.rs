@@ -1,11 +1,29 @@
 //! [`PredictorSpec`]: everything a predictor file holds, in Rust form.
 
+use crate::adapt::FeatureLayout;
 use crate::error::{Error, Result};
 use crate::nn::Mlp;
 use latscope_shared::encoding::Encoding;
 use latscope_shared::space::{Arch, SpaceId};
 use ndarray::{Array2, Axis};
 use std::collections::BTreeMap;
+
+/// The `embedding` output: one block per member,
+/// `(raw − mean) · scale` with `raw = [member output (D) | standardised
+/// input columns | member's last hidden layer]`. The output and input
+/// columns are the block's "outputs" for [`crate::adapt`] (devices, and
+/// e.g. ln MACs as a "FLOPs device").
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdaptationFeatures {
+    /// Columns of the standardised input appended after the outputs.
+    pub input_columns: Vec<usize>,
+    /// `members × block width` values each.
+    pub mean: Vec<f32>,
+    pub scale: Vec<f32>,
+    /// The adaptation this predictor was evaluated with (`head`, `ridge`,
+    /// `blend`): what consumers should use by default.
+    pub default: crate::adapt::Adaptation,
+}
 
 /// A trained multi-device latency predictor.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,12 +36,15 @@ pub struct PredictorSpec {
     /// Input standardisation: `(x - mean) / std` per input feature.
     pub input_mean: Vec<f32>,
     pub input_std: Vec<f32>,
-    /// Maps standardised inputs to standardised log-latencies; at least one
-    /// hidden layer (its last hidden layer is the `embedding` output).
-    pub mlp: Mlp,
+    /// Ensemble members, each mapping standardised inputs to standardised
+    /// log-latencies (one per device) through at least one hidden layer;
+    /// the prediction is their mean.
+    pub members: Vec<Mlp>,
     /// `ln(ms) = z * output_std + output_mean` per device.
     pub output_mean: Vec<f32>,
     pub output_std: Vec<f32>,
+    /// How the `embedding` output (the adaptation features) is made.
+    pub adaptation: AdaptationFeatures,
     /// Architectures a new device should measure first for adaptation
     /// (canonical strings).
     pub reference_archs: Vec<String>,
@@ -40,9 +61,27 @@ impl PredictorSpec {
         self.encodings.iter().map(|e| e.dim(self.space)).sum()
     }
 
+    /// Width of one member's block of the `embedding` output.
+    pub fn block_width(&self) -> usize {
+        let hidden = self
+            .members
+            .first()
+            .and_then(|m| m.layers.last())
+            .map_or(0, |l| l.inputs());
+        self.devices.len() + self.adaptation.input_columns.len() + hidden
+    }
+
     /// Width of the `embedding` output.
     pub fn embedding_dim(&self) -> usize {
-        self.mlp.layers.last().map_or(0, |last| last.inputs())
+        self.members.len() * self.block_width()
+    }
+
+    /// How [`crate::adapt`] reads the `embedding` output.
+    pub fn layout(&self) -> FeatureLayout {
+        FeatureLayout {
+            blocks: self.members.len(),
+            outputs: self.devices.len() + self.adaptation.input_columns.len(),
+        }
     }
 
     /// Checks that every part has the size the others imply.
@@ -60,32 +99,61 @@ impl PredictorSpec {
         if d == 0 {
             return bad("no devices".into());
         }
-        if self.mlp.layers.len() < 2 {
-            return bad(format!(
-                "the MLP needs a hidden layer (has {} layers)",
-                self.mlp.layers.len()
-            ));
+        if self.members.is_empty() {
+            return bad("no ensemble member".into());
         }
-        if self.mlp.inputs() != f || self.input_mean.len() != f || self.input_std.len() != f {
+        if self.input_mean.len() != f || self.input_std.len() != f {
             return bad(format!(
-                "input width: encodings give {f}, MLP takes {}, mean/std have {}/{}",
-                self.mlp.inputs(),
+                "input width: encodings give {f}, mean/std have {}/{}",
                 self.input_mean.len(),
                 self.input_std.len()
             ));
         }
-        if self.mlp.outputs() != d || self.output_mean.len() != d || self.output_std.len() != d {
+        if self.output_mean.len() != d || self.output_std.len() != d {
             return bad(format!(
-                "output width: {d} devices, MLP gives {}, mean/std have {}/{}",
-                self.mlp.outputs(),
+                "output width: {d} devices, mean/std have {}/{}",
                 self.output_mean.len(),
                 self.output_std.len()
             ));
         }
-        for pair in self.mlp.layers.windows(2) {
-            if pair[0].outputs() != pair[1].inputs() {
-                return bad("consecutive layers do not fit together".into());
+        let hidden = self.members[0].layers.last().map_or(0, |l| l.inputs());
+        for (m, mlp) in self.members.iter().enumerate() {
+            if mlp.layers.len() < 2 {
+                return bad(format!(
+                    "member {m}: the MLP needs a hidden layer (has {} layers)",
+                    mlp.layers.len()
+                ));
             }
+            if mlp.inputs() != f || mlp.outputs() != d {
+                return bad(format!(
+                    "member {m} maps {} inputs to {} outputs; the file has {f} and {d}",
+                    mlp.inputs(),
+                    mlp.outputs()
+                ));
+            }
+            if mlp.layers.last().map(|l| l.inputs()) != Some(hidden) {
+                return bad(format!("member {m}: last hidden layer width differs"));
+            }
+            for pair in mlp.layers.windows(2) {
+                if pair[0].outputs() != pair[1].inputs() {
+                    return bad(format!(
+                        "member {m}: consecutive layers do not fit together"
+                    ));
+                }
+            }
+        }
+        if let Some(&c) = self.adaptation.input_columns.iter().find(|&&c| c >= f) {
+            return bad(format!(
+                "adaptation input column {c} is outside the {f} inputs"
+            ));
+        }
+        let e = self.embedding_dim();
+        if self.adaptation.mean.len() != e || self.adaptation.scale.len() != e {
+            return bad(format!(
+                "embedding width {e}, adaptation mean/scale have {}/{}",
+                self.adaptation.mean.len(),
+                self.adaptation.scale.len()
+            ));
         }
         if let Some(i) = self
             .input_std
@@ -139,15 +207,34 @@ impl PredictorSpec {
         {
             col.mapv_inplace(|v| (v - m) * (1.0 / s));
         }
-        let mut outs = self.mlp.forward_all(z.view());
-        let mut y = outs.pop().expect("the MLP has layers");
-        let embedding = outs.pop().expect("the MLP has a hidden layer");
-        for (mut col, (m, s)) in y
+        let picked = z.select(Axis(1), &self.adaptation.input_columns);
+        let mut sum = Array2::<f32>::zeros((x.nrows(), self.devices.len()));
+        let mut blocks = Vec::with_capacity(self.members.len());
+        for mlp in &self.members {
+            let mut outs = mlp.forward_all(z.view());
+            let y = outs.pop().expect("the MLP has layers");
+            let hidden = outs.pop().expect("the MLP has a hidden layer");
+            sum += &y;
+            blocks.push(
+                ndarray::concatenate(Axis(1), &[y.view(), picked.view(), hidden.view()])
+                    .expect("same rows"),
+            );
+        }
+        let views: Vec<_> = blocks.iter().map(|b| b.view()).collect();
+        let mut embedding = ndarray::concatenate(Axis(1), &views).expect("same rows");
+        for (mut col, (m, s)) in embedding
+            .axis_iter_mut(Axis(1))
+            .zip(self.adaptation.mean.iter().zip(&self.adaptation.scale))
+        {
+            col.mapv_inplace(|v| (v - m) * s);
+        }
+        let k = 1.0 / self.members.len() as f32;
+        for (mut col, (m, s)) in sum
             .axis_iter_mut(Axis(1))
             .zip(self.output_mean.iter().zip(&self.output_std))
         {
-            col.mapv_inplace(|v| (v * s + m).exp());
+            col.mapv_inplace(|v| (v * k * s + m).exp());
         }
-        (y, embedding)
+        (sum, embedding)
     }
 }

@@ -20,9 +20,16 @@ fn spec() -> PredictorSpec {
         devices: vec!["dev_a".into(), "dev_b".into(), "dev_c".into()],
         input_mean: (0..f).map(|_| rng.random_range(-1.0..1.0)).collect(),
         input_std: (0..f).map(|_| rng.random_range(0.5..3.0)).collect(),
-        mlp: Mlp::new(&[f, 16, 8, 3], 9),
+        members: vec![Mlp::new(&[f, 16, 8, 3], 9), Mlp::new(&[f, 16, 8, 3], 10)],
         output_mean: vec![1.0, 2.0, 0.5],
         output_std: vec![0.3, 0.1, 0.5],
+        adaptation: AdaptationFeatures {
+            // ln MACs and one one-hot column.
+            input_columns: vec![30, 2],
+            mean: (0..26).map(|_| rng.random_range(-1.0..1.0)).collect(),
+            scale: (0..26).map(|_| rng.random_range(0.1..2.0)).collect(),
+            default: crate::adapt::Adaptation::Head,
+        },
         reference_archs: vec![nb201(0).to_string()],
         method: "test".into(),
         extra: BTreeMap::from([("note".to_string(), "hand-made".to_string())]),
@@ -47,7 +54,7 @@ fn tract_gives_the_numbers_of_the_rust_forward_pass() {
         let got = predictor.predict_archs(&archs).unwrap();
         let (want_ms, want_emb) = spec.forward(&spec.encode(&archs).unwrap());
         assert_eq!(got.latency_ms.dim(), (n, 3));
-        assert_eq!(got.embedding.dim(), (n, 8));
+        assert_eq!(got.embedding.dim(), (n, 26));
         for (a, b) in got.latency_ms.iter().zip(&want_ms) {
             assert!(close(*a, *b), "{a} vs {b}");
         }
@@ -65,7 +72,11 @@ fn metadata_round_trips() {
     assert_eq!(meta.encodings, spec.encodings);
     assert_eq!(meta.devices, spec.devices);
     assert_eq!(meta.input_dim, 30 + 20);
-    assert_eq!(meta.embedding_dim, 8);
+    // Two members × (3 devices + 2 input columns + 8 hidden).
+    assert_eq!(meta.embedding_dim, 26);
+    assert_eq!(meta.layout, spec.layout());
+    assert_eq!((meta.layout.blocks, meta.layout.outputs), (2, 5));
+    assert_eq!(meta.adaptation, crate::adapt::Adaptation::Head);
     assert_eq!(meta.reference_archs, spec.reference_archs);
     assert_eq!(meta.extra["note"], "hand-made");
 }
@@ -121,6 +132,14 @@ fn inconsistent_specs_and_inputs_are_rejected() {
     bad.output_std.pop();
     let err = export_predictor(&bad).unwrap_err().to_string();
     assert!(err.contains("output width"), "{err}");
+    let mut bad = spec();
+    bad.adaptation.input_columns.push(50);
+    let err = export_predictor(&bad).unwrap_err().to_string();
+    assert!(err.contains("column 50 is outside the 50 inputs"), "{err}");
+    let mut bad = spec();
+    bad.members[1] = Mlp::new(&[50, 16, 9, 3], 1);
+    let err = export_predictor(&bad).unwrap_err().to_string();
+    assert!(err.contains("member 1"), "{err}");
 
     let predictor = Predictor::from_bytes(&export_predictor_bytes(&spec()).unwrap()).unwrap();
     let fbnet = SpaceId::Fbnet.parse_arch(&["skip"; 22].join("-")).unwrap();
