@@ -2,6 +2,7 @@
 
 use super::metadata::PredictorMeta;
 use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT};
+use crate::adapt::{adapt_log_latency, AdaptConfig, Adaptation};
 use crate::error::{Error, Result};
 use latscope_shared::space::Arch;
 use ndarray::{Array2, Ix2};
@@ -136,5 +137,55 @@ impl Predictor {
             }
         }
         self.predict_encoded(&x)
+    }
+
+    /// Latency (ms) on a new device for each query architecture, adapted
+    /// from measured `(architecture, ms)` samples with [`crate::adapt`]
+    /// (`adaptation`: None for the file's default).
+    pub fn adapt(
+        &self,
+        samples: &[(Arch, f64)],
+        query: &[Arch],
+        adaptation: Option<Adaptation>,
+    ) -> Result<Vec<f64>> {
+        let sample_archs: Vec<Arch> = samples.iter().map(|(a, _)| a.clone()).collect();
+        let sample_features = self.predict_archs(&sample_archs)?.embedding;
+        let query_features = self.predict_archs(query)?.embedding;
+        let measured: Vec<f64> = samples.iter().map(|(_, ms)| *ms).collect();
+        self.adapt_features(&sample_features, &measured, &query_features, adaptation)
+    }
+
+    /// [`adapt`](Self::adapt) from `embedding` rows already computed (the
+    /// browser predicts the whole space once and adapts many times).
+    pub fn adapt_features(
+        &self,
+        sample_features: &Array2<f32>,
+        measured_ms: &[f64],
+        query_features: &Array2<f32>,
+        adaptation: Option<Adaptation>,
+    ) -> Result<Vec<f64>> {
+        if let Some((i, v)) = measured_ms
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(v.is_finite() && **v > 0.0))
+        {
+            return Err(Error::InvalidInput(format!(
+                "measured latency #{} is {v} ms; latencies must be positive",
+                i + 1
+            )));
+        }
+        let config = AdaptConfig {
+            adaptation: adaptation.unwrap_or(self.meta.adaptation),
+            ..AdaptConfig::default()
+        };
+        let log_ms: Vec<f64> = measured_ms.iter().map(|v| v.ln()).collect();
+        let log = adapt_log_latency(
+            sample_features.view(),
+            &log_ms,
+            query_features.view(),
+            self.meta.layout,
+            &config,
+        )?;
+        Ok(log.into_iter().map(f64::exp).collect())
     }
 }

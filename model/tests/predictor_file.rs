@@ -1,0 +1,185 @@
+//! A predictor trained in Rust, written as an ONNX file and read back: the
+//! numbers from the training code, from tract on the file and from
+//! onnxruntime on the file agree, and few-shot adaptation from the file's
+//! `embedding` output equals the training code's adaptation.
+//!
+//! The onnxruntime part needs a Python with `onnx`, `onnxruntime` and `numpy`
+//! (`$LATSCOPE_PYTHON`, else `python3`); without one it prints why and skips.
+
+use latscope_model::adapt::Adaptation;
+use latscope_model::fewshot::PretrainContext;
+use latscope_model::methods::{MlpRidge, MlpRidgeConfig, MlpRidgeModel};
+use latscope_model::nn::TrainConfig;
+use latscope_model::predictor_onnx::{export_predictor_bytes, Predictor, PredictorSpec};
+use latscope_shared::dataset::{read_wide_path, LatencyTable};
+use latscope_shared::space::{Arch, SpaceId};
+use ndarray::Array2;
+use std::path::PathBuf;
+use std::process::Command;
+
+const TRAIN: [&str; 4] = ["1080ti_32", "silver_4114", "pixel3", "samsung_s7"];
+const TARGET: &str = "raspi4";
+
+fn nb201_subset(n: usize) -> LatencyTable {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../static/data/nb201_latency.csv.gz");
+    let full = read_wide_path(path, None).expect("read nb201");
+    let rows: Vec<usize> = (0..n).map(|i| i * 37 % full.n_archs()).collect();
+    full.select_archs(&rows).expect("subset")
+}
+
+fn trained(table: &LatencyTable) -> MlpRidgeModel {
+    let train = table.select_devices(&TRAIN).unwrap();
+    let method = MlpRidge::new(MlpRidgeConfig {
+        hidden: vec![32, 16],
+        ensemble: 2,
+        train: TrainConfig {
+            epochs: 4,
+            batch_size: 64,
+            learning_rate: 3e-3,
+            rank_weight: 0.5,
+            ..TrainConfig::default()
+        },
+        ..MlpRidgeConfig::default()
+    });
+    method
+        .pretrain_model(&PretrainContext {
+            space: table.space(),
+            archs: table.archs(),
+            train: &train,
+            seed: 3,
+        })
+        .unwrap()
+}
+
+fn spec_of(model: &MlpRidgeModel, table: &LatencyTable) -> PredictorSpec {
+    let refs = table.archs()[..3].iter().map(|a| a.to_string()).collect();
+    model
+        .to_spec(SpaceId::Nb201, refs, Default::default())
+        .unwrap()
+}
+
+fn assert_close(what: &str, got: f64, want: f64, rel: f64) {
+    assert!(
+        (got - want).abs() <= rel * want.abs().max(1e-3),
+        "{what}: {got} vs {want}"
+    );
+}
+
+#[test]
+fn file_predictions_and_adaptation_equal_the_training_code() {
+    let table = nb201_subset(400);
+    let model = trained(&table);
+    let spec = spec_of(&model, &table);
+    let predictor = Predictor::from_bytes(&export_predictor_bytes(&spec).unwrap()).unwrap();
+    let archs = table.archs();
+
+    let from_code = model.predict_archs(archs).unwrap();
+    let from_file = predictor.predict_archs(archs).unwrap();
+    assert_eq!(from_file.latency_ms.dim(), (400, TRAIN.len()));
+    for ((a, d), want) in from_code.indexed_iter() {
+        let got = f64::from(from_file.latency_ms[[a, d]]);
+        assert_close("latency", got, *want, 1e-4);
+    }
+    assert_eq!(from_file.embedding.dim(), model.features.dim());
+    for (got, want) in from_file.embedding.iter().zip(&model.features) {
+        assert!((got - want).abs() < 1e-3, "embedding {got} vs {want}");
+    }
+
+    // Adapt to a device the model never saw, from 12 measured archs.
+    let target = table.device_position(TARGET).unwrap();
+    let samples: Vec<(usize, f64)> = (0..12)
+        .map(|i| (i * 31 % 400, table.value(i * 31 % 400, target).unwrap()))
+        .collect();
+    let query: Vec<usize> = (0..400).filter(|a| a % 31 != 0).collect();
+    let sample_archs: Vec<(Arch, f64)> = samples
+        .iter()
+        .map(|&(a, ms)| (archs[a].clone(), ms))
+        .collect();
+    let query_archs: Vec<Arch> = query.iter().map(|&a| archs[a].clone()).collect();
+    for adaptation in Adaptation::ALL {
+        let want = model.adapt_with(adaptation, &samples, &query).unwrap();
+        let got = predictor
+            .adapt(&sample_archs, &query_archs, Some(adaptation))
+            .unwrap();
+        for (g, w) in got.iter().zip(&want) {
+            assert_close(&format!("adapted ({adaptation})"), *g, *w, 1e-3);
+        }
+    }
+    let err = predictor
+        .adapt(&[(archs[0].clone(), -2.0)], &query_archs, None)
+        .unwrap_err();
+    assert!(err.to_string().contains("-2 ms"), "{err}");
+}
+
+const ORT_CHECK: &str = r#"
+import sys
+import numpy as np, onnx, onnxruntime as ort
+path, n, f, d, e = sys.argv[1], *map(int, sys.argv[2:6])
+onnx.checker.check_model(onnx.load(path), full_check=True)
+x = np.fromfile(path + ".x.bin", dtype="<f4").reshape(n, f)
+want_ms = np.fromfile(path + ".ms.bin", dtype="<f4").reshape(n, d)
+want_emb = np.fromfile(path + ".emb.bin", dtype="<f4").reshape(n, e)
+sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+ms, emb = sess.run(["latency_ms", "embedding"], {"arch": x})
+rel = float(np.abs(ms - want_ms).max() / np.abs(want_ms).max())
+abs_emb = float(np.abs(emb - want_emb).max())
+print(f"onnxruntime {ort.__version__}: latency max rel diff {rel:.1e}, embedding max abs diff {abs_emb:.1e}")
+sys.exit(0 if rel < 1e-5 and abs_emb < 1e-4 else 1)
+"#;
+
+fn python() -> String {
+    std::env::var("LATSCOPE_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+fn write_f32(path: &std::path::Path, a: &Array2<f32>) {
+    let bytes: Vec<u8> = a.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn onnxruntime_gives_the_numbers_of_tract() {
+    let py = python();
+    match Command::new(&py)
+        .args(["-c", "import onnx, onnxruntime, numpy"])
+        .output()
+    {
+        Ok(out) if out.status.success() => {}
+        other => {
+            eprintln!(
+                "skipped: {py} with onnx, onnxruntime and numpy is not available ({other:?})"
+            );
+            return;
+        }
+    }
+    let table = nb201_subset(64);
+    let model = trained(&table);
+    let spec = spec_of(&model, &table);
+    let bytes = export_predictor_bytes(&spec).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("predictor.onnx");
+    std::fs::write(&path, &bytes).unwrap();
+    let x = spec.encode(table.archs()).unwrap();
+    let tract = Predictor::from_bytes(&bytes)
+        .unwrap()
+        .predict_encoded(&x)
+        .unwrap();
+    let stem = path.to_str().unwrap();
+    write_f32(&PathBuf::from(format!("{stem}.x.bin")), &x);
+    write_f32(&PathBuf::from(format!("{stem}.ms.bin")), &tract.latency_ms);
+    write_f32(&PathBuf::from(format!("{stem}.emb.bin")), &tract.embedding);
+    let dims = [
+        x.nrows(),
+        x.ncols(),
+        tract.latency_ms.ncols(),
+        tract.embedding.ncols(),
+    ];
+    let out = Command::new(&py)
+        .args(["-c", ORT_CHECK, stem])
+        .args(dims.map(|v| v.to_string()))
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{report}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "onnxruntime disagrees: {report}");
+}
