@@ -1,5 +1,6 @@
 //! `profiler data`: look at and convert latency datasets.
 
+use super::files::check_new_file;
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use latscope_shared::dataset::{
@@ -107,12 +108,7 @@ fn stats(args: StatsArgs) -> Result<()> {
 }
 
 fn convert(args: ConvertArgs) -> Result<()> {
-    if args.output.exists() && !args.force {
-        bail!(
-            "{} exists; pass --force to overwrite it",
-            args.output.display()
-        );
-    }
+    check_new_file(&args.output, args.force)?;
     let from = dataset::detect_format_path(&args.input)?;
     let to = args.to.unwrap_or(match from {
         Format::Wide => Layout::Long,
@@ -184,12 +180,7 @@ fn warn_dropped_columns(records: &[LatencyRecord]) {
 }
 
 fn merge(args: MergeArgs) -> Result<()> {
-    if args.out.exists() && !args.force {
-        bail!(
-            "{} exists; pass --force to overwrite it",
-            args.out.display()
-        );
-    }
+    check_new_file(&args.out, args.force)?;
     let mut merged: Vec<LatencyRecord> = Vec::new();
     // (space, arch, device) → (file, position in `merged`)
     let mut seen: std::collections::HashMap<(String, String, String), (usize, usize)> =

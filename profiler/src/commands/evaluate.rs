@@ -1,5 +1,6 @@
 //! `profiler evaluate`: score few-shot latency predictors on a transfer task.
 
+use super::files::{check_new_file, default_data, default_reference};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -9,9 +10,9 @@ use latscope_model::eval::{evaluate, EvalConfig, TaskSpec, TaskSplit};
 use latscope_model::fewshot::FewShotMethod;
 use latscope_model::sampler::{Sampler, SamplerKind};
 use latscope_shared::dataset::{read_reference_archs_path, read_tables_path};
-use latscope_shared::space::{Arch, SpaceId};
+use latscope_shared::space::Arch;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Evaluate few-shot latency predictors on a transfer task: pretrain on the
 /// task's training devices, adapt to each test device from K measured
@@ -84,14 +85,6 @@ pub struct EvaluateArgs {
     list: bool,
 }
 
-fn default_data(space: SpaceId) -> PathBuf {
-    Path::new("static/data").join(format!("{space}_latency.csv.gz"))
-}
-
-fn default_reference(space: SpaceId) -> PathBuf {
-    Path::new("static/data").join(format!("{space}_reference_archs.txt"))
-}
-
 fn list() -> Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "tasks:")?;
@@ -125,12 +118,7 @@ fn list() -> Result<()> {
 }
 
 fn check_writable(path: &Option<PathBuf>, force: bool) -> Result<()> {
-    if let Some(p) = path {
-        if p.exists() && !force {
-            bail!("{} exists; pass --force to overwrite it", p.display());
-        }
-    }
-    Ok(())
+    path.as_deref().map_or(Ok(()), |p| check_new_file(p, force))
 }
 
 pub fn run(args: EvaluateArgs) -> Result<()> {

@@ -1,6 +1,7 @@
 //! `profiler export-arch`: an architecture as a runnable ONNX model.
 
 use super::arch_args::ArchArgs;
+use super::files::check_new_file;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use latscope_model::arch_onnx::{self, parameter_count};
@@ -41,12 +42,7 @@ pub struct ExportArchArgs {
 }
 
 pub fn run(args: ExportArchArgs) -> Result<()> {
-    if args.out.exists() && !args.force {
-        bail!(
-            "{} exists; pass --force to overwrite it",
-            args.out.display()
-        );
-    }
+    check_new_file(&args.out, args.force)?;
     if args.batch == Some(0) {
         bail!("--batch must be at least 1");
     }

@@ -4,8 +4,10 @@ mod arch_args;
 mod data;
 mod evaluate;
 mod export_arch;
+mod files;
 mod info;
 mod measure;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -30,6 +32,8 @@ enum Command {
     Measure(measure::MeasureArgs),
     /// Inspect and convert latency datasets.
     Data(data::DataArgs),
+    /// Train a multi-device latency predictor and write it as ONNX.
+    Train(train::TrainArgs),
     /// Score few-shot latency predictors on a transfer task.
     Evaluate(evaluate::EvaluateArgs),
 }
@@ -41,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ExportArch(args) => export_arch::run(args),
         Command::Measure(args) => measure::run(args),
         Command::Data(args) => data::run(args),
+        Command::Train(args) => train::run(args),
         Command::Evaluate(args) => evaluate::run(args),
     }
 }

@@ -1,0 +1,72 @@
+//! File conventions shared by the subcommands: never overwrite without
+//! `--force`, the shipped data's default paths, loading one space's table.
+
+use anyhow::{bail, Context, Result};
+use latscope_shared::dataset::{read_reference_archs_path, read_tables_path, LatencyTable};
+use latscope_shared::space::{Arch, SpaceId};
+use std::path::{Path, PathBuf};
+
+/// Refuses to overwrite `path` unless `force`.
+pub fn check_new_file(path: &Path, force: bool) -> Result<()> {
+    if path.exists() && !force {
+        bail!("{} exists; pass --force to overwrite it", path.display());
+    }
+    Ok(())
+}
+
+/// The shipped dataset of a space (relative to the repository root).
+pub fn default_data(space: SpaceId) -> PathBuf {
+    Path::new("static/data").join(format!("{space}_latency.csv.gz"))
+}
+
+/// The shipped reference architectures of a space.
+pub fn default_reference(space: SpaceId) -> PathBuf {
+    Path::new("static/data").join(format!("{space}_reference_archs.txt"))
+}
+
+/// The table of one space from a dataset file (`space` picks one when the
+/// file holds several).
+pub fn load_table(path: &Path, space: Option<&str>) -> Result<LatencyTable> {
+    if !path.exists() {
+        bail!("{} not found", path.display());
+    }
+    let wanted: Option<SpaceId> = space.map(str::parse).transpose()?;
+    let tables = read_tables_path(path)?;
+    let found: Vec<SpaceId> = tables.iter().map(|t| t.space()).collect();
+    let mut matching: Vec<LatencyTable> = tables
+        .into_iter()
+        .filter(|t| wanted.is_none_or(|s| t.space() == s))
+        .collect();
+    match (matching.len(), wanted) {
+        (1, _) => Ok(matching.remove(0)),
+        (0, Some(s)) => bail!(
+            "{} holds no {s} architectures (it has {found:?})",
+            path.display()
+        ),
+        (0, None) => bail!("{} holds no architectures", path.display()),
+        _ => bail!(
+            "{} holds several search spaces ({found:?}); choose one with --space",
+            path.display()
+        ),
+    }
+}
+
+/// Reference architectures: from `path`, else the shipped file of the space
+/// when it exists, else none.
+pub fn reference_archs_for(space: SpaceId, path: Option<&Path>) -> Result<Vec<Arch>> {
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = default_reference(space);
+            if !p.exists() {
+                return Ok(Vec::new());
+            }
+            p
+        }
+    };
+    Ok(read_reference_archs_path(&path, Some(space))
+        .with_context(|| format!("reading reference architectures {}", path.display()))?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect())
+}
