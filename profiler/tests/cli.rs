@@ -407,3 +407,124 @@ fn evaluate_writes_json_and_csv_and_refuses_bad_input() {
     ]);
     assert!(err.contains("K = 4999"), "{err}");
 }
+
+/// Writes `archs` rows of the NB201 data for `devices` as a wide CSV.
+fn nb201_subset_file(dir: &Path, archs: &[usize], devices: &[&str]) -> PathBuf {
+    let full =
+        latscope_shared::dataset::read_wide_path(data("nb201_latency.csv.gz"), None).unwrap();
+    let table = full
+        .select_archs(archs)
+        .unwrap()
+        .select_devices(devices)
+        .unwrap();
+    let path = dir.join("subset.csv");
+    latscope_shared::dataset::write_wide_path(&table, &path).unwrap();
+    path
+}
+
+#[test]
+fn train_then_adapt_to_an_unseen_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let archs: Vec<usize> = (0..600).map(|i| i * 26).collect();
+    let train = nb201_subset_file(dir.path(), &archs, &["1080ti_32", "pixel3", "silver_4114"]);
+    let model = dir.path().join("p.onnx");
+    let text = stdout_of(&[
+        "train",
+        "--data",
+        train.to_str().unwrap(),
+        "--epochs",
+        "3",
+        "--ensemble",
+        "1",
+        "--hidden",
+        "32,16",
+        "-o",
+        model.to_str().unwrap(),
+    ]);
+    assert!(
+        text.contains("600 nb201 architectures × 3 devices"),
+        "{text}"
+    );
+    // Never overwritten without --force.
+    let err = stderr_of_failure(&[
+        "train",
+        "--data",
+        train.to_str().unwrap(),
+        "-o",
+        model.to_str().unwrap(),
+    ]);
+    assert!(err.contains("--force"), "{err}");
+
+    // raspi4 was not trained on: 12 measured archs → every other one.
+    let full =
+        latscope_shared::dataset::read_wide_path(data("nb201_latency.csv.gz"), None).unwrap();
+    let raspi = full.device_position("raspi4").unwrap();
+    let mut samples = String::from("arch,latency_ms,notes\n");
+    for a in (0..12).map(|i| i * 1301 + 5) {
+        let ms = full.value(a, raspi).unwrap();
+        samples.push_str(&format!("{},{ms},measured by hand\n", full.archs()[a]));
+    }
+    let samples_path = dir.path().join("mine.csv");
+    std::fs::write(&samples_path, &samples).unwrap();
+    let query: Vec<usize> = (0..full.n_archs())
+        .filter(|a| a % 1301 != 5)
+        .step_by(7)
+        .collect();
+    let query_text: String = query
+        .iter()
+        .map(|&a| format!("{}\n", full.archs()[a]))
+        .collect();
+    let query_path = dir.path().join("query.txt");
+    std::fs::write(&query_path, query_text).unwrap();
+    let out = dir.path().join("pred.csv");
+    let text = stdout_of(&[
+        "adapt",
+        "--predictor",
+        model.to_str().unwrap(),
+        "--samples",
+        samples_path.to_str().unwrap(),
+        "--query",
+        query_path.to_str().unwrap(),
+        "--name",
+        "my_pi",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(text.contains("from 12 measured architectures"), "{text}");
+    let rows = long_rows(&out);
+    assert_eq!(rows.len(), query.len());
+    let truth: Vec<f64> = query
+        .iter()
+        .map(|&a| full.value(a, raspi).unwrap())
+        .collect();
+    let pred: Vec<f64> = rows.iter().map(|r| r.latency_ms).collect();
+    assert!(rows.iter().all(|r| r.device == "my_pi"));
+    let rho = latscope_shared::metrics::spearman(&truth, &pred).unwrap();
+    // The FLOPs ranking alone gives 0.87 on raspi4; adaptation must not be worse by much.
+    eprintln!("ρ on the unseen device: {rho:.3}");
+    assert!(rho > 0.8, "ρ on the unseen device: {rho}");
+
+    // Bad measurements are named by file, line and value.
+    std::fs::write(&samples_path, format!("{samples}{},-3,typo\n", full.archs()[99])).unwrap();
+    let err = stderr_of_failure(&[
+        "adapt",
+        "--predictor",
+        model.to_str().unwrap(),
+        "--samples",
+        samples_path.to_str().unwrap(),
+        "-o",
+        dir.path().join("x.csv").to_str().unwrap(),
+    ]);
+    assert!(err.contains("line 14") && err.contains("\"-3\""), "{err}");
+    // A file that is not a predictor.
+    let err = stderr_of_failure(&[
+        "adapt",
+        "--predictor",
+        samples_path.to_str().unwrap(),
+        "--samples",
+        samples_path.to_str().unwrap(),
+        "-o",
+        dir.path().join("y.csv").to_str().unwrap(),
+    ]);
+    assert!(err.contains("not an ONNX model"), "{err}");
+}

@@ -1,5 +1,6 @@
 //! Subcommands and their arguments.
 
+mod adapt;
 mod arch_args;
 mod data;
 mod evaluate;
@@ -34,6 +35,8 @@ enum Command {
     Data(data::DataArgs),
     /// Train a multi-device latency predictor and write it as ONNX.
     Train(train::TrainArgs),
+    /// Predict a new device from a few measured architectures.
+    Adapt(adapt::AdaptArgs),
     /// Score few-shot latency predictors on a transfer task.
     Evaluate(evaluate::EvaluateArgs),
 }
@@ -46,6 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Measure(args) => measure::run(args),
         Command::Data(args) => data::run(args),
         Command::Train(args) => train::run(args),
+        Command::Adapt(args) => adapt::run(args),
         Command::Evaluate(args) => evaluate::run(args),
     }
 }
