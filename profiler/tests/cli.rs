@@ -505,7 +505,11 @@ fn train_then_adapt_to_an_unseen_device() {
     assert!(rho > 0.8, "ρ on the unseen device: {rho}");
 
     // Bad measurements are named by file, line and value.
-    std::fs::write(&samples_path, format!("{samples}{},-3,typo\n", full.archs()[99])).unwrap();
+    std::fs::write(
+        &samples_path,
+        format!("{samples}{},-3,typo\n", full.archs()[99]),
+    )
+    .unwrap();
     let err = stderr_of_failure(&[
         "adapt",
         "--predictor",

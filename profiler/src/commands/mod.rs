@@ -2,6 +2,7 @@
 
 mod adapt;
 mod arch_args;
+mod bench;
 mod data;
 mod evaluate;
 mod export_arch;
@@ -37,6 +38,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Predict a new device from a few measured architectures.
     Adapt(adapt::AdaptArgs),
+    /// Time predictor loading, batch prediction, adaptation and training.
+    Bench(bench::BenchArgs),
     /// Score few-shot latency predictors on a transfer task.
     Evaluate(evaluate::EvaluateArgs),
 }
@@ -50,6 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Data(args) => data::run(args),
         Command::Train(args) => train::run(args),
         Command::Adapt(args) => adapt::run(args),
+        Command::Bench(args) => bench::run(args),
         Command::Evaluate(args) => evaluate::run(args),
     }
 }
