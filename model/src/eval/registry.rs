@@ -5,7 +5,9 @@
 
 use crate::error::{Error, Result};
 use crate::fewshot::FewShotMethod;
-use crate::methods::{Adaptation, FeaturesRidge, Flops, MlpRidge, MlpRidgeConfig, NearestDevice};
+use crate::methods::{
+    Adaptation, FeaturesRidge, Flops, MlpDirect, MlpRidge, MlpRidgeConfig, NearestDevice,
+};
 
 /// A registered method: its name, what it is, and how to make one with its
 /// default settings.
@@ -55,6 +57,11 @@ pub fn methods() -> Vec<MethodEntry> {
             "mlp-blend",
             "mean (log space) of mlp-ridge and mlp-head",
             || Box::new(mlp_with(Adaptation::Blend)),
+        ),
+        entry(
+            "mlp-direct",
+            "MLP ensemble trained on the target's K samples only (plenty-of-data protocol)",
+            || Box::new(MlpDirect::default()),
         ),
     ]
 }

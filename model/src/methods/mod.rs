@@ -10,17 +10,22 @@
 //!   and last hidden layer, or (`mlp-head`) from the head of the best
 //!   matching training device plus a ridge correction.
 //!
+//! * [`MlpDirect`] (`mlp-direct`): an MLP ensemble trained on the target's
+//!   samples only (the plenty-of-data protocol).
+//!
 //! [`crate::eval::registry`] lists them by name.
 
 mod arch_inputs;
 mod features_ridge;
 mod flops;
+mod mlp_direct;
 mod mlp_ridge;
 mod nearest_device;
 
 pub use arch_inputs::ArchInputs;
 pub use features_ridge::FeaturesRidge;
 pub use flops::Flops;
+pub use mlp_direct::MlpDirect;
 pub use mlp_ridge::{Adaptation, MlpRidge, MlpRidgeConfig, MlpRidgeModel};
 pub use nearest_device::NearestDevice;
 
