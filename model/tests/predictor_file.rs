@@ -10,7 +10,9 @@ use latscope_model::adapt::Adaptation;
 use latscope_model::fewshot::PretrainContext;
 use latscope_model::methods::{MlpRidge, MlpRidgeConfig, MlpRidgeModel};
 use latscope_model::nn::TrainConfig;
-use latscope_model::predictor_onnx::{export_predictor_bytes, Predictor, PredictorSpec};
+use latscope_model::predictor_onnx::{
+    export_predictor, export_predictor_bytes, Predictor, PredictorSpec,
+};
 use latscope_shared::dataset::{read_wide_path, LatencyTable};
 use latscope_shared::space::{Arch, SpaceId};
 use ndarray::Array2;
@@ -106,6 +108,31 @@ fn file_predictions_and_adaptation_equal_the_training_code() {
             assert_close(&format!("adapted ({adaptation})"), *g, *w, 1e-3);
         }
     }
+    // The adapted device written into the file predicts what adapt() does.
+    let model_proto = export_predictor(&spec).unwrap();
+    let mut extended = PredictorSpec::from_model(&model_proto).unwrap();
+    assert_eq!(
+        extended, spec,
+        "a file reads back into the spec it was written from"
+    );
+    let device = predictor
+        .adapted_device("new_pi", &sample_archs, None)
+        .unwrap();
+    extended.adapted.push(device);
+    let bytes = export_predictor_bytes(&extended).unwrap();
+    let reloaded = Predictor::from_bytes(&bytes).unwrap();
+    assert_eq!(reloaded.meta().devices.last().unwrap(), "new_pi");
+    assert_eq!(reloaded.meta().trained_devices, TRAIN.len());
+    let want = predictor.adapt(&sample_archs, &query_archs, None).unwrap();
+    let got = reloaded.predict_archs(&query_archs).unwrap().latency_ms;
+    for (i, w) in want.iter().enumerate() {
+        assert_close("adapted column", f64::from(got[[i, TRAIN.len()]]), *w, 1e-4);
+    }
+    assert_eq!(
+        PredictorSpec::from_model(&prost::Message::decode(bytes.as_slice()).unwrap()).unwrap(),
+        extended
+    );
+
     let err = predictor
         .adapt(&[(archs[0].clone(), -2.0)], &query_archs, None)
         .unwrap_err();
@@ -154,7 +181,15 @@ fn onnxruntime_gives_the_numbers_of_tract() {
     }
     let table = nb201_subset(64);
     let model = trained(&table);
-    let spec = spec_of(&model, &table);
+    let mut spec = spec_of(&model, &table);
+    // With a device added by adaptation, so its Gemm/Exp/Concat are checked too.
+    let plain = Predictor::from_bytes(&export_predictor_bytes(&spec).unwrap()).unwrap();
+    let target = table.device_position(TARGET).unwrap();
+    let samples: Vec<(Arch, f64)> = (0..8)
+        .map(|a| (table.archs()[a].clone(), table.value(a, target).unwrap()))
+        .collect();
+    spec.adapted
+        .push(plain.adapted_device("new_pi", &samples, None).unwrap());
     let bytes = export_predictor_bytes(&spec).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("predictor.onnx");

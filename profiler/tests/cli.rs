@@ -504,6 +504,39 @@ fn train_then_adapt_to_an_unseen_device() {
     eprintln!("ρ on the unseen device: {rho:.3}");
     assert!(rho > 0.8, "ρ on the unseen device: {rho}");
 
+    // The same device written into a predictor file predicts the same.
+    let extended = dir.path().join("p_plus.onnx");
+    let text = stdout_of(&[
+        "export",
+        "--predictor",
+        model.to_str().unwrap(),
+        "--add-device",
+        &format!("my_pi={}", samples_path.display()),
+        "-o",
+        extended.to_str().unwrap(),
+    ]);
+    assert!(text.contains("3 trained, 1 adapted"), "{text}");
+    let file =
+        latscope_model::predictor_onnx::Predictor::from_bytes(&std::fs::read(&extended).unwrap())
+            .unwrap();
+    assert_eq!(file.meta().devices.last().unwrap(), "my_pi");
+    let archs: Vec<_> = query.iter().map(|&a| full.archs()[a].clone()).collect();
+    let from_file = file.predict_archs(&archs).unwrap().latency_ms;
+    for (i, p) in pred.iter().enumerate() {
+        let got = f64::from(from_file[[i, 3]]);
+        assert!((got - p).abs() <= 1e-4 * p, "{got} vs {p}");
+    }
+    let err = stderr_of_failure(&[
+        "export",
+        "--predictor",
+        extended.to_str().unwrap(),
+        "--add-device",
+        &format!("pixel3={}", samples_path.display()),
+        "-o",
+        dir.path().join("q.onnx").to_str().unwrap(),
+    ]);
+    assert!(err.contains("already a device"), "{err}");
+
     // Bad measurements are named by file, line and value.
     std::fs::write(
         &samples_path,

@@ -83,6 +83,7 @@ mod tests {
                 scale: vec![1.0; 14],
                 default: Adaptation::Head,
             },
+            adapted: vec![],
             reference_archs: vec![],
             method: "test".into(),
             extra: Default::default(),

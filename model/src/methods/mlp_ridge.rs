@@ -306,6 +306,7 @@ impl MlpRidgeModel {
                 scale: self.adapt_scale.clone(),
                 default: self.config.adaptation,
             },
+            adapted: vec![],
             reference_archs,
             method: self.describe(),
             extra,

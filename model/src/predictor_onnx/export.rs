@@ -1,6 +1,7 @@
 //! Writing a [`PredictorSpec`] as an ONNX model.
 
 use super::metadata::{self as meta, encodings_name, entry};
+use super::read::AdaptedMeta;
 use super::spec::PredictorSpec;
 use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT};
 use crate::arch_onnx::proto::{attr_int, node, tensor_f32, tensor_i64, value_info_f32, Dim};
@@ -110,7 +111,12 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         "log_ms",
         vec![],
     ));
-    nodes.push(node("Exp", "to_ms", &["log_ms"], LATENCY_OUTPUT, vec![]));
+    let trained_ms = if spec.adapted.is_empty() {
+        LATENCY_OUTPUT
+    } else {
+        "trained_ms"
+    };
+    nodes.push(node("Exp", "to_ms", &["log_ms"], trained_ms, vec![]));
     // Adaptation features: blocks side by side, standardised and weighted.
     let e = spec.embedding_dim();
     initializer.push(tensor_f32("adapt.mean", &[e], &spec.adaptation.mean));
@@ -137,6 +143,40 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         EMBEDDING_OUTPUT,
         vec![],
     ));
+    if !spec.adapted.is_empty() {
+        // Adapted devices: ln(ms) affine in the embedding.
+        let a = spec.adapted.len();
+        let mut w = vec![0f32; e * a];
+        for (j, device) in spec.adapted.iter().enumerate() {
+            for (i, v) in device.weights.iter().enumerate() {
+                w[i * a + j] = *v;
+            }
+        }
+        let b: Vec<f32> = spec.adapted.iter().map(|d| d.bias).collect();
+        initializer.push(tensor_f32("adapted.weight", &[e, a], &w));
+        initializer.push(tensor_f32("adapted.bias", &[a], &b));
+        nodes.push(node(
+            "Gemm",
+            "adapted.gemm",
+            &[EMBEDDING_OUTPUT, "adapted.weight", "adapted.bias"],
+            "adapted.log_ms",
+            vec![],
+        ));
+        nodes.push(node(
+            "Exp",
+            "adapted.to_ms",
+            &["adapted.log_ms"],
+            "adapted_ms",
+            vec![],
+        ));
+        nodes.push(node(
+            "Concat",
+            "latency.concat",
+            &["trained_ms", "adapted_ms"],
+            LATENCY_OUTPUT,
+            vec![attr_int("axis", 1)],
+        ));
+    }
 
     let graph = GraphProto {
         name: format!("latscope {} latency predictor", spec.space),
@@ -144,7 +184,7 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         initializer,
         input: vec![value_info_f32(INPUT_NAME, &[BATCH, Dim::Fixed(f)])],
         output: vec![
-            value_info_f32(LATENCY_OUTPUT, &[BATCH, Dim::Fixed(d)]),
+            value_info_f32(LATENCY_OUTPUT, &[BATCH, Dim::Fixed(d + spec.adapted.len())]),
             value_info_f32(EMBEDDING_OUTPUT, &[BATCH, Dim::Fixed(spec.embedding_dim())]),
         ],
         ..Default::default()
@@ -156,7 +196,8 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         entry(meta::ENCODING, encodings_name(&spec.encodings)),
         entry(meta::INPUT_DIM, f.to_string()),
         entry(meta::EMBEDDING_DIM, spec.embedding_dim().to_string()),
-        entry(meta::DEVICES, json(&spec.devices)),
+        entry(meta::DEVICES, json(&spec.all_devices())),
+        entry(meta::TRAINED_DEVICES, d.to_string()),
         entry(meta::INPUT_MEAN, json(&spec.input_mean)),
         entry(meta::INPUT_STD, json(&spec.input_std)),
         entry(meta::OUTPUT_MEAN, json(&spec.output_mean)),
@@ -167,6 +208,17 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         entry(meta::EMBEDDING_OUTPUTS, spec.layout().outputs.to_string()),
         entry(meta::ADAPTATION, spec.adaptation.default.name()),
     ];
+    if !spec.adapted.is_empty() {
+        let adapted: Vec<AdaptedMeta> = spec
+            .adapted
+            .iter()
+            .map(|a| AdaptedMeta {
+                name: a.name.clone(),
+                samples: a.samples,
+            })
+            .collect();
+        metadata_props.push(entry(meta::ADAPTED_DEVICES, json(&adapted)));
+    }
     metadata_props.extend(
         spec.extra
             .iter()

@@ -1,6 +1,7 @@
 //! Loading a predictor file into tract and running it.
 
 use super::metadata::PredictorMeta;
+use super::spec::AdaptedDevice;
 use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT};
 use crate::adapt::{adapt_log_latency, AdaptConfig, Adaptation};
 use crate::error::{Error, Result};
@@ -187,5 +188,34 @@ impl Predictor {
             &config,
         )?;
         Ok(log.into_iter().map(f64::exp).collect())
+    }
+
+    /// A new device adapted from measured `(architecture, ms)` samples, as
+    /// the affine map from `embedding` to ln(ms) that
+    /// [`adapt`](Self::adapt) applies (recovered by evaluating the
+    /// adaptation at the origin and at every unit vector), ready to be
+    /// written into a predictor file.
+    pub fn adapted_device(
+        &self,
+        name: &str,
+        samples: &[(Arch, f64)],
+        adaptation: Option<Adaptation>,
+    ) -> Result<AdaptedDevice> {
+        let archs: Vec<Arch> = samples.iter().map(|(a, _)| a.clone()).collect();
+        let sample_features = self.predict_archs(&archs)?.embedding;
+        let measured: Vec<f64> = samples.iter().map(|(_, ms)| *ms).collect();
+        let e = self.meta.embedding_dim;
+        let mut probes = Array2::<f32>::zeros((e + 1, e));
+        for i in 0..e {
+            probes[[i + 1, i]] = 1.0;
+        }
+        let ms = self.adapt_features(&sample_features, &measured, &probes, adaptation)?;
+        let bias = ms[0].ln();
+        Ok(AdaptedDevice {
+            name: name.to_string(),
+            weights: ms[1..].iter().map(|v| (v.ln() - bias) as f32).collect(),
+            bias: bias as f32,
+            samples: samples.len(),
+        })
     }
 }

@@ -8,6 +8,8 @@
 //! | `latscope.encoding` | encodings joined by `+`, e.g. `onehot-v1+features-v1` |
 //! | `latscope.input_dim` / `latscope.embedding_dim` | widths of `arch` and `embedding` |
 //! | `latscope.devices` | JSON array of device names, one per `latency_ms` column |
+//! | `latscope.adapted_devices` | JSON `[{name, samples}]` of the devices added by adaptation |
+//! | `latscope.trained_devices` | how many of them were trained (the rest were added by adaptation) |
 //! | `latscope.input_mean`, `latscope.input_std` | JSON arrays: the input standardisation the graph applies |
 //! | `latscope.output_mean`, `latscope.output_std` | JSON arrays: `ln(ms) = z·std + mean`, applied in the graph |
 //! | `latscope.reference_archs` | JSON array of architecture strings to measure first on a new device |
@@ -38,6 +40,8 @@ pub const OUTPUT_MEAN: &str = "latscope.output_mean";
 pub const OUTPUT_STD: &str = "latscope.output_std";
 pub const REFERENCE_ARCHS: &str = "latscope.reference_archs";
 pub const METHOD: &str = "latscope.method";
+pub const ADAPTED_DEVICES: &str = "latscope.adapted_devices";
+pub const TRAINED_DEVICES: &str = "latscope.trained_devices";
 pub const EMBEDDING_BLOCKS: &str = "latscope.embedding_blocks";
 pub const EMBEDDING_OUTPUTS: &str = "latscope.embedding_outputs";
 pub const ADAPTATION: &str = "latscope.adaptation";
@@ -51,6 +55,9 @@ pub struct PredictorMeta {
     pub input_dim: usize,
     pub embedding_dim: usize,
     pub devices: Vec<String>,
+    /// The first `trained_devices` of `devices` were trained; the others
+    /// were added by few-shot adaptation.
+    pub trained_devices: usize,
     pub reference_archs: Vec<String>,
     pub method: String,
     /// How [`crate::adapt`] reads the `embedding` output.
@@ -136,6 +143,16 @@ impl PredictorMeta {
         if devices.is_empty() {
             return Err(invalid(format!("{DEVICES} is empty")));
         }
+        let trained_devices = match props.get(TRAINED_DEVICES) {
+            Some(v) => parse_usize(TRAINED_DEVICES, v)?,
+            None => devices.len(),
+        };
+        if trained_devices == 0 || trained_devices > devices.len() {
+            return Err(invalid(format!(
+                "{TRAINED_DEVICES} is {trained_devices} for {} devices",
+                devices.len()
+            )));
+        }
         let reference_archs: Vec<String> = parse_json(REFERENCE_ARCHS, get(REFERENCE_ARCHS)?)?;
         let method = get(METHOD)?.to_string();
         let layout = crate::adapt::FeatureLayout {
@@ -161,6 +178,7 @@ impl PredictorMeta {
             input_dim,
             embedding_dim,
             devices,
+            trained_devices,
             reference_archs,
             method,
             layout,

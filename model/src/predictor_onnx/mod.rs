@@ -17,11 +17,12 @@
 mod export;
 mod load;
 pub mod metadata;
+mod read;
 mod spec;
 
 pub use export::{export_predictor, export_predictor_bytes};
 pub use load::{Prediction, Predictor};
-pub use spec::{AdaptationFeatures, PredictorSpec};
+pub use spec::{AdaptationFeatures, AdaptedDevice, PredictorSpec};
 
 /// Graph input name.
 pub const INPUT_NAME: &str = "arch";

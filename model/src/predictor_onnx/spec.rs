@@ -25,13 +25,26 @@ pub struct AdaptationFeatures {
     pub default: crate::adapt::Adaptation,
 }
 
+/// A device added after training by few-shot adaptation: its ln(ms) is an
+/// affine function of the `embedding` output (every adaptation in
+/// [`crate::adapt`] is), so the file predicts it like any other column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdaptedDevice {
+    pub name: String,
+    /// `ln(ms) = embedding · weights + bias`.
+    pub weights: Vec<f32>,
+    pub bias: f32,
+    /// Measured architectures it was adapted from.
+    pub samples: usize,
+}
+
 /// A trained multi-device latency predictor.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PredictorSpec {
     pub space: SpaceId,
     /// Encodings concatenated (in this order) to form the input.
     pub encodings: Vec<Encoding>,
-    /// One name per output column.
+    /// The trained devices, one per member output.
     pub devices: Vec<String>,
     /// Input standardisation: `(x - mean) / std` per input feature.
     pub input_mean: Vec<f32>,
@@ -45,6 +58,8 @@ pub struct PredictorSpec {
     pub output_std: Vec<f32>,
     /// How the `embedding` output (the adaptation features) is made.
     pub adaptation: AdaptationFeatures,
+    /// Devices added by adaptation, predicted after the trained ones.
+    pub adapted: Vec<AdaptedDevice>,
     /// Architectures a new device should measure first for adaptation
     /// (canonical strings).
     pub reference_archs: Vec<String>,
@@ -59,6 +74,12 @@ impl PredictorSpec {
     /// Length of the encoded input of one architecture.
     pub fn input_dim(&self) -> usize {
         self.encodings.iter().map(|e| e.dim(self.space)).sum()
+    }
+
+    /// Every `latency_ms` column: trained devices, then adapted ones.
+    pub fn all_devices(&self) -> Vec<String> {
+        let adapted = self.adapted.iter().map(|a| a.name.clone());
+        self.devices.iter().cloned().chain(adapted).collect()
     }
 
     /// Width of one member's block of the `embedding` output.
@@ -165,8 +186,19 @@ impl PredictorSpec {
                 self.input_std[i]
             ));
         }
+        if let Some(a) = self.adapted.iter().find(|a| a.weights.len() != e) {
+            return bad(format!(
+                "adapted device {:?} has {} weights for an embedding of {e}",
+                a.name,
+                a.weights.len()
+            ));
+        }
         let mut seen = std::collections::HashSet::new();
-        if let Some(dup) = self.devices.iter().find(|d| !seen.insert(*d)) {
+        if let Some(dup) = self
+            .all_devices()
+            .into_iter()
+            .find(|d| !seen.insert(d.clone()))
+        {
             return bad(format!("device {dup:?} appears twice"));
         }
         Ok(())
@@ -235,6 +267,20 @@ impl PredictorSpec {
         {
             col.mapv_inplace(|v| (v * k * s + m).exp());
         }
-        (sum, embedding)
+        if self.adapted.is_empty() {
+            return (sum, embedding);
+        }
+        let extra = Array2::from_shape_fn((x.nrows(), self.adapted.len()), |(i, a)| {
+            let device = &self.adapted[a];
+            let dot: f32 = embedding
+                .row(i)
+                .iter()
+                .zip(&device.weights)
+                .map(|(e, w)| e * w)
+                .sum();
+            (dot + device.bias).exp()
+        });
+        let all = ndarray::concatenate(Axis(1), &[sum.view(), extra.view()]).expect("same rows");
+        (all, embedding)
     }
 }

@@ -30,6 +30,7 @@ fn spec() -> PredictorSpec {
             scale: (0..26).map(|_| rng.random_range(0.1..2.0)).collect(),
             default: crate::adapt::Adaptation::Head,
         },
+        adapted: vec![],
         reference_archs: vec![nb201(0).to_string()],
         method: "test".into(),
         extra: BTreeMap::from([("note".to_string(), "hand-made".to_string())]),

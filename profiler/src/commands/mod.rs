@@ -5,6 +5,7 @@ mod arch_args;
 mod bench;
 mod data;
 mod evaluate;
+mod export;
 mod export_arch;
 mod files;
 mod info;
@@ -38,6 +39,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Predict a new device from a few measured architectures.
     Adapt(adapt::AdaptArgs),
+    /// Add devices adapted from your measurements to a predictor file.
+    Export(export::ExportArgs),
     /// Time predictor loading, batch prediction, adaptation and training.
     Bench(bench::BenchArgs),
     /// Score few-shot latency predictors on a transfer task.
@@ -53,6 +56,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Data(args) => data::run(args),
         Command::Train(args) => train::run(args),
         Command::Adapt(args) => adapt::run(args),
+        Command::Export(args) => export::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Evaluate(args) => evaluate::run(args),
     }

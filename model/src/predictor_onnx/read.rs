@@ -1,0 +1,173 @@
+//! Reading a [`PredictorSpec`] back from a predictor file, so a file can be
+//! extended (e.g. with adapted devices) and written again.
+
+use super::metadata::{self as meta, PredictorMeta};
+use super::spec::{AdaptationFeatures, AdaptedDevice, PredictorSpec};
+use crate::arch_onnx::proto::tensor_values_f32;
+use crate::error::{Error, Result};
+use crate::nn::{Dense, Mlp};
+use ndarray::{Array1, Array2};
+use std::collections::{BTreeMap, HashMap};
+use tract_onnx::pb::{ModelProto, TensorProto};
+
+fn invalid(what: String) -> Error {
+    Error::InvalidModel(format!("cannot read the predictor back: {what}"))
+}
+
+struct Tensors<'a>(HashMap<&'a str, &'a TensorProto>);
+
+impl Tensors<'_> {
+    fn f32s(&self, name: &str) -> Result<(Vec<usize>, Vec<f32>)> {
+        let t = self
+            .0
+            .get(name)
+            .ok_or_else(|| invalid(format!("no initializer {name:?}")))?;
+        let values =
+            tensor_values_f32(t).ok_or_else(|| invalid(format!("{name:?} is not float32 data")))?;
+        let dims: Vec<usize> = t.dims.iter().map(|&d| d.max(0) as usize).collect();
+        if dims.iter().product::<usize>() != values.len() {
+            return Err(invalid(format!(
+                "{name:?}: dims {dims:?} do not match its data"
+            )));
+        }
+        Ok((dims, values))
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
+    fn i64s(&self, name: &str) -> Result<Vec<i64>> {
+        let t = self
+            .0
+            .get(name)
+            .ok_or_else(|| invalid(format!("no initializer {name:?}")))?;
+        if !t.raw_data.is_empty() {
+            let chunks = t.raw_data.chunks_exact(8);
+            if !chunks.remainder().is_empty() {
+                return Err(invalid(format!("{name:?}: truncated int64 data")));
+            }
+            return Ok(chunks
+                .map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes")))
+                .collect());
+        }
+        Ok(t.int64_data.clone())
+    }
+}
+
+fn props(model: &ModelProto) -> BTreeMap<&str, &str> {
+    model
+        .metadata_props
+        .iter()
+        .map(|e| (e.key.as_str(), e.value.as_str()))
+        .collect()
+}
+
+fn json_f32s(props: &BTreeMap<&str, &str>, key: &str) -> Result<Vec<f32>> {
+    let text = props.get(key).ok_or_else(|| invalid(format!("no {key}")))?;
+    serde_json::from_str(text).map_err(|e| invalid(format!("{key}: {e}")))
+}
+
+impl PredictorSpec {
+    /// The spec of a predictor file written by [`super::export_predictor`].
+    pub fn from_model(model: &ModelProto) -> Result<Self> {
+        let m = PredictorMeta::from_model(model)?;
+        let graph = model
+            .graph
+            .as_ref()
+            .ok_or_else(|| invalid("no graph".into()))?;
+        let tensors = Tensors(
+            graph
+                .initializer
+                .iter()
+                .map(|t| (t.name.as_str(), t))
+                .collect(),
+        );
+        let props = props(model);
+        let mut members = Vec::with_capacity(m.layout.blocks);
+        for k in 0..m.layout.blocks {
+            let mut layers = Vec::new();
+            while tensors.has(&format!("member{k}.layer{}.weight", layers.len())) {
+                let i = layers.len();
+                let (dims, w) = tensors.f32s(&format!("member{k}.layer{i}.weight"))?;
+                let (_, b) = tensors.f32s(&format!("member{k}.layer{i}.bias"))?;
+                if dims.len() != 2 || b.len() != dims[1] {
+                    return Err(invalid(format!(
+                        "member {k} layer {i}: bad shapes {dims:?}"
+                    )));
+                }
+                layers.push(Dense {
+                    weight: Array2::from_shape_vec((dims[0], dims[1]), w).expect("checked"),
+                    bias: Array1::from(b),
+                });
+            }
+            members.push(Mlp { layers });
+        }
+        let trained = m.devices[..m.trained_devices].to_vec();
+        let input_columns = if tensors.has("adapt.input_columns") {
+            tensors
+                .i64s("adapt.input_columns")?
+                .into_iter()
+                .map(|c| usize::try_from(c).map_err(|_| invalid(format!("input column {c}"))))
+                .collect::<Result<_>>()?
+        } else {
+            Vec::new()
+        };
+        let (_, adapt_mean) = tensors.f32s("adapt.mean")?;
+        let (_, adapt_scale) = tensors.f32s("adapt.scale")?;
+        let adapted_meta: Vec<AdaptedMeta> = match props.get(meta::ADAPTED_DEVICES) {
+            Some(text) => serde_json::from_str(text)
+                .map_err(|e| invalid(format!("{}: {e}", meta::ADAPTED_DEVICES)))?,
+            None => Vec::new(),
+        };
+        let mut adapted = Vec::with_capacity(adapted_meta.len());
+        if !adapted_meta.is_empty() {
+            let (dims, w) = tensors.f32s("adapted.weight")?;
+            let (_, b) = tensors.f32s("adapted.bias")?;
+            let a = adapted_meta.len();
+            if dims.len() != 2 || dims[1] != a || b.len() != a {
+                return Err(invalid(format!(
+                    "adapted.weight has dims {dims:?} for {a} devices"
+                )));
+            }
+            for (j, info) in adapted_meta.into_iter().enumerate() {
+                adapted.push(AdaptedDevice {
+                    name: info.name,
+                    weights: (0..dims[0]).map(|i| w[i * a + j]).collect(),
+                    bias: b[j],
+                    samples: info.samples,
+                });
+            }
+        }
+        let extra = m.extra.clone();
+        let spec = PredictorSpec {
+            space: m.space,
+            encodings: m.encodings,
+            devices: trained,
+            input_mean: json_f32s(&props, meta::INPUT_MEAN)?,
+            input_std: json_f32s(&props, meta::INPUT_STD)?,
+            members,
+            output_mean: json_f32s(&props, meta::OUTPUT_MEAN)?,
+            output_std: json_f32s(&props, meta::OUTPUT_STD)?,
+            adaptation: AdaptationFeatures {
+                input_columns,
+                mean: adapt_mean,
+                scale: adapt_scale,
+                default: m.adaptation,
+            },
+            adapted,
+            reference_archs: m.reference_archs,
+            method: m.method,
+            extra,
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
+}
+
+/// What the metadata records of an adapted device.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) struct AdaptedMeta {
+    pub name: String,
+    pub samples: usize,
+}

@@ -1,0 +1,81 @@
+//! `profiler export`: write a predictor file again with new devices added
+//! from your measurements, so every ONNX runtime (and the explorer) predicts
+//! them like the trained ones.
+
+use super::adapt::read_samples;
+use super::files::check_new_file;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use latscope_model::adapt::Adaptation;
+use latscope_model::predictor_onnx::{export_predictor_bytes, Predictor, PredictorSpec};
+use std::path::PathBuf;
+
+/// Export a predictor with devices added by few-shot adaptation: each
+/// `--add-device NAME=FILE` (FILE: CSV with `arch,latency_ms`) becomes one
+/// more `latency_ms` column, computed inside the ONNX graph from the
+/// embedding. The input file is never modified.
+///
+/// Example: profiler export --predictor static/predictors/nb201.onnx \
+///     --add-device my_phone=my_phone.csv -o nb201_plus_my_phone.onnx
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Predictor file (.onnx).
+    #[arg(long)]
+    predictor: PathBuf,
+
+    /// NAME=FILE: a device to add from its measurements (repeatable).
+    #[arg(long = "add-device", required = true)]
+    add_device: Vec<String>,
+
+    /// head, ridge or blend [default: the predictor file's].
+    #[arg(long)]
+    adaptation: Option<String>,
+
+    /// Output predictor file.
+    #[arg(long, short = 'o')]
+    out: PathBuf,
+
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(args: ExportArgs) -> Result<()> {
+    check_new_file(&args.out, args.force)?;
+    if args.out == args.predictor {
+        bail!("--out must differ from --predictor (the input file is never modified)");
+    }
+    let bytes = std::fs::read(&args.predictor)
+        .with_context(|| format!("reading {}", args.predictor.display()))?;
+    let context = || format!("loading {}", args.predictor.display());
+    let predictor = Predictor::from_bytes(&bytes).with_context(context)?;
+    let model = prost::Message::decode(bytes.as_slice()).with_context(context)?;
+    let mut spec = PredictorSpec::from_model(&model).with_context(context)?;
+    let adaptation: Option<Adaptation> = args.adaptation.as_deref().map(str::parse).transpose()?;
+    for item in &args.add_device {
+        let Some((name, file)) = item.split_once('=') else {
+            bail!("--add-device {item:?}: expected NAME=FILE");
+        };
+        let name = name.trim();
+        if name.is_empty() || spec.all_devices().iter().any(|d| d == name) {
+            bail!("--add-device {item:?}: the name is empty or already a device of the file");
+        }
+        let samples = read_samples(&PathBuf::from(file), spec.space)?;
+        let device = predictor.adapted_device(name, &samples, adaptation)?;
+        println!(
+            "added {name}: adapted from {} measured architectures",
+            samples.len()
+        );
+        spec.adapted.push(device);
+    }
+    let out = export_predictor_bytes(&spec)?;
+    std::fs::write(&args.out, &out).with_context(|| format!("writing {}", args.out.display()))?;
+    println!(
+        "wrote {} ({} devices: {} trained, {} adapted)",
+        args.out.display(),
+        spec.all_devices().len(),
+        spec.devices.len(),
+        spec.adapted.len()
+    );
+    Ok(())
+}
