@@ -5,7 +5,10 @@
 
 use crate::error::{Error, Result};
 use crate::fewshot::FewShotMethod;
-use crate::methods::{Adaptation, FeaturesRidge, Flops, MlpRidge, MlpRidgeConfig, NearestDevice};
+use crate::methods::{
+    Adaptation, FeaturesRidge, Flops, GnnRidge, GnnRidgeConfig, LogMeanEnsemble, MlpRidge,
+    MlpRidgeConfig, NearestDevice, OpLutMethod, OpLutTransfer,
+};
 
 /// A registered method: its name, what it is, and how to make one with its
 /// default settings.
@@ -56,6 +59,39 @@ pub fn methods() -> Vec<MethodEntry> {
             "mean (log space) of mlp-ridge and mlp-head",
             || Box::new(mlp_with(Adaptation::Blend)),
         ),
+        entry(
+            "gnn-ridge",
+            "multi-device GCN ensemble on graph-v1; ridge (LOO λ) over its outputs, ln MACs and head",
+            || Box::new(gnn_with(Adaptation::Ridge)),
+        ),
+        entry(
+            "gnn-head",
+            "multi-device GCN ensemble on graph-v1; best-matching device head plus a ridge correction",
+            || Box::new(gnn_with(Adaptation::Head)),
+        ),
+        entry(
+            "ensemble",
+            "mean (log space) of mlp-head and gnn-head",
+            || {
+                Box::new(LogMeanEnsemble::new(
+                    "ensemble",
+                    vec![
+                        Box::new(mlp_with(Adaptation::Head)),
+                        Box::new(gnn_with(Adaptation::Head)),
+                    ],
+                ))
+            },
+        ),
+        entry(
+            "op-lut",
+            "operator lookup table (bias + Σ position×op costs, linear ms), ridge on the K samples",
+            || Box::new(OpLutMethod::default()),
+        ),
+        entry(
+            "op-lut-transfer",
+            "the best-ranking training device's lookup table, rescaled per operator on the K samples",
+            || Box::new(OpLutTransfer::default()),
+        ),
     ]
 }
 
@@ -63,6 +99,13 @@ fn mlp_with(adaptation: Adaptation) -> MlpRidge {
     MlpRidge::new(MlpRidgeConfig {
         adaptation,
         ..MlpRidgeConfig::default()
+    })
+}
+
+fn gnn_with(adaptation: Adaptation) -> GnnRidge {
+    GnnRidge::new(GnnRidgeConfig {
+        adaptation,
+        ..GnnRidgeConfig::default()
     })
 }
 
