@@ -38,6 +38,8 @@ pub struct GnnRidgeConfig {
     /// context's seed).
     pub train: TrainConfig,
     pub adaptation: Adaptation,
+    /// Add ln MACs to the outputs as a "FLOPs device" for adaptation.
+    pub ln_macs: bool,
     /// Weight of the block `[outputs | ln MACs]` in the adaptation features.
     pub outputs_weight: f64,
     /// Weight of the block of the head's last hidden layer (0: not used).
@@ -63,6 +65,7 @@ impl Default for GnnRidgeConfig {
                 ..TrainConfig::default()
             },
             adaptation: Adaptation::Head,
+            ln_macs: true,
             outputs_weight: 1.0,
             hidden_weight: 1.0,
             criterion: LooCriterion::Mse,
@@ -140,7 +143,9 @@ impl GnnRidgeModel {
         });
         let y = Standardizer::fit(log_y.view()).transform(log_y.view());
         let rows: Vec<usize> = (0..n).collect();
-        let ln_macs = Array2::from_shape_fn((n, 1), |(a, _)| inputs.macs[a].max(1.0).ln() as f32);
+        let ln_macs = Array2::from_shape_fn((n, usize::from(config.ln_macs)), |(a, _)| {
+            inputs.macs[a].max(1.0).ln() as f32
+        });
 
         let mut members = Vec::with_capacity(config.ensemble);
         let mut train_reports = Vec::with_capacity(config.ensemble);
@@ -188,11 +193,11 @@ impl GnnRidgeModel {
     }
 
     /// Layout of [`features`](Self::features): the outputs block includes
-    /// ln MACs.
+    /// ln MACs (when configured).
     pub fn layout(&self) -> FeatureLayout {
         FeatureLayout {
             blocks: self.members.len(),
-            outputs: self.devices.len() + 1,
+            outputs: self.devices.len() + usize::from(self.config.ln_macs),
         }
     }
 
