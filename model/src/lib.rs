@@ -15,6 +15,7 @@ pub mod arch_runner;
 pub mod error;
 pub mod eval;
 pub mod fewshot;
+pub mod gnn;
 pub mod linalg;
 pub mod methods;
 pub mod nn;

@@ -6,7 +6,8 @@
 use crate::error::{Error, Result};
 use crate::fewshot::FewShotMethod;
 use crate::methods::{
-    Adaptation, FeaturesRidge, Flops, MlpDirect, MlpRidge, MlpRidgeConfig, NearestDevice,
+    Adaptation, FeaturesRidge, Flops, GnnRidge, GnnRidgeConfig, LogMeanEnsemble, MlpDirect,
+    MlpRidge, MlpRidgeConfig, NearestDevice, OpLutMethod, OpLutTransfer,
 };
 
 /// A registered method: its name, what it is, and how to make one with its
@@ -63,6 +64,39 @@ pub fn methods() -> Vec<MethodEntry> {
             "MLP ensemble trained on the target's K samples only (plenty-of-data protocol)",
             || Box::new(MlpDirect::default()),
         ),
+        entry(
+            "gnn-ridge",
+            "multi-device GCN ensemble on graph-v1; ridge (LOO λ) over its outputs, ln MACs and head",
+            || Box::new(gnn_with(Adaptation::Ridge)),
+        ),
+        entry(
+            "gnn-head",
+            "multi-device GCN ensemble on graph-v1; best-matching device head plus a ridge correction",
+            || Box::new(gnn_with(Adaptation::Head)),
+        ),
+        entry(
+            "ensemble",
+            "mean (log space) of mlp-head and gnn-head",
+            || {
+                Box::new(LogMeanEnsemble::new(
+                    "ensemble",
+                    vec![
+                        Box::new(mlp_with(Adaptation::Head)),
+                        Box::new(gnn_with(Adaptation::Head)),
+                    ],
+                ))
+            },
+        ),
+        entry(
+            "op-lut",
+            "operator lookup table (bias + Σ position×op costs, linear ms), ridge on the K samples",
+            || Box::new(OpLutMethod::default()),
+        ),
+        entry(
+            "op-lut-transfer",
+            "the best-ranking training device's lookup table, rescaled per operator on the K samples",
+            || Box::new(OpLutTransfer::default()),
+        ),
     ]
 }
 
@@ -70,6 +104,13 @@ fn mlp_with(adaptation: Adaptation) -> MlpRidge {
     MlpRidge::new(MlpRidgeConfig {
         adaptation,
         ..MlpRidgeConfig::default()
+    })
+}
+
+fn gnn_with(adaptation: Adaptation) -> GnnRidge {
+    GnnRidge::new(GnnRidgeConfig {
+        adaptation,
+        ..GnnRidgeConfig::default()
     })
 }
 

@@ -8,26 +8,40 @@
 //! * [`MlpRidge`] (`mlp-ridge`, the default predictor): a multi-output MLP
 //!   pretrained on the training devices, adapted by ridge over its outputs
 //!   and last hidden layer, or (`mlp-head`) from the head of the best
-//!   matching training device plus a ridge correction.
-//!
+//!   matching training device plus a ridge correction;
+//! * [`GnnRidge`] (`gnn-ridge`, `gnn-head`): the same with a graph
+//!   convolutional network over `graph-v1` ([`crate::gnn`]);
+//! * [`OpLutMethod`] (`op-lut`) and [`OpLutTransfer`] (`op-lut-transfer`):
+//!   operator-level lookup tables in linear ms, fitted on the samples or
+//!   transferred from the best training device ([`OpLut`]);
+//! * [`LogMeanEnsemble`] (`ensemble`): methods averaged in log space;
 //! * [`MlpDirect`] (`mlp-direct`): an MLP ensemble trained on the target's
 //!   samples only (the plenty-of-data protocol).
 //!
 //! [`crate::eval::registry`] lists them by name.
 
 mod arch_inputs;
+mod ensemble;
 mod features_ridge;
 mod flops;
+mod gnn_ridge;
 mod mlp_direct;
 mod mlp_ridge;
 mod nearest_device;
+mod op_lut;
 
 pub use arch_inputs::ArchInputs;
+pub use ensemble::LogMeanEnsemble;
 pub use features_ridge::FeaturesRidge;
 pub use flops::Flops;
+pub use gnn_ridge::{GnnRidge, GnnRidgeConfig, GnnRidgeModel};
 pub use mlp_direct::MlpDirect;
 pub use mlp_ridge::{Adaptation, MlpRidge, MlpRidgeConfig, MlpRidgeModel};
 pub use nearest_device::NearestDevice;
+pub use op_lut::{
+    onehot_matrix, ops_per_position, LutAdaptConfig, OpLut, OpLutMethod, OpLutTransfer,
+    OpLutTransferModel,
+};
 
 use crate::error::{Error, Result};
 

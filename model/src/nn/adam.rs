@@ -1,7 +1,8 @@
-//! Adam with decoupled weight decay (AdamW) for an [`Mlp`].
+//! Adam with decoupled weight decay (AdamW) for an [`Mlp`], or for any
+//! ordered list of [`Dense`] layers (a GNN's message layers and head).
 
 use super::backprop::MlpGrads;
-use super::dense::Mlp;
+use super::dense::{Dense, Mlp};
 use ndarray::{Array1, Array2, Zip};
 
 /// Adam hyper-parameters.
@@ -36,9 +37,13 @@ pub struct Adam {
 
 impl Adam {
     pub fn new(mlp: &Mlp, config: AdamConfig) -> Self {
-        let zeros: Vec<(Array2<f32>, Array1<f32>)> = mlp
-            .layers
-            .iter()
+        Self::for_layers(&mlp.layers, config)
+    }
+
+    /// State for `layers`, in the order later updates list them.
+    pub fn for_layers<'a>(layers: impl IntoIterator<Item = &'a Dense>, config: AdamConfig) -> Self {
+        let zeros: Vec<(Array2<f32>, Array1<f32>)> = layers
+            .into_iter()
             .map(|l| {
                 (
                     Array2::zeros(l.weight.raw_dim()),
@@ -56,13 +61,25 @@ impl Adam {
 
     /// One update with learning rate `lr`.
     pub fn update(&mut self, mlp: &mut Mlp, grads: &MlpGrads, lr: f32) {
+        self.update_layers(mlp.layers.iter_mut(), grads, lr);
+    }
+
+    /// One update of `layers` (same order as [`Adam::for_layers`]) with
+    /// learning rate `lr`; `grads.layers[i]` belongs to the i-th layer.
+    pub fn update_layers<'a>(
+        &mut self,
+        layers: impl IntoIterator<Item = &'a mut Dense>,
+        grads: &MlpGrads,
+        lr: f32,
+    ) {
         self.step += 1;
         let c = self.config;
         let bc1 = 1.0 - c.beta1.powi(self.step);
         let bc2 = 1.0 - c.beta2.powi(self.step);
         let step_size = lr / bc1;
         let decay = 1.0 - lr * c.weight_decay;
-        for (i, layer) in mlp.layers.iter_mut().enumerate() {
+        for (i, layer) in layers.into_iter().enumerate() {
+            assert!(i < self.m.len(), "more layers than Adam state");
             let (gw, gb) = (&grads.layers[i].0, &grads.layers[i].1);
             let (mw, mb) = &mut self.m[i];
             let (vw, vb) = &mut self.v[i];

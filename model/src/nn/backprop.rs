@@ -31,6 +31,26 @@ impl MlpGrads {
 /// Gradients of a loss given `acts` (from [`Mlp::forward_all`] on the batch)
 /// and `d_out`, the loss's gradient with respect to the network's output.
 pub fn backward(mlp: &Mlp, acts: &[Array2<f32>], d_out: Array2<f32>) -> MlpGrads {
+    backward_impl(mlp, acts, d_out, false).0
+}
+
+/// [`backward`] plus the loss's gradient with respect to the network's
+/// input, for an MLP stacked on another trainable model (a GNN's head).
+pub fn backward_with_input(
+    mlp: &Mlp,
+    acts: &[Array2<f32>],
+    d_out: Array2<f32>,
+) -> (MlpGrads, Array2<f32>) {
+    let (grads, d_in) = backward_impl(mlp, acts, d_out, true);
+    (grads, d_in.expect("requested"))
+}
+
+fn backward_impl(
+    mlp: &Mlp,
+    acts: &[Array2<f32>],
+    d_out: Array2<f32>,
+    want_input: bool,
+) -> (MlpGrads, Option<Array2<f32>>) {
     let n = mlp.layers.len();
     assert_eq!(
         acts.len(),
@@ -39,6 +59,7 @@ pub fn backward(mlp: &Mlp, acts: &[Array2<f32>], d_out: Array2<f32>) -> MlpGrads
     );
     let mut layers = Vec::with_capacity(n);
     let mut delta = d_out;
+    let mut d_input = None;
     for i in (0..n).rev() {
         let gw = acts[i].t().dot(&delta);
         let gb = delta.sum_axis(Axis(0));
@@ -53,8 +74,10 @@ pub fn backward(mlp: &Mlp, acts: &[Array2<f32>], d_out: Array2<f32>) -> MlpGrads
                 }
             });
             delta = d;
+        } else if want_input {
+            d_input = Some(delta.dot(&mlp.layers[0].weight.t()));
         }
     }
     layers.reverse();
-    MlpGrads { layers }
+    (MlpGrads { layers }, d_input)
 }

@@ -10,7 +10,7 @@ mod standardize;
 mod train;
 
 pub use adam::{Adam, AdamConfig};
-pub use backprop::{backward, MlpGrads};
+pub use backprop::{backward, backward_with_input, MlpGrads};
 pub use dense::{Dense, Mlp};
 pub use loss::{masked_mse, pairwise_logistic};
 pub use standardize::Standardizer;
