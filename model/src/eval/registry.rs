@@ -5,7 +5,9 @@
 
 use crate::error::{Error, Result};
 use crate::fewshot::FewShotMethod;
-use crate::methods::{Adaptation, FeaturesRidge, Flops, MlpRidge, MlpRidgeConfig, NearestDevice};
+use crate::methods::{
+    Adaptation, FeaturesRidge, Flops, HwEmbedding, MlpRidge, MlpRidgeConfig, NearestDevice,
+};
 
 /// A registered method: its name, what it is, and how to make one with its
 /// default settings.
@@ -55,6 +57,12 @@ pub fn methods() -> Vec<MethodEntry> {
             "mlp-blend",
             "mean (log space) of mlp-ridge and mlp-head",
             || Box::new(mlp_with(Adaptation::Blend)),
+        ),
+        entry(
+            "mlp-hw",
+            "one MLP for all devices, input arch + hardware embedding (latencies on the \
+             reference archs, HELP style); needs --sampler reference",
+            || Box::new(HwEmbedding::default()),
         ),
     ]
 }

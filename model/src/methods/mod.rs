@@ -8,19 +8,26 @@
 //! * [`MlpRidge`] (`mlp-ridge`, the default predictor): a multi-output MLP
 //!   pretrained on the training devices, adapted by ridge over its outputs
 //!   and last hidden layer, or (`mlp-head`) from the head of the best
-//!   matching training device plus a ridge correction.
+//!   matching training device plus a ridge correction;
+//! * [`HwEmbedding`] (`mlp-hw`): one MLP for all devices whose input is the
+//!   architecture plus a hardware embedding, the device's latencies on the
+//!   reference architectures (HELP style).
 //!
 //! [`crate::eval::registry`] lists them by name.
 
 mod arch_inputs;
 mod features_ridge;
 mod flops;
+mod hw_embedding;
 mod mlp_ridge;
 mod nearest_device;
 
 pub use arch_inputs::ArchInputs;
 pub use features_ridge::FeaturesRidge;
 pub use flops::Flops;
+pub use hw_embedding::{
+    reference_archs, HwEmbedding, HwEmbeddingConfig, HwEmbeddingModel, Imputation,
+};
 pub use mlp_ridge::{Adaptation, MlpRidge, MlpRidgeConfig, MlpRidgeModel};
 pub use nearest_device::NearestDevice;
 
