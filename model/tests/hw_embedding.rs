@@ -3,9 +3,7 @@
 //! and better than `flops` on a held-out device.
 
 use latscope_model::fewshot::{FewShotMethod, PretrainContext};
-use latscope_model::methods::{
-    reference_archs, Flops, HwEmbedding, HwEmbeddingConfig, Imputation,
-};
+use latscope_model::methods::{reference_archs, Flops, HwEmbedding, HwEmbeddingConfig, Imputation};
 use latscope_model::nn::TrainConfig;
 use latscope_shared::dataset::{read_wide_path, LatencyTable};
 use latscope_shared::metrics::spearman;
@@ -33,7 +31,10 @@ fn nb201_subset(n: usize) -> LatencyTable {
     let path =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../static/data/nb201_latency.csv.gz");
     let full = read_wide_path(path, None).expect("read nb201");
-    let refs: HashSet<_> = reference_archs(SpaceId::Nb201).unwrap().into_iter().collect();
+    let refs: HashSet<_> = reference_archs(SpaceId::Nb201)
+        .unwrap()
+        .into_iter()
+        .collect();
     let mut rows: Vec<usize> = (0..full.n_archs())
         .filter(|&a| !refs.contains(&full.archs()[a]))
         .collect();
@@ -142,7 +143,10 @@ fn reproducible_under_a_seed_and_needs_reference_samples() {
         .take(5)
         .map(|a| (a, table.value(a, fpga).unwrap()))
         .collect();
-    let e = model.adapt_and_predict(&plain, &[0]).unwrap_err().to_string();
+    let e = model
+        .adapt_and_predict(&plain, &[0])
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("reference architecture") && e.contains("--sampler reference"),
         "{e}"
@@ -155,7 +159,10 @@ fn pretraining_needs_the_reference_archs_in_the_task() {
     let path =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../static/data/nb201_latency.csv.gz");
     let full = read_wide_path(path, None).unwrap();
-    let refs: HashSet<_> = reference_archs(SpaceId::Nb201).unwrap().into_iter().collect();
+    let refs: HashSet<_> = reference_archs(SpaceId::Nb201)
+        .unwrap()
+        .into_iter()
+        .collect();
     let rows: Vec<usize> = (0..full.n_archs())
         .filter(|&a| !refs.contains(&full.archs()[a]))
         .take(50)

@@ -104,8 +104,8 @@ impl Default for HwEmbeddingConfig {
                 ..TrainConfig::default()
             },
             max_archs_per_device: Some(3000),
-            virtual_devices: 0,
-            imputation: Imputation::Mean,
+            virtual_devices: 24,
+            imputation: Imputation::Ridge,
             line_correction: true,
             reference: None,
         }
@@ -131,8 +131,24 @@ impl HwEmbedding {
 }
 
 impl FewShotMethod for HwEmbedding {
+    /// `mlp-hw` with the default imputation and virtual devices, and a
+    /// suffix per other choice: `-meanimp` (mean imputation), `-v<n>`
+    /// (another number of virtual devices), `-prior` (no line fitted on the
+    /// samples).
     fn name(&self) -> String {
-        "mlp-hw".into()
+        let c = &self.config;
+        let d = HwEmbeddingConfig::default();
+        let mut name = String::from("mlp-hw");
+        if c.imputation != d.imputation {
+            name.push_str("-meanimp");
+        }
+        if c.virtual_devices != d.virtual_devices {
+            name.push_str(&format!("-v{}", c.virtual_devices));
+        }
+        if !c.line_correction {
+            name.push_str("-prior");
+        }
+        name
     }
 
     fn pretrain(&self, ctx: &PretrainContext<'_>) -> Result<Box<dyn PretrainedModel>> {
@@ -401,7 +417,14 @@ impl HwEmbeddingModel {
         // with fewer than 2 known or no spread).
         let scale = |v: &[f64]| {
             let (m, s) = mean_std(v);
-            (m, if known.len() >= 2 && s > 1e-12 { s } else { 1.0 })
+            (
+                m,
+                if known.len() >= 2 && s > 1e-12 {
+                    s
+                } else {
+                    1.0
+                },
+            )
         };
         let target_known: Vec<f64> = known.iter().map(|&i| r[i]).collect();
         let (mt, st) = scale(&target_known);
