@@ -6,8 +6,8 @@
 use crate::error::{Error, Result};
 use crate::fewshot::FewShotMethod;
 use crate::methods::{
-    Adaptation, FeaturesRidge, Flops, GnnRidge, GnnRidgeConfig, LogMeanEnsemble, MlpDirect,
-    MlpRidge, MlpRidgeConfig, NearestDevice, OpLutMethod, OpLutTransfer,
+    Adaptation, FeaturesRidge, Flops, GnnRidge, GnnRidgeConfig, HwEmbedding, LogMeanEnsemble,
+    MlpDirect, MlpRidge, MlpRidgeConfig, NearestDevice, OpLutMethod, OpLutTransfer,
 };
 
 /// A registered method: its name, what it is, and how to make one with its
@@ -58,6 +58,12 @@ pub fn methods() -> Vec<MethodEntry> {
             "mlp-blend",
             "mean (log space) of mlp-ridge and mlp-head",
             || Box::new(mlp_with(Adaptation::Blend)),
+        ),
+        entry(
+            "mlp-hw",
+            "one MLP for all devices, input arch + hardware embedding (latencies on the \
+             reference archs, HELP style); needs --sampler reference",
+            || Box::new(HwEmbedding::default()),
         ),
         entry(
             "mlp-direct",

@@ -16,7 +16,10 @@
 //!   transferred from the best training device ([`OpLut`]);
 //! * [`LogMeanEnsemble`] (`ensemble`): methods averaged in log space;
 //! * [`MlpDirect`] (`mlp-direct`): an MLP ensemble trained on the target's
-//!   samples only (the plenty-of-data protocol).
+//!   samples only (the plenty-of-data protocol);
+//! * [`HwEmbedding`] (`mlp-hw`): one MLP for all devices whose input is the
+//!   architecture plus a hardware embedding, the device's latencies on the
+//!   reference architectures (HELP style).
 //!
 //! [`crate::eval::registry`] lists them by name.
 
@@ -25,6 +28,7 @@ mod ensemble;
 mod features_ridge;
 mod flops;
 mod gnn_ridge;
+mod hw_embedding;
 mod mlp_direct;
 mod mlp_ridge;
 mod nearest_device;
@@ -35,6 +39,9 @@ pub use ensemble::LogMeanEnsemble;
 pub use features_ridge::FeaturesRidge;
 pub use flops::Flops;
 pub use gnn_ridge::{GnnRidge, GnnRidgeConfig, GnnRidgeModel};
+pub use hw_embedding::{
+    reference_archs, HwEmbedding, HwEmbeddingConfig, HwEmbeddingModel, Imputation,
+};
 pub use mlp_direct::MlpDirect;
 pub use mlp_ridge::{Adaptation, MlpRidge, MlpRidgeConfig, MlpRidgeModel};
 pub use nearest_device::NearestDevice;

@@ -1,0 +1,597 @@
+//! `mlp-hw`: one MLP for every device, told which device by a *hardware
+//! embedding* made of the device's measured latencies on a fixed list of
+//! reference architectures (HELP's hardware embedding).
+//!
+//! Pretraining: the input of a (architecture, device) pair is
+//! `[standardised onehot-v1 | features-v1 | hardware embedding]`, the single
+//! output the device's ln latency standardised over its architectures. The
+//! embedding of a device is its ln latencies on the reference architectures
+//! (the lists shipped in `static/data/<space>_reference_archs.txt`, compiled
+//! in), standardised over those architectures, so it describes the shape of
+//! the device's latency profile, not its speed. Rows are (architecture,
+//! training device) pairs, optionally a subsample of architectures per
+//! device; each mini-batch holds one device, so the pairwise ranking loss
+//! ranks architectures within a device. Optionally, *virtual devices*
+//! (random geometric mixtures of the training devices, whose embeddings are
+//! the same mixtures) give the network more than a handful of distinct
+//! embeddings to learn from.
+//!
+//! Adaptation: the samples that are reference architectures give the new
+//! device's embedding; reference architectures not among the samples (with
+//! K below the list's length) are imputed from the training devices (see
+//! [`Imputation`]). The network's standardised output is mapped to ln(ms)
+//! by a line: a prior from the reference latencies' mean and spread, or
+//! (the default) a least-squares line fitted on the K samples.
+//!
+//! Measured (`profiler evaluate --sampler reference`, seeds 0–1, mean ρ /
+//! MAPE over the test devices): N0 K=5/10/20 0.931/0.965/0.965, 87%/24%/24%
+//! (`mlp-head` on the same samples 0.946/0.941/0.961); F0 0.907/0.952/0.952,
+//! 6.1%/4.9%/4.2% (`mlp-head` 0.858/0.971/0.974). Only 10 reference
+//! architectures exist per space, so K=20 adds nothing to the embedding; the
+//! learned embedding (`mlp-head`) stays the shipped default: `mlp-hw` is
+//! ahead only at N0 K=10 and F0 K=5, behind at K=20 everywhere, and needs
+//! the reference architectures measured.
+
+use super::{check_samples, ArchInputs};
+use crate::error::{Error, Result};
+use crate::fewshot::{FewShotMethod, PretrainContext, PretrainedModel};
+use crate::nn::{loss_and_grads, Adam, Mlp, Standardizer, TrainConfig, TrainReport};
+use crate::ridge::{fit_ridge_loo, log_grid, LooCriterion};
+use latscope_shared::dataset::read_reference_archs;
+use latscope_shared::space::{Arch, SpaceId};
+use ndarray::{s, Array2, ArrayView2, Axis};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
+
+const NB201_REFERENCE: &str = include_str!("../../../static/data/nb201_reference_archs.txt");
+const FBNET_REFERENCE: &str = include_str!("../../../static/data/fbnet_reference_archs.txt");
+
+/// The shipped reference architectures of `space`, in file order (HELP's
+/// hardware-embedding architectures; `static/data/<space>_reference_archs.txt`).
+pub fn reference_archs(space: SpaceId) -> Result<Vec<Arch>> {
+    let (text, name) = match space {
+        SpaceId::Nb201 => (NB201_REFERENCE, "nb201_reference_archs.txt"),
+        SpaceId::Fbnet => (FBNET_REFERENCE, "fbnet_reference_archs.txt"),
+    };
+    Ok(read_reference_archs(text.as_bytes(), name, Some(space))?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect())
+}
+
+/// How a new device's latencies on the reference architectures it has not
+/// measured are filled in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Imputation {
+    /// Each missing reference latency, standardised by the mean and spread
+    /// of the device's known reference latencies, is the training devices'
+    /// mean of the same quantity (the mean embedding, made scale-free).
+    Mean,
+    /// Per missing reference architecture, a ridge (λ by leave-one-out over
+    /// the training devices) from the standardised known reference latencies
+    /// to the standardised missing one. Falls back to [`Imputation::Mean`]
+    /// with fewer than 3 known.
+    Ridge,
+}
+
+/// Settings of [`HwEmbedding`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct HwEmbeddingConfig {
+    /// Hidden layer widths.
+    pub hidden: Vec<usize>,
+    /// Ensemble members (seeds); their standardised outputs are averaged.
+    pub ensemble: usize,
+    /// Training of each member (`seed` offset per member and by the
+    /// context's seed; `validation_fraction` and `patience` are not used).
+    pub train: TrainConfig,
+    /// Train on at most this many architectures per device (random, seeded,
+    /// drawn afresh for every device); None: all of them.
+    pub max_archs_per_device: Option<usize>,
+    /// Virtual devices added to the training devices: geometric mixtures
+    /// (Dirichlet(1) weights) of the training devices' latencies.
+    pub virtual_devices: usize,
+    pub imputation: Imputation,
+    /// Fit the line from standardised output to ln(ms) on the K samples
+    /// (least squares); otherwise the prior from the reference latencies.
+    pub line_correction: bool,
+    /// The reference architectures; None: the shipped list of the space.
+    pub reference: Option<Vec<Arch>>,
+}
+
+impl Default for HwEmbeddingConfig {
+    fn default() -> Self {
+        HwEmbeddingConfig {
+            hidden: vec![256, 256],
+            ensemble: 2,
+            train: TrainConfig {
+                epochs: 30,
+                batch_size: 128,
+                learning_rate: 2e-3,
+                rank_weight: 0.5,
+                ..TrainConfig::default()
+            },
+            max_archs_per_device: Some(3000),
+            virtual_devices: 24,
+            imputation: Imputation::Ridge,
+            line_correction: true,
+            reference: None,
+        }
+    }
+}
+
+/// The `mlp-hw` method.
+#[derive(Clone, Debug, Default)]
+pub struct HwEmbedding {
+    pub config: HwEmbeddingConfig,
+}
+
+impl HwEmbedding {
+    pub fn new(config: HwEmbeddingConfig) -> Self {
+        HwEmbedding { config }
+    }
+
+    /// Pretrains and returns the concrete model;
+    /// [`FewShotMethod::pretrain`] boxes this.
+    pub fn pretrain_model(&self, ctx: &PretrainContext<'_>) -> Result<HwEmbeddingModel> {
+        HwEmbeddingModel::pretrain(&self.config, ctx)
+    }
+}
+
+impl FewShotMethod for HwEmbedding {
+    /// `mlp-hw` with the default imputation and virtual devices, and a
+    /// suffix per other choice: `-meanimp` (mean imputation), `-v<n>`
+    /// (another number of virtual devices), `-prior` (no line fitted on the
+    /// samples).
+    fn name(&self) -> String {
+        let c = &self.config;
+        let d = HwEmbeddingConfig::default();
+        let mut name = String::from("mlp-hw");
+        if c.imputation != d.imputation {
+            name.push_str("-meanimp");
+        }
+        if c.virtual_devices != d.virtual_devices {
+            name.push_str(&format!("-v{}", c.virtual_devices));
+        }
+        if !c.line_correction {
+            name.push_str("-prior");
+        }
+        name
+    }
+
+    fn pretrain(&self, ctx: &PretrainContext<'_>) -> Result<Box<dyn PretrainedModel>> {
+        Ok(Box::new(self.pretrain_model(ctx)?))
+    }
+}
+
+/// One device as the network sees it.
+#[derive(Clone, Debug)]
+struct Profile {
+    /// ln latency standardised over the device's architectures (NaN where
+    /// not measured).
+    z: Vec<f32>,
+    /// Hardware embedding: ln latency on the reference architectures,
+    /// standardised over them.
+    embedding: Vec<f32>,
+    /// `(μ − m_r) / s_r` and `ln(σ / s_r)`: the device's ln-latency mean
+    /// and spread over all architectures relative to those over the
+    /// reference ones.
+    offset: f64,
+    log_ratio: f64,
+}
+
+/// Mean and population standard deviation.
+fn mean_std(v: &[f64]) -> (f64, f64) {
+    let n = v.len().max(1) as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n;
+    (m, var.sqrt())
+}
+
+impl Profile {
+    fn new(log: &[f64], refs: &[usize]) -> Option<Profile> {
+        let measured: Vec<f64> = log.iter().copied().filter(|v| v.is_finite()).collect();
+        let r: Vec<f64> = refs.iter().map(|&a| log[a]).collect();
+        if measured.len() < 2 || r.iter().any(|v| !v.is_finite()) {
+            return None;
+        }
+        let (mu, sigma) = mean_std(&measured);
+        let (mr, sr) = mean_std(&r);
+        if sigma <= 1e-12 || sr <= 1e-12 {
+            return None;
+        }
+        Some(Profile {
+            z: log.iter().map(|v| ((v - mu) / sigma) as f32).collect(),
+            embedding: r.iter().map(|v| ((v - mr) / sr) as f32).collect(),
+            offset: (mu - mr) / sr,
+            log_ratio: (sigma / sr).ln(),
+        })
+    }
+}
+
+/// A pretrained `mlp-hw` ensemble.
+#[derive(Clone, Debug)]
+pub struct HwEmbeddingModel {
+    pub config: HwEmbeddingConfig,
+    /// Training devices (real ones), in table order.
+    pub devices: Vec<String>,
+    pub members: Vec<Mlp>,
+    /// Standardisation of the raw architecture input `[onehot-v1,
+    /// features-v1]`.
+    pub input_standardizer: Standardizer,
+    pub train_reports: Vec<TrainReport>,
+    /// Positions of the reference architectures among the task's
+    /// architectures, in list order.
+    pub reference: Vec<usize>,
+    /// Training devices' ln latencies on the reference architectures
+    /// (devices × references).
+    pub reference_log: Array2<f64>,
+    /// Mean over the training devices of `(μ − m_r) / s_r` and of
+    /// `ln(σ / s_r)` (the prior line).
+    prior_offset: f64,
+    prior_log_ratio: f64,
+    /// Standardised architecture inputs of every architecture.
+    x: Array2<f32>,
+}
+
+impl HwEmbeddingModel {
+    fn pretrain(config: &HwEmbeddingConfig, ctx: &PretrainContext<'_>) -> Result<Self> {
+        let bad = |m: String| Err(Error::InvalidInput(format!("mlp-hw: {m}")));
+        let table = ctx.train;
+        if table.n_archs() != ctx.archs.len() || table.archs() != ctx.archs {
+            return bad("the training table's archs differ from the context's".into());
+        }
+        if table.n_devices() == 0 || config.ensemble == 0 {
+            return bad("no training devices or no members".into());
+        }
+        let reference_list = match &config.reference {
+            Some(r) => r.clone(),
+            None => reference_archs(ctx.space)?,
+        };
+        let position: HashMap<&Arch, usize> =
+            ctx.archs.iter().enumerate().map(|(i, a)| (a, i)).collect();
+        let reference = reference_list
+            .iter()
+            .map(|a| {
+                position.get(a).copied().ok_or_else(|| {
+                    Error::InvalidInput(format!(
+                        "mlp-hw: reference architecture {a} is not among the task's architectures"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<usize>>>()?;
+        if reference.len() < 2 {
+            return bad("needs at least 2 reference architectures".into());
+        }
+
+        let inputs = ArchInputs::compute(ctx.archs)?;
+        let raw = inputs.onehot_and_features();
+        let input_standardizer = Standardizer::fit(raw.view());
+        let x = input_standardizer.transform(raw.view());
+        let n = ctx.archs.len();
+
+        let logs: Vec<Vec<f64>> = (0..table.n_devices())
+            .map(|d| {
+                table
+                    .device_column(d)
+                    .into_iter()
+                    .map(|v| v.map_or(f64::NAN, f64::ln))
+                    .collect()
+            })
+            .collect();
+        let mut profiles = Vec::with_capacity(logs.len() + config.virtual_devices);
+        for (d, log) in logs.iter().enumerate() {
+            profiles.push(Profile::new(log, &reference).ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "mlp-hw: training device {} lacks a reference latency or has constant latencies",
+                    table.devices()[d]
+                ))
+            })?);
+        }
+        let d_real = profiles.len() as f64;
+        let prior_offset = profiles.iter().map(|p| p.offset).sum::<f64>() / d_real;
+        let prior_log_ratio = profiles.iter().map(|p| p.log_ratio).sum::<f64>() / d_real;
+        let reference_log = Array2::from_shape_fn((logs.len(), reference.len()), |(d, i)| {
+            logs[d][reference[i]]
+        });
+
+        let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed ^ 0x6877_656d);
+        for _ in 0..config.virtual_devices {
+            let w: Vec<f64> = (0..logs.len())
+                .map(|_| -(1.0 - rng.random::<f64>()).ln())
+                .collect();
+            let total: f64 = w.iter().sum();
+            let mix: Vec<f64> = (0..n)
+                .map(|a| logs.iter().zip(&w).map(|(l, w)| l[a] * w).sum::<f64>() / total)
+                .collect();
+            if let Some(p) = Profile::new(&mix, &reference) {
+                profiles.push(p);
+            }
+        }
+
+        // Training rows per device: the measured architectures, subsampled.
+        let rows: Vec<Vec<usize>> = profiles
+            .iter()
+            .map(|p| {
+                let mut r: Vec<usize> = (0..n).filter(|&a| !p.z[a].is_nan()).collect();
+                if let Some(m) = config.max_archs_per_device.filter(|&m| m < r.len()) {
+                    r.shuffle(&mut rng);
+                    r.truncate(m);
+                    r.sort_unstable();
+                }
+                r
+            })
+            .collect();
+
+        let mut widths = vec![x.ncols() + reference.len()];
+        widths.extend(&config.hidden);
+        widths.push(1);
+        let mut members = Vec::with_capacity(config.ensemble);
+        let mut train_reports = Vec::with_capacity(config.ensemble);
+        for m in 0..config.ensemble as u64 {
+            let seed = ctx.seed.wrapping_mul(1_000_003).wrapping_add(m);
+            let mut mlp = Mlp::new(&widths, seed);
+            let cfg = TrainConfig {
+                seed: seed ^ 0x7472_6169,
+                ..config.train.clone()
+            };
+            train_reports.push(train_per_device(
+                &mut mlp,
+                x.view(),
+                &profiles,
+                &rows,
+                &cfg,
+            )?);
+            members.push(mlp);
+        }
+        Ok(HwEmbeddingModel {
+            config: config.clone(),
+            devices: table.devices().to_vec(),
+            members,
+            input_standardizer,
+            train_reports,
+            reference,
+            reference_log,
+            prior_offset,
+            prior_log_ratio,
+            x,
+        })
+    }
+
+    /// Number of architectures of the task.
+    pub fn n_archs(&self) -> usize {
+        self.x.nrows()
+    }
+
+    /// The ensemble's mean standardised output for architectures `archs`
+    /// on the device whose hardware embedding is `embedding`.
+    pub fn standardized_output(&self, archs: &[usize], embedding: &[f32]) -> Result<Vec<f64>> {
+        if embedding.len() != self.reference.len() {
+            return Err(Error::InvalidInput(format!(
+                "mlp-hw: embedding of {} values for {} reference architectures",
+                embedding.len(),
+                self.reference.len()
+            )));
+        }
+        if let Some(&a) = archs.iter().find(|&&a| a >= self.n_archs()) {
+            return Err(Error::InvalidInput(format!(
+                "mlp-hw: architecture {a} out of range (< {})",
+                self.n_archs()
+            )));
+        }
+        let mut out = vec![0.0f64; archs.len()];
+        let chunk = 4096;
+        for (c, ids) in archs.chunks(chunk).enumerate() {
+            let xb = with_embedding(self.x.view(), ids, embedding);
+            for mlp in &self.members {
+                let y = mlp.forward(xb.view());
+                for (o, v) in out[c * chunk..].iter_mut().zip(y.iter()) {
+                    *o += f64::from(*v);
+                }
+            }
+        }
+        let k = self.members.len() as f64;
+        Ok(out.into_iter().map(|v| v / k).collect())
+    }
+
+    /// The hardware embedding (and the reference ln-latency mean and spread)
+    /// of a device known on some reference architectures: `known` holds
+    /// (position in the reference list, ln ms); the others are imputed.
+    /// Returns `(embedding, m_r, s_r)`.
+    pub fn embedding_from(&self, known: &[(usize, f64)]) -> Result<(Vec<f32>, f64, f64)> {
+        let r_count = self.reference.len();
+        if known.is_empty() || known.iter().any(|&(i, v)| i >= r_count || !v.is_finite()) {
+            return Err(Error::InvalidInput(
+                "mlp-hw: no (or an invalid) reference latency to embed".into(),
+            ));
+        }
+        let mut r = vec![f64::NAN; r_count];
+        for &(i, v) in known {
+            r[i] = v;
+        }
+        let known_idx: Vec<usize> = (0..r_count).filter(|&i| r[i].is_finite()).collect();
+        let missing: Vec<usize> = (0..r_count).filter(|&i| !r[i].is_finite()).collect();
+        if !missing.is_empty() {
+            self.impute(&mut r, &known_idx, &missing)?;
+        }
+        let (mr, sr) = mean_std(&r);
+        let sr = if sr > 1e-12 { sr } else { 1.0 };
+        let emb = r.iter().map(|v| ((v - mr) / sr) as f32).collect();
+        Ok((emb, mr, sr))
+    }
+
+    fn impute(&self, r: &mut [f64], known: &[usize], missing: &[usize]) -> Result<()> {
+        // Standardise by the known references' mean and spread (offset only
+        // with fewer than 2 known or no spread).
+        let scale = |v: &[f64]| {
+            let (m, s) = mean_std(v);
+            (
+                m,
+                if known.len() >= 2 && s > 1e-12 {
+                    s
+                } else {
+                    1.0
+                },
+            )
+        };
+        let target_known: Vec<f64> = known.iter().map(|&i| r[i]).collect();
+        let (mt, st) = scale(&target_known);
+        let train: Vec<(Vec<f64>, f64, f64)> = self
+            .reference_log
+            .axis_iter(Axis(0))
+            .map(|row| {
+                let k: Vec<f64> = known.iter().map(|&i| row[i]).collect();
+                let (m, s) = scale(&k);
+                (k, m, s)
+            })
+            .collect();
+        let std_missing = |d: usize, i: usize| {
+            let (_, m, s) = &train[d];
+            (self.reference_log[[d, i]] - m) / s
+        };
+        let d_count = train.len();
+        let use_ridge =
+            self.config.imputation == Imputation::Ridge && known.len() >= 3 && d_count >= 3;
+        let design = Array2::from_shape_fn((d_count, known.len()), |(d, j)| {
+            let (k, m, s) = &train[d];
+            (k[j] - m) / s
+        });
+        let target_row = ndarray::Array1::from_iter(target_known.iter().map(|v| (v - mt) / st));
+        for &i in missing {
+            let y: Vec<f64> = (0..d_count).map(|d| std_missing(d, i)).collect();
+            let u = if use_ridge {
+                let sel = fit_ridge_loo(
+                    design.view(),
+                    &y,
+                    &log_grid(1e-3, 1e3, 13),
+                    LooCriterion::Mse,
+                )?;
+                sel.ridge.predict_row(target_row.view())
+            } else {
+                y.iter().sum::<f64>() / d_count as f64
+            };
+            r[i] = mt + st * u;
+        }
+        Ok(())
+    }
+}
+
+impl PretrainedModel for HwEmbeddingModel {
+    fn adapt_and_predict(&self, samples: &[(usize, f64)], query: &[usize]) -> Result<Vec<f64>> {
+        let y = check_samples(samples, query, self.n_archs())?;
+        let ref_pos: HashMap<usize, usize> = self
+            .reference
+            .iter()
+            .enumerate()
+            .map(|(i, &a)| (a, i))
+            .collect();
+        let known: Vec<(usize, f64)> = samples
+            .iter()
+            .zip(&y)
+            .filter_map(|(s, &v)| ref_pos.get(&s.0).map(|&i| (i, v)))
+            .collect();
+        if known.is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "mlp-hw: none of the {} samples is a reference architecture; this method \
+                 embeds a device by its latencies on the {} reference architectures, so \
+                 measure those first (evaluate with `--sampler reference`)",
+                samples.len(),
+                self.reference.len()
+            )));
+        }
+        let (emb, mr, sr) = self.embedding_from(&known)?;
+        let sample_archs: Vec<usize> = samples.iter().map(|s| s.0).collect();
+        let zq = self.standardized_output(query, &emb)?;
+        // Prior line: the training devices' typical mean and spread relative
+        // to the reference latencies.
+        let mut a = mr + sr * self.prior_offset;
+        let mut b = sr * self.prior_log_ratio.exp();
+        if self.config.line_correction && samples.len() >= 2 {
+            let zs = self.standardized_output(&sample_archs, &emb)?;
+            let (a1, b1) = crate::adapt::fit_line(&zs, &y);
+            if b1.is_finite() && b1 > 0.0 && a1.is_finite() {
+                (a, b) = (a1, b1);
+            }
+        }
+        Ok(zq.into_iter().map(|z| (a + b * z).exp()).collect())
+    }
+}
+
+/// Rows `ids` of `x` with `embedding` appended to each.
+fn with_embedding(x: ArrayView2<'_, f32>, ids: &[usize], embedding: &[f32]) -> Array2<f32> {
+    let p = x.ncols();
+    let mut out = Array2::<f32>::zeros((ids.len(), p + embedding.len()));
+    for (mut row, &a) in out.axis_iter_mut(Axis(0)).zip(ids) {
+        row.slice_mut(s![..p]).assign(&x.row(a));
+        row.slice_mut(s![p..])
+            .iter_mut()
+            .zip(embedding)
+            .for_each(|(o, e)| *o = *e);
+    }
+    out
+}
+
+/// Mini-batch training where every batch holds rows of one device (so the
+/// ranking loss compares architectures on the same device): AdamW, MSE on
+/// the standardised ln latency plus `rank_weight` × pairwise ranking,
+/// cosine decay, gradient clipping.
+fn train_per_device(
+    mlp: &mut Mlp,
+    x: ArrayView2<'_, f32>,
+    profiles: &[Profile],
+    rows: &[Vec<usize>],
+    cfg: &TrainConfig,
+) -> Result<TrainReport> {
+    if cfg.batch_size == 0 || rows.iter().all(Vec::is_empty) {
+        return Err(Error::InvalidInput(
+            "mlp-hw: no training rows or batch size 0".into(),
+        ));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let mut adam = Adam::new(mlp, cfg.adam);
+    let mut report = TrainReport::default();
+    let total_rows: usize = rows.iter().map(Vec::len).sum();
+    let steps_per_epoch: usize = rows.iter().map(|r| r.len().div_ceil(cfg.batch_size)).sum();
+    let total_steps = (steps_per_epoch * cfg.epochs).max(1);
+    let mut step = 0usize;
+    let mut order: Vec<Vec<usize>> = rows.to_vec();
+    for epoch in 1..=cfg.epochs {
+        let mut batches: Vec<(usize, &[usize])> = Vec::with_capacity(steps_per_epoch);
+        for r in order.iter_mut() {
+            r.shuffle(&mut rng);
+        }
+        for (d, r) in order.iter().enumerate() {
+            batches.extend(r.chunks(cfg.batch_size).map(|c| (d, c)));
+        }
+        batches.shuffle(&mut rng);
+        let mut epoch_loss = 0.0f64;
+        for (d, batch) in batches {
+            let p = &profiles[d];
+            let xb = with_embedding(x, batch, &p.embedding);
+            let yb = Array2::from_shape_fn((batch.len(), 1), |(i, _)| p.z[batch[i]]);
+            let (loss, mut grads) = loss_and_grads(mlp, xb.view(), yb.view(), cfg);
+            epoch_loss += loss as f64 * batch.len() as f64;
+            if let Some(clip) = cfg.clip_norm {
+                let norm = grads.norm();
+                if norm > clip {
+                    grads.scale(clip / norm);
+                }
+            }
+            let lr = if cfg.cosine_decay {
+                let t = step as f32 / total_steps as f32;
+                cfg.learning_rate * 0.5 * (1.0 + (std::f32::consts::PI * t).cos())
+            } else {
+                cfg.learning_rate
+            };
+            adam.update(mlp, &grads, lr);
+            step += 1;
+        }
+        report
+            .train_loss
+            .push((epoch_loss / total_rows.max(1) as f64) as f32);
+        report.epochs_run = epoch;
+        report.best_epoch = epoch;
+    }
+    Ok(report)
+}
