@@ -65,4 +65,18 @@ impl JsPredictor {
     pub fn predict(&self, archs: Vec<String>) -> Result<Vec<f32>, JsError> {
         self.inner.predict(&archs).map_err(|e| JsError::new(&e))
     }
+
+    /// Latency in ms on a new device of each `query` architecture, adapted
+    /// from your measurements (`sampleArchs[i]` took `sampleMs[i]` ms; 5–20
+    /// are typical): the same computation as `profiler adapt`.
+    pub fn adapt(
+        &self,
+        #[wasm_bindgen(js_name = sampleArchs)] sample_archs: Vec<String>,
+        #[wasm_bindgen(js_name = sampleMs)] sample_ms: Vec<f64>,
+        query: Vec<String>,
+    ) -> Result<Vec<f64>, JsError> {
+        self.inner
+            .adapt(&sample_archs, &sample_ms, &query)
+            .map_err(|e| JsError::new(&e))
+    }
 }

@@ -56,6 +56,37 @@ impl LoadedPredictor {
     }
 }
 
+impl LoadedPredictor {
+    /// Latency (ms) on a new device of each `query` architecture, adapted
+    /// from the user's measurements (`sample_archs[i]` took `sample_ms[i]`
+    /// ms) with the file's default adaptation: the same computation as
+    /// `profiler adapt`.
+    pub fn adapt(
+        &self,
+        sample_archs: &[String],
+        sample_ms: &[f64],
+        query: &[String],
+    ) -> Result<Vec<f64>, String> {
+        if sample_archs.len() != sample_ms.len() {
+            return Err(format!(
+                "{} measured architectures but {} latencies",
+                sample_archs.len(),
+                sample_ms.len()
+            ));
+        }
+        let samples: Vec<(Arch, f64)> = self
+            .parse_archs(sample_archs)
+            .map_err(|e| format!("measured {e}"))?
+            .into_iter()
+            .zip(sample_ms.iter().copied())
+            .collect();
+        let query = self.parse_archs(query)?;
+        self.predictor
+            .adapt(&samples, &query, None)
+            .map_err(|e| e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +139,30 @@ mod tests {
         for (a, b) in got.iter().zip(want.iter()) {
             assert!((a - b).abs() <= 1e-5 * b.abs(), "{a} vs {b}");
         }
+    }
+
+    #[test]
+    fn adaptation_matches_the_model_crate() {
+        let (_, bytes) = file();
+        let p = LoadedPredictor::from_bytes(&bytes).unwrap();
+        let archs: Vec<String> = [3, 77, 1200, 5000, 9999, 15000]
+            .iter()
+            .map(|&c| {
+                latscope_shared::space::nb201::Cell::from_code(c)
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        let ms = [1.0, 2.0, 1.5, 3.0, 2.5, 0.7];
+        let got = p.adapt(&archs[..4], &ms[..4], &archs[4..]).unwrap();
+        let parsed = p.parse_archs(&archs).unwrap();
+        let samples: Vec<_> = parsed[..4].iter().cloned().zip(ms).collect();
+        let want = p.predictor.adapt(&samples, &parsed[4..], None).unwrap();
+        assert_eq!(got, want);
+        let err = p.adapt(&archs[..2], &ms[..3], &archs).unwrap_err();
+        assert!(err.contains("2 measured architectures but 3"), "{err}");
+        let err = p.adapt(&archs[..2], &[1.0, 0.0], &archs).unwrap_err();
+        assert!(err.contains("0 ms"), "{err}");
     }
 
     #[test]
