@@ -87,18 +87,8 @@ pub fn train_gcn(
         for batch in order.chunks(cfg.batch_size) {
             let (loss, mut grads) = gcn_loss_and_grads(gcn, graphs, global, y, batch, cfg);
             epoch_loss += loss as f64 * batch.len() as f64;
-            if let Some(clip) = cfg.clip_norm {
-                let norm = grads.norm();
-                if norm > clip {
-                    grads.scale(clip / norm);
-                }
-            }
-            let lr = if cfg.cosine_decay {
-                let t = step as f32 / total_steps as f32;
-                cfg.learning_rate * 0.5 * (1.0 + (std::f32::consts::PI * t).cos())
-            } else {
-                cfg.learning_rate
-            };
+            cfg.clip(&mut grads);
+            let lr = cfg.learning_rate_at(step, total_steps);
             adam.update_layers(gcn.all_layers_mut(), &grads, lr);
             step += 1;
         }

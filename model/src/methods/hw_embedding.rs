@@ -572,18 +572,8 @@ fn train_per_device(
             let yb = Array2::from_shape_fn((batch.len(), 1), |(i, _)| p.z[batch[i]]);
             let (loss, mut grads) = loss_and_grads(mlp, xb.view(), yb.view(), cfg);
             epoch_loss += loss as f64 * batch.len() as f64;
-            if let Some(clip) = cfg.clip_norm {
-                let norm = grads.norm();
-                if norm > clip {
-                    grads.scale(clip / norm);
-                }
-            }
-            let lr = if cfg.cosine_decay {
-                let t = step as f32 / total_steps as f32;
-                cfg.learning_rate * 0.5 * (1.0 + (std::f32::consts::PI * t).cos())
-            } else {
-                cfg.learning_rate
-            };
+            cfg.clip(&mut grads);
+            let lr = cfg.learning_rate_at(step, total_steps);
             adam.update(mlp, &grads, lr);
             step += 1;
         }

@@ -57,6 +57,29 @@ impl Default for TrainConfig {
     }
 }
 
+impl TrainConfig {
+    /// The learning rate at `step` of `total_steps`: cosine decay to 0 when
+    /// `cosine_decay`, else constant.
+    pub fn learning_rate_at(&self, step: usize, total_steps: usize) -> f32 {
+        if self.cosine_decay {
+            let t = step as f32 / total_steps as f32;
+            self.learning_rate * 0.5 * (1.0 + (std::f32::consts::PI * t).cos())
+        } else {
+            self.learning_rate
+        }
+    }
+
+    /// Scales `grads` down to `clip_norm` (global L2 norm), if set.
+    pub fn clip(&self, grads: &mut MlpGrads) {
+        if let Some(clip) = self.clip_norm {
+            let norm = grads.norm();
+            if norm > clip {
+                grads.scale(clip / norm);
+            }
+        }
+    }
+}
+
 /// What training did.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrainReport {
@@ -162,18 +185,8 @@ pub fn train_mlp(
             let yb = y.select(Axis(0), batch);
             let (loss, mut grads) = loss_and_grads(mlp, xb.view(), yb.view(), cfg);
             epoch_loss += loss as f64 * batch.len() as f64;
-            if let Some(clip) = cfg.clip_norm {
-                let norm = grads.norm();
-                if norm > clip {
-                    grads.scale(clip / norm);
-                }
-            }
-            let lr = if cfg.cosine_decay {
-                let t = step as f32 / total_steps as f32;
-                cfg.learning_rate * 0.5 * (1.0 + (std::f32::consts::PI * t).cos())
-            } else {
-                cfg.learning_rate
-            };
+            cfg.clip(&mut grads);
+            let lr = cfg.learning_rate_at(step, total_steps);
             adam.update(mlp, &grads, lr);
             step += 1;
         }

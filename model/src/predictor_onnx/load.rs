@@ -117,8 +117,9 @@ impl Predictor {
         })
     }
 
-    /// Encodes architectures with the file's encodings and predicts them.
-    pub fn predict_archs(&self, archs: &[Arch]) -> Result<Prediction> {
+    /// Encodes architectures into the `[N, input_dim]` input with the
+    /// file's encodings.
+    pub fn encode(&self, archs: &[Arch]) -> Result<Array2<f32>> {
         let f = self.meta.input_dim;
         let mut x = Array2::zeros((archs.len(), f));
         for (i, arch) in archs.iter().enumerate() {
@@ -137,7 +138,12 @@ impl Predictor {
                 }
             }
         }
-        self.predict_encoded(&x)
+        Ok(x)
+    }
+
+    /// Encodes architectures with the file's encodings and predicts them.
+    pub fn predict_archs(&self, archs: &[Arch]) -> Result<Prediction> {
+        self.predict_encoded(&self.encode(archs)?)
     }
 
     /// Latency (ms) on a new device for each query architecture, adapted

@@ -75,20 +75,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     if predictor.meta().space == latscope_shared::space::SpaceId::Nb201 {
         let archs: Vec<Arch> = Cell::all().map(Arch::Nb201).collect();
         let n = archs.len();
-        let (encode, x) = time(args.repeat, || {
-            let mut x = ndarray::Array2::zeros((n, predictor.meta().input_dim));
-            for (row, arch) in x.rows_mut().into_iter().zip(&archs) {
-                let values: Vec<f32> = predictor
-                    .meta()
-                    .encodings
-                    .iter()
-                    .map(|e| e.encode(arch))
-                    .collect::<latscope_shared::Result<Vec<_>>>()?
-                    .concat();
-                row.into_iter().zip(values).for_each(|(dst, v)| *dst = v);
-            }
-            Ok(x)
-        })?;
+        let (encode, x) = time(args.repeat, || Ok(predictor.encode(&archs)?))?;
         writeln!(
             out,
             "{:<58} {:>12}",
