@@ -1,7 +1,7 @@
 //! `features-v1`: cost features as a fixed-length vector.
 
 use crate::error::Result;
-use crate::features::cost_features;
+use crate::features::cost_features_without_signatures;
 use crate::space::Arch;
 
 /// Operator kinds whose IR node counts are part of `features-v1`, in order.
@@ -42,7 +42,7 @@ pub fn feature_names() -> Vec<String> {
 /// The `features-v1` vector of an architecture, lowered on its space's
 /// default dataset.
 pub fn features_v1(arch: &Arch) -> Result<Vec<f32>> {
-    let f = cost_features(&arch.lower_default()?);
+    let f = cost_features_without_signatures(&arch.lower_default()?);
     let log = |x: u64| (x as f64).ln_1p() as f32;
     let mut v = vec![
         log(f.macs),

@@ -24,14 +24,27 @@ fn is_free(op: &Op) -> bool {
     matches!(op, Op::Input | Op::Identity)
 }
 
-/// Partitions the network's nodes into kernels, in node order.
+/// Partitions the network's nodes into kernels, in node order, with their
+/// signatures (see [`fuse_groups`] for the rule).
+pub fn fuse_kernels(net: &Network) -> Vec<Kernel> {
+    fuse_groups(net)
+        .into_iter()
+        .map(|nodes| Kernel {
+            signature: signature(net, &nodes),
+            nodes,
+        })
+        .collect()
+}
+
+/// The node ids of each kernel, in node order: [`fuse_kernels`] without the
+/// signatures.
 ///
 /// Fusion rule: a `BatchNorm` whose only input is a convolution read by
 /// nothing else joins that convolution's kernel; an activation whose only
 /// input is the last node of a convolution kernel (conv or conv+bn) read by
 /// nothing else joins it too. Everything else is a kernel of its own, except
 /// free nodes ([`Op::Input`], [`Op::Identity`]) which launch nothing.
-pub fn fuse_kernels(net: &Network) -> Vec<Kernel> {
+pub fn fuse_groups(net: &Network) -> Vec<Vec<NodeId>> {
     let consumers = net.consumer_counts();
     // kernel_of[node] = index into `groups` of the kernel holding node.
     let mut kernel_of: Vec<Option<usize>> = vec![None; net.nodes.len()];
@@ -58,12 +71,6 @@ pub fn fuse_kernels(net: &Network) -> Vec<Kernel> {
         }
     }
     groups
-        .into_iter()
-        .map(|nodes| Kernel {
-            signature: signature(net, &nodes),
-            nodes,
-        })
-        .collect()
 }
 
 /// Whether a kernel ending in `group` can take `next` as its epilogue.

@@ -7,7 +7,7 @@
 
 mod fusion;
 
-pub use fusion::{fuse_kernels, Kernel};
+pub use fusion::{fuse_groups, fuse_kernels, Kernel};
 
 use crate::ir::{Network, Node, Op, Shape};
 use serde::{Deserialize, Serialize};
@@ -120,11 +120,30 @@ fn node_cost(node: &Node, inputs: &[Shape]) -> NodeCost {
 
 /// Computes the cost features of a network.
 pub fn cost_features(net: &Network) -> CostFeatures {
+    let kernels = fuse_kernels(net);
+    let mut kernel_counts: BTreeMap<String, u64> = BTreeMap::new();
+    for k in &kernels {
+        *kernel_counts.entry(k.signature.clone()).or_default() += 1;
+    }
+    CostFeatures {
+        kernel_counts,
+        ..cost_features_without_signatures(net)
+    }
+}
+
+/// [`cost_features`] with `kernel_counts` left empty: every other field is
+/// the same. Several times cheaper, because building the kernel signature
+/// strings dominates the cost; `features-v1` and the browser's encoding of a
+/// whole search space need only the totals.
+pub fn cost_features_without_signatures(net: &Network) -> CostFeatures {
     let mut total = NodeCost::default();
-    let mut op_kinds: BTreeMap<String, u64> = BTreeMap::new();
+    // Static keys while counting: one String per kind at the end, not per node.
+    let mut kinds: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut max_activation = 0;
+    let mut inputs: Vec<Shape> = Vec::with_capacity(4);
     for (id, node) in net.nodes.iter().enumerate() {
-        let inputs: Vec<Shape> = net.input_shapes(id).collect();
+        inputs.clear();
+        inputs.extend(net.input_shapes(id));
         let c = node_cost(node, &inputs);
         total.macs += c.macs;
         total.params += c.params;
@@ -132,12 +151,7 @@ pub fn cost_features(net: &Network) -> CostFeatures {
         total.elements_read += c.elements_read;
         total.elements_written += c.elements_written;
         max_activation = max_activation.max(node.shape.elements());
-        *op_kinds.entry(node.op.kind().to_string()).or_default() += 1;
-    }
-    let kernels = fuse_kernels(net);
-    let mut kernel_counts: BTreeMap<String, u64> = BTreeMap::new();
-    for k in &kernels {
-        *kernel_counts.entry(k.signature.clone()).or_default() += 1;
+        *kinds.entry(node.op.kind()).or_default() += 1;
     }
     CostFeatures {
         macs: total.macs,
@@ -146,9 +160,9 @@ pub fn cost_features(net: &Network) -> CostFeatures {
         activation_bytes_read: total.elements_read * F32_BYTES,
         activation_bytes_written: total.elements_written * F32_BYTES,
         max_activation_bytes: max_activation * F32_BYTES,
-        kernels: kernels.len() as u64,
-        op_kinds,
-        kernel_counts,
+        kernels: fuse_groups(net).len() as u64,
+        op_kinds: kinds.into_iter().map(|(k, n)| (k.to_string(), n)).collect(),
+        kernel_counts: BTreeMap::new(),
     }
 }
 

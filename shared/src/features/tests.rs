@@ -131,3 +131,34 @@ fn fusion_counts_nb201_kernels() {
     // = 6; head: bn, relu, gap, linear = 4.
     assert_eq!(f.kernels, 1 + 15 * (12 + 2) + 2 * 6 + 4);
 }
+
+/// The signature-free path the encodings use must agree field by field with
+/// the full one on real architectures of both spaces (every 97th NB201 cell,
+/// and FBNet's reference architectures).
+#[test]
+fn without_signatures_equals_the_full_features() {
+    let mut archs: Vec<crate::space::Arch> = crate::space::nb201::Cell::all()
+        .step_by(97)
+        .map(crate::space::Arch::Nb201)
+        .collect();
+    // Lines are `<dataset index>\t<arch>`.
+    for line in include_str!("../../../static/data/fbnet_reference_archs.txt").lines() {
+        let arch = line.split('\t').next_back().unwrap();
+        archs.push(SpaceId::Fbnet.parse_arch(arch).unwrap());
+    }
+    assert_eq!(archs.len(), 162 + 10);
+    for arch in &archs {
+        let net = arch.lower_default().unwrap();
+        let full = cost_features(&net);
+        let lean = cost_features_without_signatures(&net);
+        assert!(lean.kernel_counts.is_empty());
+        assert_eq!(
+            CostFeatures {
+                kernel_counts: full.kernel_counts.clone(),
+                ..lean
+            },
+            full,
+            "{arch}"
+        );
+    }
+}
