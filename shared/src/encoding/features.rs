@@ -1,7 +1,7 @@
 //! `features-v1`: cost features as a fixed-length vector.
 
 use crate::error::Result;
-use crate::features::cost_features_without_signatures;
+use crate::features::{cost_features_without_signatures, CostFeatures};
 use crate::space::Arch;
 
 /// Operator kinds whose IR node counts are part of `features-v1`, in order.
@@ -42,7 +42,15 @@ pub fn feature_names() -> Vec<String> {
 /// The `features-v1` vector of an architecture, lowered on its space's
 /// default dataset.
 pub fn features_v1(arch: &Arch) -> Result<Vec<f32>> {
-    let f = cost_features_without_signatures(&arch.lower_default()?);
+    Ok(features_v1_from_costs(&cost_features_without_signatures(
+        &arch.lower_default()?,
+    )))
+}
+
+/// The `features-v1` vector from already computed cost features of the
+/// architecture lowered on its space's default dataset (for callers that
+/// need the costs too and should not lower twice).
+pub fn features_v1_from_costs(f: &CostFeatures) -> Vec<f32> {
     let log = |x: u64| (x as f64).ln_1p() as f32;
     let mut v = vec![
         log(f.macs),
@@ -58,5 +66,5 @@ pub fn features_v1(arch: &Arch) -> Result<Vec<f32>> {
             .iter()
             .map(|k| f.op_kinds.get(*k).copied().unwrap_or(0) as f32),
     );
-    Ok(v)
+    v
 }

@@ -8,7 +8,7 @@
 mod features;
 mod graph;
 
-pub use features::{feature_names, features_v1};
+pub use features::{feature_names, features_v1, features_v1_from_costs};
 pub use graph::{graph_v1, GraphEncoding};
 
 use crate::error::{Error, Result};

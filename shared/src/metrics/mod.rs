@@ -5,6 +5,8 @@
 //!   counterpart, ties included), built on [`average_ranks`].
 //! - Errors of predictions against measurements: [`mape`], [`rmse`],
 //!   [`accuracy_within`], and all of them at once in [`RegressionReport`].
+//! - All devices at once: [`spearman_matrix`] and [`cluster_order`] (for
+//!   heatmaps).
 //! - Latency/score trade-offs: [`pareto_front`] and [`hypervolume_2d`].
 //!
 //! Every function validates its input and reports problems as a
@@ -13,6 +15,7 @@
 mod error;
 mod hypervolume;
 mod kendall;
+mod matrix;
 mod order;
 mod pareto;
 mod pearson;
@@ -25,6 +28,7 @@ mod validate;
 pub use error::MetricError;
 pub use hypervolume::hypervolume_2d;
 pub use kendall::kendall_tau_b;
+pub use matrix::{cluster_order, spearman_matrix};
 pub use pareto::pareto_front;
 pub use pearson::pearson;
 pub use rank::average_ranks;
