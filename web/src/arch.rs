@@ -45,6 +45,24 @@ pub fn arch_summary(space: &str, arch: &str) -> Result<ArchSummary, String> {
     })
 }
 
+/// Every architecture of a space that can be listed: the 15625 NB201 cells
+/// in benchmark index order.
+pub fn enumerate_space(space: &str) -> Result<Vec<String>, String> {
+    match space.parse::<SpaceId>().map_err(|e| format!("{e}"))? {
+        SpaceId::Nb201 => (0..latscope_shared::space::nb201::SPACE_SIZE)
+            .map(|i| {
+                latscope_shared::space::nb201::Cell::from_benchmark_index(i)
+                    .map(|c| c.to_string())
+                    .map_err(|e| e.to_string())
+            })
+            .collect(),
+        SpaceId::Fbnet => Err(
+            "FBNet has 9^22 architectures, too many to list; pass a list of architectures (for example a dataset's)"
+                .into(),
+        ),
+    }
+}
+
 /// Encodes an architecture with a named, versioned encoding.
 pub fn encode_arch(space: &str, arch: &str, encoding: &str) -> Result<Vec<f32>, String> {
     let encoding: Encoding = encoding.parse().map_err(|e| format!("{e}"))?;

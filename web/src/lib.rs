@@ -2,11 +2,17 @@
 //! and that other NAS tools can embed.
 //!
 //! Logic lives in plain Rust modules (testable natively); the `#[wasm_bindgen]`
-//! functions in [`api`] only convert arguments and turn errors into JS errors.
+//! types in [`api`] only convert arguments and turn errors into JS errors.
 
 pub mod api;
 mod arch;
+mod measured;
 mod predictor;
+mod scan;
+mod space_table;
 
-pub use arch::{arch_summary, encode_arch, ArchSummary};
+pub use arch::{arch_summary, encode_arch, enumerate_space, ArchSummary};
+pub use measured::MeasuredLatencies;
 pub use predictor::LoadedPredictor;
+pub use scan::SpaceScan;
+pub use space_table::{Histogram, SpaceTable, Standing};

@@ -3,6 +3,7 @@
 
 use latscope_model::predictor_onnx::Predictor;
 use latscope_shared::space::Arch;
+use ndarray::Array2;
 
 /// A loaded predictor plus the parsing the JS side needs.
 #[derive(Debug)]
@@ -28,6 +29,38 @@ impl LoadedPredictor {
 
     pub fn reference_archs(&self) -> Vec<String> {
         self.predictor.meta().reference_archs.clone()
+    }
+
+    /// The versioned encodings the file takes, e.g. `onehot-v1+features-v1`.
+    pub fn encodings(&self) -> String {
+        latscope_model::predictor_onnx::encodings_name(&self.predictor.meta().encodings)
+    }
+
+    /// The training method recorded in the file.
+    pub fn method(&self) -> &str {
+        &self.predictor.meta().method
+    }
+
+    /// How many of [`devices`](Self::devices) were trained; the rest were
+    /// added to the file by few-shot adaptation.
+    pub fn trained_devices(&self) -> usize {
+        self.predictor.meta().trained_devices
+    }
+
+    pub fn embedding_dim(&self) -> usize {
+        self.predictor.meta().embedding_dim
+    }
+
+    /// The model crate's predictor, for computations the page batches itself.
+    pub fn inner(&self) -> &Predictor {
+        &self.predictor
+    }
+
+    /// The predictor's input row of one architecture.
+    pub fn encode(&self, arch: &str) -> Result<Vec<f32>, String> {
+        let archs = self.parse_archs(&[arch.to_string()])?;
+        let x = self.predictor.encode(&archs).map_err(|e| e.to_string())?;
+        Ok(x.into_iter().collect())
     }
 
     /// Parses architecture strings of the predictor's space; the error names
@@ -57,6 +90,23 @@ impl LoadedPredictor {
 }
 
 impl LoadedPredictor {
+    /// Indices into `archs`, fastest first on `device` by prediction (ties
+    /// keep input order).
+    pub fn rank(&self, device: &str, archs: &[String]) -> Result<Vec<u32>, String> {
+        let devices = self.devices();
+        let column = devices.iter().position(|d| d == device).ok_or_else(|| {
+            format!(
+                "no device {device:?}; the predictor has {}",
+                devices.join(", ")
+            )
+        })?;
+        let latency = self.predict(archs)?;
+        let ms = |i: u32| latency[i as usize * devices.len() + column];
+        let mut order: Vec<u32> = (0..archs.len() as u32).collect();
+        order.sort_by(|&a, &b| ms(a).total_cmp(&ms(b)));
+        Ok(order)
+    }
+
     /// Latency (ms) on a new device of each `query` architecture, adapted
     /// from the user's measurements (`sample_archs[i]` took `sample_ms[i]`
     /// ms) with the file's default adaptation: the same computation as
@@ -67,6 +117,39 @@ impl LoadedPredictor {
         sample_ms: &[f64],
         query: &[String],
     ) -> Result<Vec<f64>, String> {
+        let samples = self.samples(sample_archs, sample_ms)?;
+        let query = self.parse_archs(query)?;
+        self.predictor
+            .adapt(&samples, &query, None)
+            .map_err(|e| e.to_string())
+    }
+
+    /// [`adapt`](Self::adapt) for architectures whose `embedding` rows are
+    /// already known (a scanned search space).
+    pub fn adapt_to_rows(
+        &self,
+        sample_archs: &[String],
+        sample_ms: &[f64],
+        query_embedding: &Array2<f32>,
+    ) -> Result<Vec<f64>, String> {
+        let samples = self.samples(sample_archs, sample_ms)?;
+        let archs: Vec<Arch> = samples.iter().map(|(a, _)| a.clone()).collect();
+        let sample_embedding = self
+            .predictor
+            .predict_archs(&archs)
+            .map_err(|e| e.to_string())?
+            .embedding;
+        self.predictor
+            .adapt_features(&sample_embedding, sample_ms, query_embedding, None)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Pairs measured architectures with their latencies, checking both.
+    fn samples(
+        &self,
+        sample_archs: &[String],
+        sample_ms: &[f64],
+    ) -> Result<Vec<(Arch, f64)>, String> {
         if sample_archs.len() != sample_ms.len() {
             return Err(format!(
                 "{} measured architectures but {} latencies",
@@ -74,16 +157,12 @@ impl LoadedPredictor {
                 sample_ms.len()
             ));
         }
-        let samples: Vec<(Arch, f64)> = self
+        Ok(self
             .parse_archs(sample_archs)
             .map_err(|e| format!("measured {e}"))?
             .into_iter()
             .zip(sample_ms.iter().copied())
-            .collect();
-        let query = self.parse_archs(query)?;
-        self.predictor
-            .adapt(&samples, &query, None)
-            .map_err(|e| e.to_string())
+            .collect())
     }
 }
 

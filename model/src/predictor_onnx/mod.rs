@@ -22,6 +22,7 @@ mod spec;
 
 pub use export::{export_predictor, export_predictor_bytes};
 pub use load::{Prediction, Predictor};
+pub use metadata::encodings_name;
 pub use spec::{AdaptationFeatures, AdaptedDevice, PredictorSpec};
 
 /// Graph input name.

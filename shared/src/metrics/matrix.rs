@@ -73,12 +73,7 @@ pub fn cluster_order(similarity: &[f64], n: usize) -> Vec<usize> {
         let mut left = std::mem::take(&mut clusters[a]);
         // Orient both so that the two most similar ends meet.
         let ends = |l: &[usize], r: &[usize]| distance(l[l.len() - 1], r[0]);
-        let options = [
-            (false, false),
-            (true, false),
-            (false, true),
-            (true, true),
-        ];
+        let options = [(false, false), (true, false), (false, true), (true, true)];
         let flip = |v: &[usize], f: bool| -> Vec<usize> {
             if f {
                 v.iter().rev().copied().collect()

@@ -1,0 +1,150 @@
+//! `SpaceScan` and `SpaceTable`: predicting a whole search space in chunks,
+//! and what the page asks of the result.
+
+use super::{js_error, to_js};
+use crate::{SpaceScan, SpaceTable};
+use wasm_bindgen::prelude::*;
+
+/// A prediction of many architectures in progress (see `Predictor.scan`).
+#[wasm_bindgen(js_name = SpaceScan)]
+pub struct JsSpaceScan {
+    inner: Option<SpaceScan>,
+}
+
+impl JsSpaceScan {
+    pub(crate) fn wrap(scan: SpaceScan) -> Self {
+        JsSpaceScan { inner: Some(scan) }
+    }
+
+    fn scan(&self) -> Result<&SpaceScan, JsError> {
+        self.inner
+            .as_ref()
+            .ok_or_else(|| js_error("this scan is finished already"))
+    }
+}
+
+#[wasm_bindgen(js_class = SpaceScan)]
+impl JsSpaceScan {
+    /// Architectures in the scan.
+    #[wasm_bindgen(getter)]
+    pub fn total(&self) -> Result<usize, JsError> {
+        Ok(self.scan()?.total())
+    }
+
+    /// Architectures predicted so far.
+    #[wasm_bindgen(getter)]
+    pub fn done(&self) -> Result<usize, JsError> {
+        Ok(self.scan()?.done())
+    }
+
+    /// Predicts up to `maxArchs` more; returns how many are done in all.
+    pub fn step(
+        &mut self,
+        #[wasm_bindgen(js_name = maxArchs)] max_archs: usize,
+    ) -> Result<usize, JsError> {
+        self.inner
+            .as_mut()
+            .ok_or_else(|| js_error("this scan is finished already"))?
+            .step(max_archs)
+            .map_err(js_error)
+    }
+
+    /// The table of predictions (the scan is used up).
+    pub fn finish(&mut self) -> Result<JsSpaceTable, JsError> {
+        let scan = self
+            .inner
+            .take()
+            .ok_or_else(|| js_error("this scan is finished already"))?;
+        scan.finish()
+            .map(|inner| JsSpaceTable { inner })
+            .map_err(js_error)
+    }
+}
+
+/// Predicted latencies of a set of architectures on every device.
+#[wasm_bindgen(js_name = SpaceTable)]
+pub struct JsSpaceTable {
+    inner: SpaceTable,
+}
+
+#[wasm_bindgen(js_class = SpaceTable)]
+impl JsSpaceTable {
+    /// The architectures (canonical strings), in row order.
+    #[wasm_bindgen(getter)]
+    pub fn archs(&self) -> Vec<String> {
+        self.inner.archs().to_vec()
+    }
+
+    /// The devices: the predictor's, then any added with `addDevice`.
+    #[wasm_bindgen(getter)]
+    pub fn devices(&self) -> Vec<String> {
+        self.inner.devices().to_vec()
+    }
+
+    /// MFLOPs of each architecture (the Pareto score).
+    #[wasm_bindgen(getter)]
+    pub fn mflops(&self) -> Vec<f64> {
+        self.inner.mflops().to_vec()
+    }
+
+    /// Predicted latency (ms) of every architecture on `device`.
+    pub fn latency(&self, device: &str) -> Result<Vec<f32>, JsError> {
+        self.inner
+            .latency(device)
+            .map(<[f32]>::to_vec)
+            .map_err(js_error)
+    }
+
+    /// Row of an architecture string.
+    #[wasm_bindgen(js_name = positionOf)]
+    pub fn position_of(&self, arch: &str) -> Result<usize, JsError> {
+        self.inner.position_of(arch).map_err(js_error)
+    }
+
+    /// Rows from fastest to slowest on `device`.
+    pub fn order(&self, device: &str) -> Result<Vec<u32>, JsError> {
+        self.inner.order(device).map_err(js_error)
+    }
+
+    /// `{arch, device, latency_ms, rank (1 = fastest), of, faster_percent}`.
+    pub fn standing(&self, arch: &str, device: &str) -> Result<JsValue, JsError> {
+        to_js(&self.inner.standing(arch, device).map_err(js_error)?)
+    }
+
+    /// `{device, edges_ms (bins + 1, log-spaced), counts}`.
+    pub fn histogram(&self, device: &str, bins: usize) -> Result<JsValue, JsError> {
+        to_js(&self.inner.histogram(device, bins).map_err(js_error)?)
+    }
+
+    /// Spearman's ρ between all devices, row-major `devices × devices`.
+    pub fn correlation(&self) -> Result<Vec<f64>, JsError> {
+        self.inner.correlation().map_err(js_error)
+    }
+
+    /// Device indices with devices that rank alike next to each other.
+    #[wasm_bindgen(js_name = clusterOrder)]
+    pub fn cluster_order(&self) -> Result<Vec<u32>, JsError> {
+        self.inner.cluster_order().map_err(js_error)
+    }
+
+    /// Rows on the (latency on `device`, MFLOPs) Pareto front, by latency.
+    #[wasm_bindgen(js_name = paretoFront)]
+    pub fn pareto_front(&self, device: &str) -> Result<Vec<u32>, JsError> {
+        self.inner.pareto_front(device).map_err(js_error)
+    }
+
+    /// Adds (or replaces) your own device, adapted from your measurements,
+    /// as a new column; returns the device names.
+    #[wasm_bindgen(js_name = addDevice)]
+    pub fn add_device(
+        &mut self,
+        name: &str,
+        #[wasm_bindgen(js_name = sampleArchs)] sample_archs: Vec<String>,
+        #[wasm_bindgen(js_name = sampleMs)] sample_ms: Vec<f64>,
+    ) -> Result<Vec<String>, JsError> {
+        self.inner
+            .add_device(name, &sample_archs, &sample_ms)
+            .map_err(js_error)?;
+        Ok(self.inner.devices().to_vec())
+    }
+}

@@ -1,0 +1,109 @@
+//! Predicting a whole set of architectures (all 15625 NB201 cells, or a
+//! dataset's FBNet networks) a chunk at a time, so the page can show
+//! progress and stay responsive between chunks.
+
+use crate::predictor::LoadedPredictor;
+use crate::space_table::SpaceTable;
+use latscope_shared::encoding::{features_v1_from_costs, Encoding};
+use latscope_shared::features::cost_features_without_signatures;
+use latscope_shared::space::Arch;
+use ndarray::Array2;
+use std::rc::Rc;
+
+/// A prediction of many architectures in progress.
+pub struct SpaceScan {
+    predictor: Rc<LoadedPredictor>,
+    archs: Vec<Arch>,
+    done: usize,
+    latency_ms: Vec<f32>,
+    embedding: Vec<f32>,
+    mflops: Vec<f64>,
+}
+
+impl SpaceScan {
+    /// Starts a scan of `archs` (already parsed, of the predictor's space).
+    pub fn new(predictor: Rc<LoadedPredictor>, archs: Vec<Arch>) -> Self {
+        let n = archs.len();
+        let d = predictor.devices().len();
+        let e = predictor.embedding_dim();
+        SpaceScan {
+            predictor,
+            archs,
+            done: 0,
+            latency_ms: Vec::with_capacity(n * d),
+            embedding: Vec::with_capacity(n * e),
+            mflops: Vec::with_capacity(n),
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.archs.len()
+    }
+
+    pub fn done(&self) -> usize {
+        self.done
+    }
+
+    /// Encodes and predicts up to `max_archs` more architectures; returns
+    /// how many are done in all.
+    pub fn step(&mut self, max_archs: usize) -> Result<usize, String> {
+        let end = (self.done + max_archs.max(1)).min(self.archs.len());
+        if end == self.done {
+            return Ok(self.done);
+        }
+        let (x, mflops) = encode(&self.predictor, &self.archs[self.done..end])?;
+        self.mflops.extend(mflops);
+        let prediction = self
+            .predictor
+            .inner()
+            .predict_encoded(&x)
+            .map_err(|e| e.to_string())?;
+        self.latency_ms.extend(prediction.latency_ms.iter());
+        self.embedding.extend(prediction.embedding.iter());
+        self.done = end;
+        Ok(end)
+    }
+
+    /// The finished table; an error if steps remain.
+    pub fn finish(self) -> Result<SpaceTable, String> {
+        if self.done < self.archs.len() {
+            return Err(format!(
+                "the scan has done {} of {} architectures; call step until it is done",
+                self.done,
+                self.archs.len()
+            ));
+        }
+        SpaceTable::new(
+            self.predictor,
+            self.archs.iter().map(Arch::to_string).collect(),
+            self.latency_ms,
+            self.embedding,
+            self.mflops,
+        )
+    }
+}
+
+/// The predictor's input rows for `archs`, and their MFLOPs, lowering each
+/// architecture once: its cost features give both `features-v1` and the
+/// MFLOPs that the Pareto views use as the score.
+fn encode(predictor: &LoadedPredictor, archs: &[Arch]) -> Result<(Array2<f32>, Vec<f64>), String> {
+    let meta = predictor.inner().meta();
+    let mut x = Array2::zeros((archs.len(), meta.input_dim));
+    let mut mflops = Vec::with_capacity(archs.len());
+    for (mut row, arch) in x.rows_mut().into_iter().zip(archs) {
+        let net = arch.lower_default().map_err(|e| format!("{arch}: {e}"))?;
+        let costs = cost_features_without_signatures(&net);
+        mflops.push(costs.mflops());
+        let mut values = Vec::with_capacity(meta.input_dim);
+        for encoding in &meta.encodings {
+            match encoding {
+                Encoding::FeaturesV1 => values.extend(features_v1_from_costs(&costs)),
+                other => values.extend(other.encode(arch).map_err(|e| e.to_string())?),
+            }
+        }
+        for (dst, v) in row.iter_mut().zip(values) {
+            *dst = v;
+        }
+    }
+    Ok((x, mflops))
+}

@@ -1,0 +1,256 @@
+//! Predicted latencies of a set of architectures on every device, and the
+//! questions the page asks of them: rankings, where one architecture
+//! stands, histograms, cross-device rank correlation, Pareto fronts, and
+//! new devices adapted from a few measurements.
+
+use crate::predictor::LoadedPredictor;
+use latscope_shared::metrics::{cluster_order, pareto_front, spearman_matrix};
+use ndarray::Array2;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// The predictions of a finished [`crate::SpaceScan`].
+pub struct SpaceTable {
+    predictor: Rc<LoadedPredictor>,
+    archs: Vec<String>,
+    position: HashMap<String, usize>,
+    devices: Vec<String>,
+    /// One column of latencies (ms) per device, in `devices` order.
+    columns: Vec<Vec<f32>>,
+    /// The predictor's `embedding` row of each architecture, kept so a new
+    /// device adapts without predicting the whole set again.
+    embedding: Array2<f32>,
+    mflops: Vec<f64>,
+    /// Devices of the predictor file; those after were added by the user.
+    file_devices: usize,
+}
+
+/// Where one architecture stands on one device.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Standing {
+    pub arch: String,
+    pub device: String,
+    pub latency_ms: f32,
+    /// 1 = fastest of the set.
+    pub rank: usize,
+    pub of: usize,
+    /// Share of the set that is strictly faster, in percent.
+    pub faster_percent: f64,
+}
+
+/// Counts of latencies in log-spaced bins.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Histogram {
+    pub device: String,
+    /// `bins + 1` bin edges in ms, increasing.
+    pub edges_ms: Vec<f64>,
+    pub counts: Vec<usize>,
+}
+
+impl SpaceTable {
+    pub(crate) fn new(
+        predictor: Rc<LoadedPredictor>,
+        archs: Vec<String>,
+        latency_ms: Vec<f32>,
+        embedding: Vec<f32>,
+        mflops: Vec<f64>,
+    ) -> Result<Self, String> {
+        let n = archs.len();
+        let devices = predictor.devices();
+        let d = devices.len();
+        let e = predictor.embedding_dim();
+        if latency_ms.len() != n * d || embedding.len() != n * e || mflops.len() != n {
+            return Err(format!(
+                "inconsistent scan: {n} archs, {} latencies for {d} devices, {} embedding values of width {e}",
+                latency_ms.len(),
+                embedding.len()
+            ));
+        }
+        let columns = (0..d)
+            .map(|j| (0..n).map(|i| latency_ms[i * d + j]).collect())
+            .collect();
+        let position = archs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.clone(), i))
+            .collect();
+        let embedding = Array2::from_shape_vec((n, e), embedding).map_err(|e| e.to_string())?;
+        Ok(SpaceTable {
+            predictor,
+            archs,
+            position,
+            file_devices: d,
+            devices,
+            columns,
+            embedding,
+            mflops,
+        })
+    }
+
+    pub fn archs(&self) -> &[String] {
+        &self.archs
+    }
+
+    pub fn devices(&self) -> &[String] {
+        &self.devices
+    }
+
+    /// MFLOPs (multiply-accumulates / 1e6) of each architecture: the score
+    /// of the Pareto views, as no accuracy data ships with latscope.
+    pub fn mflops(&self) -> &[f64] {
+        &self.mflops
+    }
+
+    /// Index of a device by name; the error lists the devices there are.
+    pub fn device_index(&self, name: &str) -> Result<usize, String> {
+        self.devices.iter().position(|d| d == name).ok_or_else(|| {
+            format!(
+                "no device {name:?}; this table has {}",
+                self.devices.join(", ")
+            )
+        })
+    }
+
+    /// Predicted latencies (ms) on a device, in `archs` order.
+    pub fn latency(&self, device: &str) -> Result<&[f32], String> {
+        Ok(&self.columns[self.device_index(device)?])
+    }
+
+    /// Row of an architecture string (canonical or not).
+    pub fn position_of(&self, arch: &str) -> Result<usize, String> {
+        let canonical = self
+            .predictor
+            .parse_archs(&[arch.to_string()])?
+            .remove(0)
+            .to_string();
+        self.position.get(&canonical).copied().ok_or_else(|| {
+            format!(
+                "{canonical} is not among the {} scanned architectures",
+                self.archs.len()
+            )
+        })
+    }
+
+    /// Architecture rows from fastest to slowest on a device (ties keep
+    /// row order).
+    pub fn order(&self, device: &str) -> Result<Vec<u32>, String> {
+        let column = self.latency(device)?;
+        let mut order: Vec<u32> = (0..column.len() as u32).collect();
+        order.sort_by(|&a, &b| column[a as usize].total_cmp(&column[b as usize]));
+        Ok(order)
+    }
+
+    /// Where `arch` stands on `device` among all the table's architectures.
+    pub fn standing(&self, arch: &str, device: &str) -> Result<Standing, String> {
+        let row = self.position_of(arch)?;
+        let column = self.latency(device)?;
+        let me = column[row];
+        let faster = column.iter().filter(|&&v| v < me).count();
+        Ok(Standing {
+            arch: self.archs[row].clone(),
+            device: device.to_string(),
+            latency_ms: me,
+            rank: faster + 1,
+            of: column.len(),
+            faster_percent: 100.0 * faster as f64 / column.len() as f64,
+        })
+    }
+
+    /// Histogram of a device's predicted latencies in `bins` log-spaced bins
+    /// between the fastest and the slowest (latencies span orders of
+    /// magnitude across a search space).
+    pub fn histogram(&self, device: &str, bins: usize) -> Result<Histogram, String> {
+        let column = self.latency(device)?;
+        let bins = bins.max(1);
+        let (lo, hi) = column
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v as f64), hi.max(v as f64))
+            });
+        if !(lo > 0.0 && hi.is_finite()) {
+            return Err(format!(
+                "{device}: latencies must be positive for a log histogram (min {lo})"
+            ));
+        }
+        let (llo, lhi) = (lo.ln(), hi.ln().max(lo.ln() + 1e-9));
+        let width = (lhi - llo) / bins as f64;
+        let edges_ms = (0..=bins).map(|i| (llo + width * i as f64).exp()).collect();
+        let mut counts = vec![0; bins];
+        for &v in column {
+            let b = (((v as f64).ln() - llo) / width).floor() as usize;
+            counts[b.min(bins - 1)] += 1;
+        }
+        Ok(Histogram {
+            device: device.to_string(),
+            edges_ms,
+            counts,
+        })
+    }
+
+    /// Spearman's ρ between every pair of devices over the table's
+    /// architectures: row-major `devices × devices`.
+    pub fn correlation(&self) -> Result<Vec<f64>, String> {
+        let columns: Vec<Vec<f64>> = self
+            .columns
+            .iter()
+            .map(|c| c.iter().map(|&v| v as f64).collect())
+            .collect();
+        spearman_matrix(&columns).map_err(|e| e.to_string())
+    }
+
+    /// Device indices ordered so that devices that rank alike sit together
+    /// (for the heatmap).
+    pub fn cluster_order(&self) -> Result<Vec<u32>, String> {
+        let rho = self.correlation()?;
+        Ok(cluster_order(&rho, self.devices.len())
+            .into_iter()
+            .map(|i| i as u32)
+            .collect())
+    }
+
+    /// Rows on the Pareto front of (latency on `device`, MFLOPs): no other
+    /// architecture is both faster and bigger. Sorted by latency.
+    pub fn pareto_front(&self, device: &str) -> Result<Vec<u32>, String> {
+        let latency: Vec<f64> = self.latency(device)?.iter().map(|&v| v as f64).collect();
+        Ok(pareto_front(&latency, &self.mflops)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|i| i as u32)
+            .collect())
+    }
+
+    /// Adds (or replaces) a device of the user's, adapted from measured
+    /// latencies (`sample_archs[i]` took `sample_ms[i]` ms) with the same
+    /// computation as `profiler adapt`, predicted for every architecture.
+    /// Devices of the predictor file cannot be replaced.
+    pub fn add_device(
+        &mut self,
+        name: &str,
+        sample_archs: &[String],
+        sample_ms: &[f64],
+    ) -> Result<(), String> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err("the new device needs a name".into());
+        }
+        let existing = self.devices.iter().position(|d| d == name);
+        if matches!(existing, Some(i) if i < self.file_devices) {
+            return Err(format!(
+                "{name:?} is a device of the predictor file; choose another name"
+            ));
+        }
+        let predicted = self
+            .predictor
+            .adapt_to_rows(sample_archs, sample_ms, &self.embedding)?;
+        let column: Vec<f32> = predicted.into_iter().map(|v| v as f32).collect();
+        match existing {
+            Some(i) => self.columns[i] = column,
+            None => {
+                self.devices.push(name.to_string());
+                self.columns.push(column);
+            }
+        }
+        Ok(())
+    }
+}

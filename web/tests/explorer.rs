@@ -1,0 +1,214 @@
+//! The explorer's computations on the shipped predictors and datasets,
+//! natively: the same code the wasm module runs in the page.
+
+use latscope_shared::metrics::spearman;
+use latscope_web::{arch_summary, LoadedPredictor, MeasuredLatencies, SpaceScan, SpaceTable};
+use std::rc::Rc;
+
+fn static_file(path: &str) -> Vec<u8> {
+    let full = format!("{}/../static/{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+fn predictor(space: &str) -> Rc<LoadedPredictor> {
+    let bytes = static_file(&format!("predictors/{space}.onnx"));
+    Rc::new(LoadedPredictor::from_bytes(&bytes).unwrap())
+}
+
+fn measured(space: &str) -> MeasuredLatencies {
+    let bytes = static_file(&format!("data/{space}_latency.csv.gz"));
+    MeasuredLatencies::from_bytes(&bytes, &format!("{space}_latency.csv.gz"), space).unwrap()
+}
+
+/// Every 26th NB201 cell of the dataset (601 architectures).
+fn nb201_subset() -> Vec<String> {
+    latscope_web::enumerate_space("nb201")
+        .unwrap()
+        .into_iter()
+        .step_by(26)
+        .collect()
+}
+
+fn scan(p: &Rc<LoadedPredictor>, archs: &[String], chunk: usize) -> SpaceTable {
+    let parsed = p.parse_archs(archs).unwrap();
+    let mut scan = SpaceScan::new(p.clone(), parsed);
+    let mut steps = 0;
+    while scan.done() < scan.total() {
+        let before = scan.done();
+        assert!(scan.step(chunk).unwrap() > before);
+        steps += 1;
+    }
+    assert_eq!(steps, archs.len().div_ceil(chunk));
+    scan.finish().unwrap()
+}
+
+fn close(a: f32, b: f32) -> bool {
+    (a - b).abs() <= 1e-5 * a.abs().max(b.abs())
+}
+
+#[test]
+fn a_chunked_scan_equals_predicting_at_once() {
+    for (space, archs) in [
+        ("nb201", nb201_subset()),
+        ("fbnet", measured("fbnet").archs()[..300].to_vec()),
+    ] {
+        let p = predictor(space);
+        let table = scan(&p, &archs, 128);
+        let direct = p.predict(&archs).unwrap();
+        let d = p.devices().len();
+        assert_eq!(table.devices(), p.devices().as_slice());
+        for (j, device) in p.devices().iter().enumerate() {
+            let column = table.latency(device).unwrap();
+            for (i, &v) in column.iter().enumerate() {
+                assert!(close(v, direct[i * d + j]), "{space} {device} {i}");
+            }
+        }
+        for (arch, mflops) in archs.iter().zip(table.mflops()).step_by(37) {
+            assert_eq!(*mflops, arch_summary(space, arch).unwrap().mflops);
+        }
+    }
+}
+
+#[test]
+fn rankings_standings_and_histograms_agree() {
+    let p = predictor("nb201");
+    let archs = nb201_subset();
+    let table = scan(&p, &archs, 500);
+    let device = "pixel3";
+    let column = table.latency(device).unwrap();
+    let order = table.order(device).unwrap();
+    assert_eq!(order.len(), archs.len());
+    assert!(order
+        .windows(2)
+        .all(|w| column[w[0] as usize] <= column[w[1] as usize]));
+    // The fastest architecture ranks first, the slowest last.
+    let first = table.standing(&archs[order[0] as usize], device).unwrap();
+    assert_eq!((first.rank, first.of), (1, archs.len()));
+    assert_eq!(first.faster_percent, 0.0);
+    let last = table
+        .standing(&archs[*order.last().unwrap() as usize], device)
+        .unwrap();
+    assert!(last.rank > archs.len() - 5, "{last:?}");
+    let h = table.histogram(device, 20).unwrap();
+    assert_eq!(h.counts.iter().sum::<usize>(), archs.len());
+    assert_eq!(h.edges_ms.len(), 21);
+    assert!(h.edges_ms.windows(2).all(|w| w[0] < w[1]));
+    let min = column[order[0] as usize] as f64;
+    assert!((h.edges_ms[0] - min).abs() < 1e-6 * min);
+    let err = table.standing(&archs[0], "no_such_device").unwrap_err();
+    assert!(
+        err.contains("no_such_device") && err.contains("pixel3"),
+        "{err}"
+    );
+    let err = table
+        .standing(
+            "|none~0|+|none~0|none~1|+|none~0|none~1|nonsense~2|",
+            device,
+        )
+        .unwrap_err();
+    assert!(err.contains("nonsense"), "{err}");
+}
+
+#[test]
+fn correlation_clusters_and_pareto_fronts() {
+    let p = predictor("nb201");
+    let archs = nb201_subset();
+    let table = scan(&p, &archs, 1000);
+    let devices = table.devices().to_vec();
+    let n = devices.len();
+    let rho = table.correlation().unwrap();
+    assert_eq!(rho.len(), n * n);
+    let as_f64 = |d: &str| -> Vec<f64> {
+        table
+            .latency(d)
+            .unwrap()
+            .iter()
+            .map(|&v| v as f64)
+            .collect()
+    };
+    let (a, b) = (&devices[0], &devices[n - 1]);
+    let want = spearman(&as_f64(a), &as_f64(b)).unwrap();
+    assert!((rho[n - 1] - want).abs() < 1e-12);
+    let mut order = table.cluster_order().unwrap();
+    order.sort();
+    assert_eq!(order, (0..n as u32).collect::<Vec<_>>());
+
+    let latency = table.latency("titan_rtx_32").unwrap();
+    let mflops = table.mflops();
+    let front = table.pareto_front("titan_rtx_32").unwrap();
+    assert!(front.len() >= 3, "{front:?}");
+    for &f in &front {
+        let (lf, sf) = (latency[f as usize], mflops[f as usize]);
+        let dominated = (0..archs.len())
+            .any(|i| latency[i] <= lf && mflops[i] >= sf && (latency[i] < lf || mflops[i] > sf));
+        assert!(!dominated, "front member {f} is dominated");
+    }
+}
+
+/// "Add my device" on real measurements: ten pixel3 latencies from the HELP
+/// data give a column that equals `profiler adapt`'s computation and ranks
+/// the scanned cells like the measured pixel3 latencies do.
+#[test]
+fn adding_a_device_from_ten_measurements() {
+    let p = predictor("nb201");
+    let data = measured("nb201");
+    let archs = nb201_subset();
+    let mut table = scan(&p, &archs, 1000);
+    let truth: Vec<f64> = archs
+        .iter()
+        .map(|a| data.lookup(a, &["pixel3".into()]).unwrap()[0].unwrap())
+        .collect();
+    let samples: Vec<usize> = (0..10).map(|k| k * 59 + 3).collect();
+    let sample_archs: Vec<String> = samples.iter().map(|&i| archs[i].clone()).collect();
+    let sample_ms: Vec<f64> = samples.iter().map(|&i| truth[i]).collect();
+    let devices = table
+        .add_device(" my phone ", &sample_archs, &sample_ms)
+        .map(|_| table.devices().to_vec())
+        .unwrap();
+    assert_eq!(devices.last().unwrap(), "my phone");
+    let mine = table.latency("my phone").unwrap().to_vec();
+    let want = p.adapt(&sample_archs, &sample_ms, &archs).unwrap();
+    for (a, b) in mine.iter().zip(&want) {
+        assert!(close(*a, *b as f32), "{a} vs {b}");
+    }
+    let predicted: Vec<f64> = mine.iter().map(|&v| v as f64).collect();
+    let rho = spearman(&predicted, &truth).unwrap();
+    assert!(rho > 0.9, "ρ with measured pixel3 = {rho}");
+    // Re-adding replaces the column; file devices are protected.
+    table
+        .add_device("my phone", &sample_archs[..5], &sample_ms[..5])
+        .unwrap();
+    assert_eq!(table.devices().len(), devices.len());
+    let err = table
+        .add_device("pixel3", &sample_archs, &sample_ms)
+        .unwrap_err();
+    assert!(err.contains("device of the predictor file"), "{err}");
+    let err = table
+        .add_device("x", &sample_archs, &sample_ms[..3])
+        .unwrap_err();
+    assert!(err.contains("10 measured architectures but 3"), "{err}");
+}
+
+#[test]
+fn measured_latencies_from_the_shipped_dataset() {
+    let data = measured("nb201");
+    assert_eq!(data.archs().len(), 15625);
+    // Row 0 of the HELP NB201 table.
+    let arch = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|";
+    let got = data
+        .lookup(arch, &["1080ti_1".into(), "h100".into()])
+        .unwrap();
+    assert_eq!(got, [Some(10.75437068939209), None]);
+    let bytes = static_file("data/nb201_latency.csv.gz");
+    let err = MeasuredLatencies::from_bytes(&bytes, "nb201_latency.csv.gz", "fbnet")
+        .err()
+        .unwrap();
+    assert!(
+        err.contains("no fbnet architectures") && err.contains("nb201"),
+        "{err}"
+    );
+    let err = MeasuredLatencies::from_bytes(b"arch,x\n1,2\n", "mine.csv", "nb201")
+        .err()
+        .unwrap();
+    assert!(err.contains("mine.csv"), "{err}");
+}
