@@ -5,13 +5,18 @@
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
-PROFILER := target/release/profiler
-NB201_ALL_CONV3 := |nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|
 
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 
-.PHONY: run test setup setup-python lint test-rust test-wasm
+WEB_TOOLS := $(CURDIR)/web/node_modules/.bin
+TRUNK_VERSION := 0.21
+WASM_BINDGEN_VERSION := 0.2.130
+PORT ?= 8080
+# apt needs root; use sudo when we are not.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test setup setup-python setup-web setup-browser web lint test-rust test-wasm test-browser
 
 ## Set-up: the Rust target for the browser module.
 setup:
@@ -23,12 +28,34 @@ setup-python:
 	@$(PYTHON) -c 'import onnx, onnxruntime, numpy' 2>/dev/null || \
 	  { python3 -m venv $(VENV) && $(PYTHON) -m pip install --quiet onnx onnxruntime numpy; }
 
-## Main job (at this stage: the shipped datasets and one architecture's costs).
-run: setup
-	$(CARGO) build --release -p latscope-profiler
-	$(PROFILER) data stats static/data/nb201_latency.csv.gz
-	$(PROFILER) data stats static/data/fbnet_latency.csv.gz
-	$(PROFILER) info --space nb201 '$(NB201_ALL_CONV3)'
+## Set-up: the tools that build the explorer page. trunk is pinned to 0.21
+## (0.22 needs a newer rustc than 1.95); wasm-bindgen-cli must equal the
+## wasm-bindgen crate (its lock file pins a yanked crate, hence no --locked);
+## wasm-opt comes from npm's binaryen (web/package.json). cargo fetch lets
+## trunk build with --offline.
+setup-web: setup
+	@trunk --version 2>/dev/null | grep -q '^trunk $(TRUNK_VERSION)\.' || \
+	  $(CARGO) install trunk --version '~$(TRUNK_VERSION)' --locked
+	@wasm-bindgen --version 2>/dev/null | grep -qx 'wasm-bindgen $(WASM_BINDGEN_VERSION)' || \
+	  $(CARGO) install wasm-bindgen-cli --version '$(WASM_BINDGEN_VERSION)'
+	@test -x $(WEB_TOOLS)/wasm-opt || (cd web && npm ci --no-audit --no-fund)
+	@$(CARGO) fetch --quiet
+
+## Set-up: Debian's Chromium and playwright-core (which drives it; no
+## browser download) for the end-to-end test of the page.
+setup-browser:
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+	@test -d tests/browser/node_modules/playwright-core || (cd tests/browser && npm ci --no-audit --no-fund)
+
+## The explorer page: dist/ (a static site) from index.html, web/ and static/.
+web: setup-web
+	PATH="$(WEB_TOOLS):$$PATH" trunk build --release --offline
+
+## Main job: build the explorer with the shipped predictors and serve it on
+## http://127.0.0.1:$(PORT)/ (dist/ is a static site: any web server will do).
+run: web
+	@echo "latscope explorer: http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
+	python3 -m http.server $(PORT) --bind 127.0.0.1 --directory dist
 
 lint: setup
 	$(CARGO) fmt --all --check
@@ -37,7 +64,14 @@ lint: setup
 test-rust: setup setup-python
 	LATSCOPE_PYTHON=$(CURDIR)/$(PYTHON) $(CARGO) test --workspace
 
+## shared and model must keep building for wasm32 on their own too.
 test-wasm: setup
-	$(CARGO) build --target $(WASM_TARGET) -p latscope-shared -p latscope-model -p latscope-web
+	$(CARGO) build --target $(WASM_TARGET) -p latscope-shared -p latscope-model
 
-test: lint test-rust test-wasm
+## The page in headless Chromium against the native profiler (the debug
+## binary that test-rust built).
+test-browser: web setup-browser
+	$(CARGO) build -p latscope-profiler
+	cd tests/browser && PROFILER=$(CURDIR)/target/debug/profiler node e2e.mjs
+
+test: lint test-rust test-wasm test-browser

@@ -565,3 +565,28 @@ fn train_then_adapt_to_an_unseen_device() {
     ]);
     assert!(err.contains("not an ONNX model"), "{err}");
 }
+
+#[test]
+fn predict_prints_every_device_of_the_shipped_predictor() {
+    let predictor = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/predictors/nb201.onnx");
+    let predictor = predictor.to_str().unwrap();
+    let text = stdout_of(&["predict", "--predictor", predictor, ALL_CONV3, ALL_NONE]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "arch,device,latency_ms");
+    // 27 devices × 2 architectures.
+    assert_eq!(lines.len(), 1 + 2 * 27, "{text}");
+    let ms = |arch: &str, device: &str| -> f64 {
+        let row = lines
+            .iter()
+            .find(|l| l.starts_with(&format!("{arch},{device},")))
+            .unwrap_or_else(|| panic!("no row for {device}"));
+        row.rsplit(',').next().unwrap().parse().unwrap()
+    };
+    // The all-conv cell is much slower than the empty one on every GPU.
+    assert!(ms(ALL_CONV3, "titan_rtx_256") > 3.0 * ms(ALL_NONE, "titan_rtx_256"));
+    let err = stderr_of_failure(&["predict", "--predictor", predictor, "k3_e1"]);
+    assert!(
+        err.contains("architecture 1") && err.contains("k3_e1"),
+        "{err}"
+    );
+}

@@ -2,7 +2,7 @@
 
 use latscope_shared::encoding::Encoding;
 use latscope_shared::features::cost_features;
-use latscope_shared::space::{Arch, SpaceId};
+use latscope_shared::space::{fbnet, nb201, Arch, SpaceId};
 use serde::Serialize;
 
 /// What the page shows about one architecture.
@@ -45,6 +45,109 @@ pub fn arch_summary(space: &str, arch: &str) -> Result<ArchSummary, String> {
     })
 }
 
+/// What the page's architecture builder needs to know about a space: the
+/// searchable positions and the operation choices at each.
+#[derive(Debug, Serialize)]
+pub struct SpaceLayout {
+    pub space: String,
+    /// A label per searchable position (NB201: cell edges; FBNet: layers).
+    pub positions: Vec<String>,
+    /// NB201 only: each edge's (from, to) cell nodes, for drawing the cell.
+    pub edges: Vec<(usize, usize)>,
+    /// Operation names, the same at every position.
+    pub choices: Vec<String>,
+}
+
+/// The builder layout of a space.
+pub fn space_layout(space: &str) -> Result<SpaceLayout, String> {
+    let id: SpaceId = space.parse().map_err(|e| format!("{e}"))?;
+    Ok(match id {
+        SpaceId::Nb201 => SpaceLayout {
+            space: id.to_string(),
+            positions: nb201::EDGES
+                .iter()
+                .map(|(to, from)| format!("node {from} → node {to}"))
+                .collect(),
+            edges: nb201::EDGES.iter().map(|&(to, from)| (from, to)).collect(),
+            choices: nb201::Nb201Op::ALL
+                .iter()
+                .map(|o| o.name().to_string())
+                .collect(),
+        },
+        SpaceId::Fbnet => {
+            let mut positions = Vec::with_capacity(fbnet::LAYERS);
+            for (stage, &n) in fbnet::STAGE_LAYERS.iter().enumerate() {
+                for _ in 0..n {
+                    positions.push(format!(
+                        "layer {} (stage {}, {} ch)",
+                        positions.len() + 1,
+                        stage + 1,
+                        fbnet::STAGE_CHANNELS[stage]
+                    ));
+                }
+            }
+            SpaceLayout {
+                space: id.to_string(),
+                positions,
+                edges: vec![],
+                choices: fbnet::FbnetOp::ALL
+                    .iter()
+                    .map(|o| o.name().to_string())
+                    .collect(),
+            }
+        }
+    })
+}
+
+/// The architecture with choice `choices[p]` at each position `p` (indices
+/// into [`SpaceLayout::choices`]), as its canonical string.
+pub fn compose_arch(space: &str, choices: &[u32]) -> Result<String, String> {
+    let layout = space_layout(space)?;
+    if choices.len() != layout.positions.len() {
+        return Err(format!(
+            "{space} takes {} choices, got {}",
+            layout.positions.len(),
+            choices.len()
+        ));
+    }
+    let k = layout.choices.len();
+    if let Some((p, c)) = choices.iter().enumerate().find(|(_, &c)| c as usize >= k) {
+        return Err(format!("choice {c} at position {p} is not below {k}"));
+    }
+    let names: Vec<&str> = choices
+        .iter()
+        .map(|&c| layout.choices[c as usize].as_str())
+        .collect();
+    let text = match space.parse::<SpaceId>().map_err(|e| format!("{e}"))? {
+        SpaceId::Nb201 => {
+            let edge = |e: usize| format!("{}~{}", names[e], nb201::EDGES[e].1);
+            format!(
+                "|{}|+|{}|{}|+|{}|{}|{}|",
+                edge(0),
+                edge(1),
+                edge(2),
+                edge(3),
+                edge(4),
+                edge(5)
+            )
+        }
+        SpaceId::Fbnet => names.join("-"),
+    };
+    Ok(parse(space, &text)?.to_string())
+}
+
+/// The choice index at each position of an architecture string: the
+/// inverse of [`compose_arch`].
+pub fn decompose_arch(space: &str, arch: &str) -> Result<Vec<u32>, String> {
+    let arch = parse(space, arch)?;
+    let k = space_layout(space)?.choices.len();
+    Ok(arch
+        .onehot()
+        .chunks(k)
+        .map(|one| one.iter().position(|&v| v == 1.0).unwrap_or(0) as u32)
+        .collect())
+}
+
 /// Every architecture of a space that can be listed: the 15625 NB201 cells
 /// in benchmark index order.
 pub fn enumerate_space(space: &str) -> Result<Vec<String>, String> {
@@ -83,6 +186,40 @@ mod tests {
         .unwrap();
         assert_eq!(s.mparams, 1.531546);
         assert_eq!(s.dataset, "cifar10");
+    }
+
+    #[test]
+    fn compose_and_decompose_are_inverse() {
+        for (space, arch) in [
+            (
+                "nb201",
+                "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|none~0|avg_pool_3x3~1|nor_conv_1x1~2|",
+            ),
+            (
+                "fbnet",
+                "k3_e1_g2-skip-k5_e3-k5_e3-skip-k3_e1-k3_e6-k5_e1-k3_e6-k5_e6-skip-k5_e6-k5_e1-k3_e6-k3_e3-k5_e1_g2-k5_e6-k3_e6-k3_e1-k3_e1_g2-k3_e6-k5_e6",
+            ),
+        ] {
+            let choices = decompose_arch(space, arch).unwrap();
+            assert_eq!(compose_arch(space, &choices).unwrap(), arch);
+        }
+        assert_eq!(
+            decompose_arch(
+                "nb201",
+                "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|none~0|avg_pool_3x3~1|nor_conv_1x1~2|"
+            )
+            .unwrap(),
+            [3, 1, 0, 0, 4, 2]
+        );
+        let layout = space_layout("fbnet").unwrap();
+        assert_eq!((layout.positions.len(), layout.choices.len()), (22, 9));
+        assert_eq!(space_layout("nb201").unwrap().edges[2], (1, 2));
+        assert!(compose_arch("nb201", &[0, 0, 0])
+            .unwrap_err()
+            .contains("6 choices, got 3"));
+        assert!(compose_arch("nb201", &[0, 0, 9, 0, 0, 0])
+            .unwrap_err()
+            .contains("choice 9 at position 2"));
     }
 
     #[test]

@@ -11,8 +11,11 @@ mod predictor;
 mod scan;
 mod space_table;
 
-pub use arch::{arch_summary, encode_arch, enumerate_space, ArchSummary};
+pub use arch::{
+    arch_summary, compose_arch, decompose_arch, encode_arch, enumerate_space, space_layout,
+    ArchSummary, SpaceLayout,
+};
 pub use measured::MeasuredLatencies;
 pub use predictor::LoadedPredictor;
 pub use scan::SpaceScan;
-pub use space_table::{Histogram, SpaceTable, Standing};
+pub use space_table::{FrontRecovery, Histogram, SpaceTable, Standing};

@@ -4,7 +4,7 @@
 //! new devices adapted from a few measurements.
 
 use crate::predictor::LoadedPredictor;
-use latscope_shared::metrics::{cluster_order, pareto_front, spearman_matrix};
+use latscope_shared::metrics::{cluster_order, hypervolume_2d, pareto_front, spearman_matrix};
 use ndarray::Array2;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -46,6 +46,24 @@ pub struct Histogram {
     /// `bins + 1` bin edges in ms, increasing.
     pub edges_ms: Vec<f64>,
     pub counts: Vec<usize>,
+}
+
+/// How much of `target`'s Pareto front the front found on `proxy` recovers
+/// (One Proxy Device's "Pareto reuse"): both fronts use MFLOPs as the score.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct FrontRecovery {
+    pub proxy: String,
+    pub target: String,
+    /// Rows of the proxy's front, by latency on the proxy.
+    pub proxy_front: Vec<u32>,
+    /// Rows of the target's true front, by latency on the target.
+    pub target_front: Vec<u32>,
+    /// Architectures on both fronts.
+    pub overlap: usize,
+    /// Hypervolume on the target of the proxy's front over that of the
+    /// target's own front (1 = nothing lost), with the reference corner at
+    /// (slowest latency on the target, fewest MFLOPs) of the whole table.
+    pub hypervolume_ratio: f64,
 }
 
 impl SpaceTable {
@@ -218,6 +236,39 @@ impl SpaceTable {
             .into_iter()
             .map(|i| i as u32)
             .collect())
+    }
+
+    /// How well the Pareto front found on `proxy` serves `target`.
+    pub fn front_recovery(&self, proxy: &str, target: &str) -> Result<FrontRecovery, String> {
+        let proxy_front = self.pareto_front(proxy)?;
+        let target_front = self.pareto_front(target)?;
+        let on_target = self.latency(target)?;
+        let points = |rows: &[u32]| -> Vec<(f64, f64)> {
+            rows.iter()
+                .map(|&r| (on_target[r as usize] as f64, self.mflops[r as usize]))
+                .collect()
+        };
+        let slowest = on_target
+            .iter()
+            .fold(f64::NEG_INFINITY, |m, &v| m.max(v as f64));
+        let smallest = self.mflops.iter().fold(f64::INFINITY, |m, &v| m.min(v));
+        let reference = (slowest, smallest);
+        let area =
+            |rows: &[u32]| hypervolume_2d(&points(rows), reference).map_err(|e| e.to_string());
+        let best = area(&target_front)?;
+        let found = area(&proxy_front)?;
+        let overlap = proxy_front
+            .iter()
+            .filter(|r| target_front.contains(r))
+            .count();
+        Ok(FrontRecovery {
+            proxy: proxy.to_string(),
+            target: target.to_string(),
+            hypervolume_ratio: if best > 0.0 { found / best } else { 1.0 },
+            proxy_front,
+            target_front,
+            overlap,
+        })
     }
 
     /// Adds (or replaces) a device of the user's, adapted from measured

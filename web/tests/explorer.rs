@@ -145,6 +145,22 @@ fn correlation_clusters_and_pareto_fronts() {
     }
 }
 
+#[test]
+fn a_device_recovers_its_own_front_and_a_proxy_part_of_it() {
+    let p = predictor("nb201");
+    let table = scan(&p, &nb201_subset(), 1000);
+    let same = table.front_recovery("pixel3", "pixel3").unwrap();
+    assert_eq!(same.overlap, same.target_front.len());
+    assert!((same.hypervolume_ratio - 1.0).abs() < 1e-12);
+    let r = table.front_recovery("eyeriss", "titan_rtx_256").unwrap();
+    assert_eq!(r.target_front, table.pareto_front("titan_rtx_256").unwrap());
+    assert!(r.overlap <= r.proxy_front.len().min(r.target_front.len()));
+    assert!(
+        r.hypervolume_ratio > 0.0 && r.hypervolume_ratio <= 1.0 + 1e-12,
+        "{r:?}"
+    );
+}
+
 /// "Add my device" on real measurements: ten pixel3 latencies from the HELP
 /// data give a column that equals `profiler adapt`'s computation and ranks
 /// the scanned cells like the measured pixel3 latencies do.

@@ -10,6 +10,7 @@ mod export_arch;
 mod files;
 mod info;
 mod measure;
+mod predict;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +38,8 @@ enum Command {
     Data(data::DataArgs),
     /// Train a multi-device latency predictor and write it as ONNX.
     Train(train::TrainArgs),
+    /// Predict architectures' latency on every device of a predictor file.
+    Predict(predict::PredictArgs),
     /// Predict a new device from a few measured architectures.
     Adapt(adapt::AdaptArgs),
     /// Add devices adapted from your measurements to a predictor file.
@@ -55,6 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Measure(args) => measure::run(args),
         Command::Data(args) => data::run(args),
         Command::Train(args) => train::run(args),
+        Command::Predict(args) => predict::run(args),
         Command::Adapt(args) => adapt::run(args),
         Command::Export(args) => export::run(args),
         Command::Bench(args) => bench::run(args),

@@ -49,6 +49,26 @@ pub fn encode_arch(space: &str, arch: &str, encoding: &str) -> Result<Vec<f32>, 
     crate::encode_arch(space, arch, encoding).map_err(js_error)
 }
 
+/// What an architecture builder needs: `{space, positions (labels), edges
+/// (NB201: [from, to] per edge), choices (operation names)}`.
+#[wasm_bindgen(js_name = spaceLayout)]
+pub fn space_layout(space: &str) -> Result<JsValue, JsError> {
+    to_js(&crate::space_layout(space).map_err(js_error)?)
+}
+
+/// The canonical string of the architecture with operation `choices[p]`
+/// (an index into `spaceLayout(space).choices`) at each position `p`.
+#[wasm_bindgen(js_name = composeArch)]
+pub fn compose_arch(space: &str, choices: &[u32]) -> Result<String, JsError> {
+    crate::compose_arch(space, choices).map_err(js_error)
+}
+
+/// The operation index at each position of an architecture string.
+#[wasm_bindgen(js_name = decomposeArch)]
+pub fn decompose_arch(space: &str, arch: &str) -> Result<Vec<u32>, JsError> {
+    crate::decompose_arch(space, arch).map_err(js_error)
+}
+
 /// Every architecture of a space that can be listed: the 15625 NB201 cells
 /// in benchmark index order. FBNet has 9²² networks; pass your own list (for
 /// example a dataset's, see `MeasuredData.archs`) to `Predictor.scan`.

@@ -133,6 +133,14 @@ impl JsSpaceTable {
         self.inner.pareto_front(device).map_err(js_error)
     }
 
+    /// How much of `target`'s Pareto front the front found on `proxy`
+    /// recovers: `{proxy, target, proxy_front, target_front, overlap,
+    /// hypervolume_ratio}`.
+    #[wasm_bindgen(js_name = frontRecovery)]
+    pub fn front_recovery(&self, proxy: &str, target: &str) -> Result<JsValue, JsError> {
+        to_js(&self.inner.front_recovery(proxy, target).map_err(js_error)?)
+    }
+
     /// Adds (or replaces) your own device, adapted from your measurements,
     /// as a new column; returns the device names.
     #[wasm_bindgen(js_name = addDevice)]

@@ -1,0 +1,229 @@
+// End-to-end test of the explorer in headless Chromium (Debian's
+// /usr/bin/chromium driven by playwright-core; nothing is downloaded).
+//
+// Serves dist/ on 127.0.0.1, builds an architecture in the page, checks the
+// numbers on the page against the native `profiler predict` and `profiler
+// adapt` on the same files, loads a bad ONNX file and then the visitor's own
+// predictor through the file input, takes screenshots, and prints the
+// browser benchmark (time to first prediction, time to predict and rank the
+// whole space on every device, wasm size).
+//
+// Usage: node e2e.mjs   (after `trunk build --release --offline` and
+// `cargo build --release -p latscope-profiler`; `make test-browser` does all)
+
+import { chromium } from 'playwright-core';
+import { createServer } from 'node:http';
+import { readFile, writeFile, mkdir, mkdtemp, stat } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { join, extname, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const dist = join(root, 'dist');
+const profiler = process.env.PROFILER ?? join(root, 'target/release/profiler');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const outDir = join(root, 'target/browser');
+const TOLERANCE = 1e-5; // relative: tract native vs tract wasm, float32
+
+let failures = 0;
+function check(ok, what) {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures++;
+}
+
+// ---- a static file server for dist/ ----------------------------------------
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
+  '.gz': 'application/octet-stream',
+  '.txt': 'text/plain',
+  '.ts': 'text/plain',
+};
+
+function serve(dir) {
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const file = join(dir, path.endsWith('/') ? `${path}index.html` : path);
+    if (!file.startsWith(dir)) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
+}
+
+// ---- the native reference ------------------------------------------------------
+
+function nativePredict(predictorFile, arch) {
+  const csv = execFileSync(profiler, ['predict', '--predictor', predictorFile, arch], { encoding: 'utf8' });
+  const byDevice = {};
+  for (const line of csv.trim().split('\n').slice(1)) {
+    const parts = line.split(',');
+    byDevice[parts[parts.length - 2]] = Number(parts[parts.length - 1]);
+  }
+  return byDevice;
+}
+
+async function nativeAdapt(predictorFile, samples, arch) {
+  const dir = await mkdtemp(join(tmpdir(), 'latscope-e2e-'));
+  const samplesFile = join(dir, 'samples.csv');
+  const queryFile = join(dir, 'query.txt');
+  const outFile = join(dir, 'out.csv');
+  await writeFile(samplesFile, 'arch,latency_ms\n' + samples.map(([a, ms]) => `${a},${ms}`).join('\n') + '\n');
+  await writeFile(queryFile, `${arch}\n`);
+  execFileSync(profiler, ['adapt', '--predictor', predictorFile, '--samples', samplesFile,
+    '--query', queryFile, '--name', 'mine', '-o', outFile], { encoding: 'utf8' });
+  const [header, row] = (await readFile(outFile, 'utf8')).trim().split('\n');
+  return Number(row.split(',')[header.split(',').indexOf('latency_ms')]);
+}
+
+const relative = (a, b) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+
+// ---- the test -------------------------------------------------------------------
+
+async function main() {
+  await mkdir(outDir, { recursive: true });
+  const server = await serve(dist);
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+  page.setDefaultTimeout(180_000);
+
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelectorAll('#device-bars .device-row').length > 0);
+  const firstPrediction = await page.evaluate(() => window.latscope.timings.firstPrediction);
+  const devices = await page.evaluate(() => window.latscope.state.predictor.devices);
+  check(devices.length === 27, `the shipped NB201 predictor shows ${devices.length} devices`);
+
+  // Build an architecture: operation choices through the selects, then one
+  // click on the drawn cell's edge 2 (none → skip_connect).
+  const choices = [3, 2, 0, 4, 1, 3];
+  for (const [position, choice] of choices.entries()) {
+    await page.selectOption(`#builder select[data-position="${position}"]`, String(choice));
+  }
+  await page.click('#builder .cell-graph g.edge[data-position="2"]');
+  const arch = await page.inputValue('#arch-input');
+  const wanted = '|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|skip_connect~1|nor_conv_3x3~2|';
+  check(arch === wanted, `the builder made ${arch}`);
+
+  const rows = await page.$$eval('#device-bars .device-row', (gs) => gs.map((g) => ({
+    device: g.dataset.device, predicted: Number(g.dataset.predicted), measured: g.dataset.measured,
+  })));
+  const native = nativePredict(join(root, 'static/predictors/nb201.onnx'), arch);
+  let worst = 0;
+  for (const r of rows) worst = Math.max(worst, relative(r.predicted, native[r.device]));
+  check(rows.length === 27 && rows.every((r) => r.device in native),
+    'the page shows a bar for every device of the file');
+  check(worst <= TOLERANCE, `page predictions equal profiler predict (max relative difference ${worst.toExponential(2)})`);
+
+  // Wait for the whole space, then check the views that use it.
+  await page.waitForFunction(() => window.latscope.timings.tableReady !== undefined);
+  check(rows.every((r) => r.measured !== ''), 'every NB201 cell has its measured latency beside the bar');
+  const timings = await page.evaluate(() => window.latscope.timings);
+  const heatCells = await page.$$eval('#heatmap rect.cell', (r) => r.length);
+  check(heatCells === 27 * 27, `heatmap has ${heatCells} cells`);
+  const topK = await page.$$eval('#top-k li', (l) => l.length);
+  check(topK === 10, `the ranking lists the ${topK} fastest`);
+  const standing = await page.textContent('#standing');
+  check(/rank \d+ of 15625/.test(standing), `standing: ${standing}`);
+  const pareto = await page.textContent('#pareto-summary');
+  check(/hypervolume/.test(pareto), `Pareto summary: ${pareto}`);
+
+  // Add my device: the reference architectures with pixel3's measured
+  // latencies from the HELP data, compared with `profiler adapt`.
+  await page.click('#fill-reference');
+  const samples = await page.evaluate(() => {
+    const s = window.latscope.state;
+    return s.predictor.referenceArchs.map((a) => [a, s.measured.lookup(a, ['pixel3']).pixel3]);
+  });
+  await page.fill('#my-device-samples', samples.map(([a, ms]) => `${a}, ${ms}`).join('\n'));
+  await page.fill('#my-device-name', 'my_pixel3');
+  await page.click('#add-device');
+  await page.waitForSelector('#device-bars .device-row[data-device="my_pixel3"]');
+  const mine = Number(await page.getAttribute('#device-bars .device-row[data-device="my_pixel3"]', 'data-predicted'));
+  const nativeMine = await nativeAdapt(join(root, 'static/predictors/nb201.onnx'), samples, arch);
+  check(relative(mine, nativeMine) <= 1e-4,
+    `my device from ${samples.length} measurements: page ${mine} ms, profiler adapt ${nativeMine} ms`);
+  const rankDevices = await page.$$eval('#rank-device option', (o) => o.map((x) => x.value));
+  check(rankDevices.includes('my_pixel3'), 'the added device can be ranked');
+  await page.screenshot({ path: join(outDir, 'explorer.png'), fullPage: true });
+
+  // A bad predictor file: the error is shown on the page.
+  await page.setInputFiles('#predictor-file', {
+    name: 'bad.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not an onnx file'),
+  });
+  await page.waitForSelector('#error:not([hidden])');
+  const error = await page.textContent('#error');
+  check(error.includes('bad.onnx') && /not an ONNX/.test(error), `bad file error on the page: ${error}`);
+  await page.screenshot({ path: join(outDir, 'bad-file.png') });
+
+  // The visitor's own predictor file: FBNet, loaded through the file input.
+  await page.setInputFiles('#predictor-file', join(root, 'static/predictors/fbnet.onnx'));
+  await page.waitForFunction(() => window.latscope.state.space === 'fbnet'
+    && window.latscope.state.table !== null);
+  const fbArch = await page.inputValue('#arch-input');
+  const fbRows = await page.$$eval('#device-bars .device-row', (gs) => gs.map((g) => ({
+    device: g.dataset.device, predicted: Number(g.dataset.predicted),
+  })));
+  const fbNative = nativePredict(join(root, 'static/predictors/fbnet.onnx'), fbArch);
+  let fbWorst = 0;
+  for (const r of fbRows) fbWorst = Math.max(fbWorst, relative(r.predicted, fbNative[r.device]));
+  check(fbRows.length === 27 && fbWorst <= TOLERANCE,
+    `own predictor file (fbnet.onnx): ${fbRows.length} devices, max relative difference ${fbWorst.toExponential(2)}`);
+  check(await page.isHidden('#error'), 'loading a good file clears the error');
+  const fbTimings = await page.evaluate(() => window.latscope.timings);
+  await page.screenshot({ path: join(outDir, 'fbnet.png'), fullPage: true });
+  check(pageErrors.length === 0 || pageErrors.every((e) => /bad\.onnx|not an ONNX/.test(e)),
+    `no unexpected page errors (${pageErrors.join(' | ') || 'none'})`);
+
+  await browser.close();
+  server.close();
+
+  // ---- the browser benchmark ------------------------------------------------------
+  const wasm = await readFile(join(dist, 'latscope-web_bg.wasm'));
+  const gzip = gzipSync(wasm, { level: 9 }).length;
+  const brotli = brotliCompressSync(wasm, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  const chromiumVersion = execFileSync(chromiumPath, ['--version'], { encoding: 'utf8' }).trim();
+  const mb = (n) => `${(n / 2 ** 20).toFixed(2)} MiB`;
+  console.log(`\nbrowser benchmark (${chromiumVersion}, headless)`);
+  console.log(`  time to first prediction after page load   ${timings.firstPrediction.toFixed(0)} ms`);
+  console.log(`  predict all ${timings.scanArchs} NB201 archs × ${timings.scanDevices} devices  ${timings.scanMs.toFixed(0)} ms (encode + predict, in chunks)`);
+  console.log(`  rank them on every device                   ${timings.rankAllDevicesMs.toFixed(1)} ms`);
+  console.log(`  predict + rank ${fbTimings.scanArchs} FBNet archs                 ${(fbTimings.scanMs + fbTimings.rankAllDevicesMs).toFixed(0)} ms`);
+  console.log(`  wasm: ${mb(wasm.length)} after wasm-opt, ${mb(gzip)} gzip -9, ${mb(brotli)} brotli -11`);
+  console.log(`  screenshots in ${outDir}`);
+  await stat(join(outDir, 'explorer.png'));
+
+  if (failures) {
+    console.error(`\n${failures} check(s) failed`);
+    process.exit(1);
+  }
+  console.log('\nall browser checks passed');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

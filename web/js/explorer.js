@@ -1,0 +1,400 @@
+// The latscope explorer page: loads a predictor (shipped or the visitor's
+// own), predicts the chosen architecture on every device at once, then
+// predicts the whole space in chunks (with progress, never freezing the
+// page) for rankings, the device correlation heatmap and Pareto fronts.
+// All computation is in the wasm module; this file wires it to the DOM.
+
+import { deviceBars, formatMs, heatmap, histogram, scatter } from './charts.js';
+import { renderBuilder } from './builder.js';
+import { parseSamples } from './samples.js';
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  wasm: null,
+  space: 'nb201',
+  predictor: null,
+  predictorName: '',
+  measured: null,
+  layout: null,
+  choices: [],
+  arch: '',
+  table: null,
+  // Devices the visitor added: {name, archs, ms}.
+  myDevices: [],
+  // Bumped whenever the predictor changes, so stale async work stops.
+  generation: 0,
+};
+
+// Milliseconds since navigation start, for the browser benchmark.
+const timings = {};
+window.latscope = { state, timings };
+
+// ---- status, progress and errors -----------------------------------------
+
+function status(text) {
+  $('status').textContent = text;
+}
+
+function progress(done, total) {
+  const bar = $('progress');
+  bar.hidden = total === 0 || done >= total;
+  bar.max = total || 1;
+  bar.value = done;
+}
+
+function showError(error) {
+  const message = error instanceof Error ? error.message : String(error);
+  const box = $('error');
+  box.textContent = message;
+  box.hidden = false;
+  console.error(error);
+}
+
+function clearError() {
+  $('error').hidden = true;
+  $('error').textContent = '';
+}
+
+// Runs an event handler, showing any error on the page.
+function guarded(handler) {
+  return async (...args) => {
+    try {
+      await handler(...args);
+    } catch (e) {
+      showError(e);
+    }
+  };
+}
+
+const nextFrame = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+// ---- loading ---------------------------------------------------------------
+
+async function loadShipped(space) {
+  const predictor = await state.wasm.Predictor.fromUrl(`predictors/${space}.onnx`);
+  await usePredictor(predictor, `${space}.onnx (shipped)`);
+}
+
+async function usePredictor(predictor, name) {
+  const generation = ++state.generation;
+  state.predictor?.free?.();
+  state.table?.free?.();
+  state.predictor = predictor;
+  state.predictorName = name;
+  state.table = null;
+  state.myDevices = [];
+  const spaceChanged = state.space !== predictor.space || !state.measured;
+  state.space = predictor.space;
+  $('space').value = state.space;
+  state.layout = state.wasm.spaceLayout(state.space);
+  if (spaceChanged || !state.choices.length) {
+    state.measured = null;
+    setArch(defaultArch());
+  } else {
+    setArch(state.arch);
+  }
+  fillDeviceSelects();
+  status(`${name}: ${predictor.devices.length} devices, ${predictor.method}, ${predictor.encodings}`);
+  if (timings.firstPrediction === undefined) timings.firstPrediction = performance.now();
+  // The measurements and the whole-space scan come after the first
+  // prediction is on screen.
+  if (spaceChanged) await loadMeasured(generation);
+  await scanSpace(generation);
+}
+
+function defaultArch() {
+  if (state.space === 'nb201') {
+    return '|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|';
+  }
+  return state.predictor.referenceArchs[0]
+    ?? state.wasm.composeArch('fbnet', new Uint32Array(22).fill(2));
+}
+
+async function loadMeasured(generation) {
+  const url = `data/${state.space}_latency.csv.gz`;
+  status(`Reading the measured latencies (${url})…`);
+  await nextFrame();
+  const measured = await state.wasm.MeasuredData.fromUrl(url, state.space);
+  if (generation !== state.generation) return;
+  state.measured = measured;
+  renderDevices();
+}
+
+// The architectures to rank: all of NB201, or the dataset's FBNet networks.
+function scanArchs() {
+  if (state.space === 'nb201') return undefined;
+  if (state.measured) return state.measured.archs;
+  throw new Error('FBNet has 9^22 networks; ranking needs the dataset\'s list, which failed to load');
+}
+
+async function scanSpace(generation) {
+  const started = performance.now();
+  const scan = state.predictor.scan(scanArchs());
+  const total = scan.total;
+  // Chunks of about 40 ms keep the page responsive.
+  let chunk = 256;
+  while (scan.done < total) {
+    if (generation !== state.generation) {
+      scan.free();
+      return;
+    }
+    const t0 = performance.now();
+    scan.step(chunk);
+    const took = performance.now() - t0;
+    chunk = Math.max(64, Math.min(4096, Math.round(chunk * 40 / Math.max(took, 1))));
+    progress(scan.done, total);
+    status(`Predicting the whole space: ${scan.done} / ${total} architectures`);
+    await nextFrame();
+  }
+  const table = scan.finish();
+  const scanned = performance.now();
+  // Rank every device once: the "rank the whole space on every device" work.
+  for (const d of table.devices) table.order(d);
+  const ranked = performance.now();
+  timings.scanMs = scanned - started;
+  timings.rankAllDevicesMs = ranked - scanned;
+  timings.scanArchs = total;
+  timings.scanDevices = table.devices.length;
+  progress(0, 0);
+  if (generation !== state.generation) {
+    table.free();
+    return;
+  }
+  state.table = table;
+  for (const d of state.myDevices) state.table.addDevice(d.name, d.archs, d.ms);
+  status(`${state.predictorName}: ${total} architectures × ${table.devices.length} devices predicted in ${Math.round(timings.scanMs)} ms`);
+  renderTableViews();
+  timings.tableReady = performance.now();
+}
+
+// ---- the current architecture ---------------------------------------------
+
+function setArch(text) {
+  const choices = state.wasm.decomposeArch(state.space, text);
+  state.choices = Array.from(choices);
+  state.arch = state.wasm.composeArch(state.space, choices);
+  $('arch-input').value = state.arch;
+  renderBuilder($('builder'), state.layout, state.choices, guarded((next) => {
+    setArch(state.wasm.composeArch(state.space, Uint32Array.from(next)));
+  }));
+  const s = state.wasm.archSummary(state.space, state.arch);
+  const index = s.benchmark_index === null ? '' : `NAS-Bench-201 index ${s.benchmark_index} · `;
+  $('arch-summary').textContent = `${index}${s.mflops.toFixed(2)} MFLOPs · ${s.mparams.toFixed(3)} M parameters · ${s.kernels} kernels (${s.dataset})`;
+  renderDevices();
+  if (state.table) renderRanking();
+}
+
+function randomArch() {
+  const n = state.layout.choices.length;
+  const choices = Uint32Array.from(state.layout.positions, () => Math.floor(Math.random() * n));
+  setArch(state.wasm.composeArch(state.space, choices));
+}
+
+// ---- views -------------------------------------------------------------------
+
+function renderDevices() {
+  if (!state.predictor) return;
+  const devices = state.predictor.devices;
+  const predicted = state.predictor.predict([state.arch]);
+  const measured = state.measured ? state.measured.lookup(state.arch, devices) : {};
+  const rows = devices.map((device, j) => ({ device, predicted: predicted[j], measured: measured[device] }));
+  for (const d of state.myDevices) {
+    const [ms] = state.predictor.adapt(d.archs, Float64Array.from(d.ms), [state.arch]);
+    rows.push({ device: d.name, predicted: ms, added: true });
+  }
+  deviceBars($('device-bars'), rows);
+}
+
+function fillDeviceSelects() {
+  const devices = state.table ? state.table.devices : state.predictor.devices;
+  const keep = (select, fallback) => {
+    const old = select.value;
+    select.replaceChildren(...devices.map((d) => new Option(d, d)));
+    select.value = devices.includes(old) ? old : fallback;
+  };
+  keep($('rank-device'), devices.includes('pixel3') ? 'pixel3' : devices[0]);
+  keep($('device-a'), devices.includes('pixel3') ? 'pixel3' : devices[0]);
+  keep($('device-b'), devices.includes('titan_rtx_32') ? 'titan_rtx_32' : devices[devices.length - 1]);
+}
+
+function renderTableViews() {
+  fillDeviceSelects();
+  renderRanking();
+  renderHeatmap();
+  renderPareto();
+}
+
+function archLink(row, ms) {
+  const arch = state.table.archs[row];
+  const li = document.createElement('li');
+  const a = document.createElement('a');
+  a.href = '#architecture';
+  a.textContent = arch;
+  a.dataset.arch = arch;
+  a.addEventListener('click', guarded(() => setArch(arch)));
+  li.append(a, ` ${formatMs(ms)} ms`);
+  return li;
+}
+
+function renderRanking() {
+  const table = state.table;
+  if (!table) return;
+  const device = $('rank-device').value;
+  const k = Math.max(1, Math.min(100, Number($('rank-k').value) || 10));
+  const latency = table.latency(device);
+  const order = table.order(device);
+  $('top-k').replaceChildren(...Array.from(order.subarray(0, k), (r) => archLink(r, latency[r])));
+  const bottom = Array.from(order.subarray(Math.max(0, order.length - k))).reverse();
+  $('bottom-k').replaceChildren(...bottom.map((r) => archLink(r, latency[r])));
+  let mark;
+  let label = '';
+  try {
+    const s = table.standing(state.arch, device);
+    mark = s.latency_ms;
+    label = `this architecture: #${s.rank}`;
+    $('standing').textContent = `On ${device} this architecture is predicted at ${formatMs(s.latency_ms)} ms: rank ${s.rank} of ${s.of} (${s.faster_percent.toFixed(1)}% of the space is faster).`;
+  } catch (e) {
+    $('standing').textContent = `This architecture is not among the ${table.archs.length} ranked ones (${e.message}).`;
+  }
+  histogram($('histogram'), table.histogram(device, 40), mark, label);
+}
+
+function renderHeatmap() {
+  const table = state.table;
+  const devices = table.devices;
+  const rho = table.correlation();
+  const order = table.clusterOrder();
+  heatmap($('heatmap'), devices, rho, order, (i, j) => {
+    $('device-a').value = devices[i];
+    $('device-b').value = devices[j];
+    renderPareto();
+    $('pareto').scrollIntoView({ behavior: 'smooth' });
+  });
+}
+
+function renderPareto() {
+  const table = state.table;
+  if (!table) return;
+  const a = $('device-a').value;
+  const b = $('device-b').value;
+  const la = table.latency(a);
+  const lb = table.latency(b);
+  const mflops = table.mflops;
+  const r = table.frontRecovery(a, b);
+  let current = [];
+  try {
+    current = [table.positionOf(state.arch)];
+  } catch {
+    current = [];
+  }
+  const rho = state.wasm.spearman(Float64Array.from(la), Float64Array.from(lb));
+  scatter($('scatter'), {
+    xLabel: `${a} (ms)`, yLabel: `${b} (ms)`, xLog: true, yLog: true,
+    layers: [
+      { xs: la, ys: lb, rows: null, colour: 'rgba(90,90,90,0.25)', radius: 1.5 },
+      { xs: la, ys: lb, rows: Array.from(r.proxy_front), colour: '#e07020', radius: 3 },
+      { xs: la, ys: lb, rows: Array.from(r.target_front), colour: '#2060c0', radius: 2.5 },
+      { xs: la, ys: lb, rows: current, colour: '#c00', radius: 6, ring: true },
+    ],
+  });
+  scatter($('front'), {
+    xLabel: `${b} (ms)`, yLabel: 'MFLOPs', xLog: true, yLog: false,
+    layers: [
+      { xs: lb, ys: mflops, rows: null, colour: 'rgba(90,90,90,0.25)', radius: 1.5 },
+      { xs: lb, ys: mflops, rows: Array.from(r.target_front), colour: '#2060c0', radius: 2.5, line: true },
+      { xs: lb, ys: mflops, rows: Array.from(r.proxy_front), colour: '#e07020', radius: 3 },
+      { xs: lb, ys: mflops, rows: current, colour: '#c00', radius: 6, ring: true },
+    ],
+  });
+  $('pareto-summary').textContent =
+    `ρ(${a}, ${b}) = ${rho.toFixed(3)}. Orange: the Pareto front found on ${a} (${r.proxy_front.length} architectures); ` +
+    `blue: ${b}'s own front (${r.target_front.length}). ${r.overlap} are on both; ` +
+    `re-evaluated on ${b}, ${a}'s front keeps ${(100 * r.hypervolume_ratio).toFixed(1)}% of the hypervolume.`;
+}
+
+// ---- add my device -------------------------------------------------------------
+
+function fillReference() {
+  const lines = state.predictor.referenceArchs.map((a) => `${a}, `);
+  $('my-device-samples').value = lines.join('\n');
+}
+
+async function addMyDevice() {
+  const name = $('my-device-name').value.trim();
+  if (!name) throw new Error('give your device a name');
+  if (state.predictor.devices.includes(name)) {
+    throw new Error(`"${name}" is a device of the predictor file; choose another name`);
+  }
+  const { archs, ms } = parseSamples($('my-device-samples').value);
+  // Adapting checks the architectures and latencies and says what is wrong.
+  const [mine] = state.predictor.adapt(archs, Float64Array.from(ms), [state.arch]);
+  state.myDevices = state.myDevices.filter((d) => d.name !== name).concat([{ name, archs, ms }]);
+  if (state.table) {
+    state.table.addDevice(name, archs, Float64Array.from(ms));
+    renderTableViews();
+    $('rank-device').value = name;
+    renderRanking();
+  }
+  renderDevices();
+  $('my-device-result').textContent =
+    `${name} (from ${archs.length} measurements): this architecture is predicted at ${formatMs(mine)} ms.` +
+    (state.table ? ` ${name} is now in the ranking, the heatmap and the device lists.` : '');
+  clearError();
+}
+
+// ---- your own predictor file ------------------------------------------------------
+
+async function loadFile(file) {
+  status(`Reading ${file.name}…`);
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let predictor;
+  try {
+    predictor = new state.wasm.Predictor(bytes);
+  } catch (e) {
+    status(`${file.name} could not be loaded; still using ${state.predictorName}`);
+    throw new Error(`${file.name}: ${e.message}`);
+  }
+  clearError();
+  await usePredictor(predictor, file.name);
+}
+
+// ---- start ---------------------------------------------------------------------
+
+function wire() {
+  $('space').addEventListener('change', guarded(async () => {
+    clearError();
+    await loadShipped($('space').value);
+  }));
+  $('predictor-file').addEventListener('change', guarded(async (event) => {
+    const [file] = event.target.files;
+    if (file) await loadFile(file);
+  }));
+  $('paste-form').addEventListener('submit', guarded((event) => {
+    event.preventDefault();
+    setArch($('arch-input').value.trim());
+    clearError();
+  }));
+  $('random-arch').addEventListener('click', guarded(randomArch));
+  $('rank-device').addEventListener('change', guarded(renderRanking));
+  $('rank-k').addEventListener('change', guarded(renderRanking));
+  $('device-a').addEventListener('change', guarded(renderPareto));
+  $('device-b').addEventListener('change', guarded(renderPareto));
+  $('fill-reference').addEventListener('click', guarded(fillReference));
+  $('add-device').addEventListener('click', guarded(addMyDevice));
+}
+
+async function start() {
+  state.wasm = window.wasmBindings;
+  timings.moduleReady = performance.now();
+  wire();
+  status('Loading the NB201 predictor…');
+  await loadShipped('nb201');
+}
+
+const begin = guarded(start);
+if (window.wasmBindings) {
+  begin();
+} else {
+  window.addEventListener('TrunkApplicationStarted', begin, { once: true });
+}
