@@ -100,7 +100,11 @@ export function histogram(container, h, mark, markLabel) {
   svg.append(svgElement('text', { x: 4, y: 16, class: 'tick' }, `${top}`));
   if (mark !== undefined) {
     svg.append(svgElement('line', { x1: x(mark), x2: x(mark), y1: 4, y2: bottom, class: 'marker' }));
-    svg.append(svgElement('text', { x: x(mark) + 4, y: 14, class: 'marker-label' }, markLabel));
+    // Label on whichever side of the marker has room.
+    const right = x(mark) < width * 0.7;
+    svg.append(svgElement('text', {
+      x: x(mark) + (right ? 4 : -4), y: 14, class: 'marker-label', 'text-anchor': right ? 'start' : 'end',
+    }, markLabel));
   }
   container.replaceChildren(svg);
 }
@@ -122,7 +126,8 @@ export function heatmap(container, devices, rho, order, onPick) {
   const cell = 18;
   const label = 120;
   const size = label + n * cell;
-  const svg = svgElement('svg', { viewBox: `0 0 ${size + 10} ${size + 10}`, class: 'chart heatmap' });
+  // Room on the right for the slanted column labels.
+  const svg = svgElement('svg', { viewBox: `0 0 ${size + 70} ${size + 10}`, class: 'chart heatmap' });
   order.forEach((di, r) => {
     svg.append(svgElement('text', { x: label - 4, y: label + r * cell + 13, 'text-anchor': 'end', class: 'label' }, devices[di]));
     svg.append(svgElement('text', {
