@@ -47,9 +47,24 @@ const TYPES = {
   '.ts': 'text/plain',
 };
 
-function serve(dir) {
+// The README's embedding example, as a page of its own (with the latencies
+// it leaves to the reader filled in), so the documented API is tested.
+async function readmeExample() {
+  const readme = await readFile(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Embedding the module'));
+  const html = section.slice(section.indexOf('```html') + 7, section.indexOf('```', section.indexOf('```html') + 7));
+  return '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><body>' +
+    html.replace('await init();', 'await init();\n  const myTenLatenciesMs = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13];');
+}
+
+function serve(dir, extra) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (extra[path] !== undefined) {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(extra[path]);
+      return;
+    }
     const file = join(dir, path.endsWith('/') ? `${path}index.html` : path);
     if (!file.startsWith(dir)) {
       res.writeHead(403).end();
@@ -97,7 +112,7 @@ const relative = (a, b) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
 
 async function main() {
   await mkdir(outDir, { recursive: true });
-  const server = await serve(dist);
+  const server = await serve(dist, { '/embed-example.html': await readmeExample() });
   const url = `http://127.0.0.1:${server.address().port}/`;
   const browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -198,6 +213,18 @@ async function main() {
   check(pageErrors.length === 0 || pageErrors.every((e) => /bad\.onnx|not an ONNX/.test(e)),
     `no unexpected page errors (${pageErrors.join(' | ') || 'none'})`);
 
+  // The README's embedding example runs as written.
+  const embed = await browser.newPage();
+  const logs = [];
+  const embedErrors = [];
+  embed.on('console', (m) => (m.type() === 'error' ? embedErrors : logs).push(m.text()));
+  embed.on('pageerror', (e) => embedErrors.push(e.message));
+  await embed.goto(`${url}embed-example.html`);
+  await embed.waitForFunction(() => true);
+  for (let i = 0; i < 600 && logs.length < 2 && embedErrors.length === 0; i++) await embed.waitForTimeout(100);
+  check(embedErrors.length === 0 && logs.length === 2 && logs[0].startsWith('nb201'),
+    `the README's embedding example runs (${embedErrors.join(' | ') || logs.join(' / ').slice(0, 160)})`);
+
   await browser.close();
   server.close();
 
@@ -205,7 +232,7 @@ async function main() {
   const wasm = await readFile(join(dist, 'latscope-web_bg.wasm'));
   const gzip = gzipSync(wasm, { level: 9 }).length;
   const brotli = brotliCompressSync(wasm, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length;
-  const chromiumVersion = execFileSync(chromiumPath, ['--version'], { encoding: 'utf8' }).trim();
+  const chromiumVersion = execFileSync(chromiumPath, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   const mb = (n) => `${(n / 2 ** 20).toFixed(2)} MiB`;
   console.log(`\nbrowser benchmark (${chromiumVersion}, headless)`);
   console.log(`  time to first prediction after page load   ${timings.firstPrediction.toFixed(0)} ms`);
