@@ -88,8 +88,11 @@ async function usePredictor(predictor, name) {
   state.space = predictor.space;
   $('space').value = state.space;
   state.layout = state.wasm.spaceLayout(state.space);
+  // Devices added for the previous predictor do not carry over.
+  $('my-device-result').textContent = '';
   if (spaceChanged || !state.choices.length) {
     state.measured = null;
+    $('my-device-samples').value = '';
     setArch(defaultArch());
   } else {
     setArch(state.arch);
