@@ -590,3 +590,68 @@ fn predict_prints_every_device_of_the_shipped_predictor() {
         "{err}"
     );
 }
+
+#[test]
+fn monotonicity_of_the_help_fbnet_devices_with_a_heatmap() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("rho.svg");
+    let data = data("fbnet_latency.csv.gz");
+    let text = stdout_of(&[
+        "monotonicity",
+        "--data",
+        data.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(
+        text.contains("27 devices over 5000 common architectures"),
+        "{text}"
+    );
+    assert!(text.contains("device pairs below 0.9"), "{text}");
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    // 27 × 27 cells, each with its tooltip.
+    assert_eq!(
+        picture.matches("<rect").count(),
+        27 * 27,
+        "{}",
+        &picture[..300]
+    );
+    assert!(picture.contains("eyeriss vs fpga: ρ = "));
+    // Never overwrite without --force; a bad device is named.
+    let err = stderr_of_failure(&[
+        "monotonicity",
+        "--space",
+        "fbnet",
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(err.contains("--force"), "{err}");
+    let err = stderr_of_failure(&[
+        "monotonicity",
+        "--space",
+        "fbnet",
+        "--devices",
+        "pixel3,h900",
+    ]);
+    assert!(err.contains("h900"), "{err}");
+}
+
+#[test]
+fn monotonicity_of_a_predictors_outputs() {
+    let predictor = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/predictors/fbnet.onnx");
+    let data = data("fbnet_latency.csv.gz");
+    let text = stdout_of(&[
+        "monotonicity",
+        "--predictor",
+        predictor.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--devices",
+        "pixel3,eyeriss,titan_rtx_32",
+    ]);
+    assert!(
+        text.contains("3 devices over 5000 common architectures"),
+        "{text}"
+    );
+    assert!(text.contains("predictions of"), "{text}");
+}

@@ -13,6 +13,7 @@ pub mod error;
 pub mod features;
 pub mod ir;
 pub mod metrics;
+pub mod monotonicity;
 pub mod space;
 
 pub use error::{Error, Result};

@@ -8,8 +8,10 @@ mod evaluate;
 mod export;
 mod export_arch;
 mod files;
+mod heatmap_svg;
 mod info;
 mod measure;
+mod monotonicity;
 mod predict;
 mod train;
 
@@ -46,6 +48,8 @@ enum Command {
     Export(export::ExportArgs),
     /// Time predictor loading, batch prediction, adaptation and training.
     Bench(bench::BenchArgs),
+    /// Rank correlation between devices, clustered, as a table and a heatmap.
+    Monotonicity(monotonicity::MonotonicityArgs),
     /// Score few-shot latency predictors on a transfer task.
     Evaluate(evaluate::EvaluateArgs),
 }
@@ -63,5 +67,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => export::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Monotonicity(args) => monotonicity::run(args),
     }
 }
