@@ -628,8 +628,8 @@ fn monotonicity_of_the_help_fbnet_devices_with_a_heatmap() {
     assert!(err.contains("--force"), "{err}");
     let err = stderr_of_failure(&[
         "monotonicity",
-        "--space",
-        "fbnet",
+        "--data",
+        data.to_str().unwrap(),
         "--devices",
         "pixel3,h900",
     ]);
