@@ -20,6 +20,7 @@ pub mod linalg;
 pub mod methods;
 pub mod nn;
 pub mod predictor_onnx;
+pub mod proxy;
 pub mod ridge;
 pub mod sampler;
 

@@ -655,3 +655,33 @@ fn monotonicity_of_a_predictors_outputs() {
     );
     assert!(text.contains("predictions of"), "{text}");
 }
+
+#[test]
+fn proxy_choice_on_the_help_nb201_devices() {
+    let data = data("nb201_latency.csv.gz");
+    let text = stdout_of(&[
+        "proxy",
+        "--data",
+        data.to_str().unwrap(),
+        "--targets",
+        "titan_rtx_32,2080ti_32",
+        "--k",
+        "5,20",
+        "--seeds",
+        "5",
+    ]);
+    // A GPU at the same batch size ranks like the targets: the best proxy's
+    // worst-case ρ is high.
+    let best = text.lines().find(|l| l.starts_with("1 ")).unwrap();
+    let worst: f64 = best.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert!(worst > 0.95, "{text}");
+    assert!(text.contains("/5"), "{text}");
+    let err = stderr_of_failure(&[
+        "proxy",
+        "--data",
+        data.to_str().unwrap(),
+        "--targets",
+        "pixel3,h900",
+    ]);
+    assert!(err.contains("h900"), "{err}");
+}

@@ -274,7 +274,7 @@ fn update_min_dist(points: &[&[f32]], from: usize, min_dist: &mut [f64]) {
 }
 
 /// `k` distinct elements of `items` by a partial Fisher–Yates shuffle.
-fn random_subset(items: &[usize], k: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
+pub fn random_subset(items: &[usize], k: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
     let mut v = items.to_vec();
     for i in 0..k {
         let j = rng.random_range(i..v.len());

@@ -13,6 +13,7 @@ mod info;
 mod measure;
 mod monotonicity;
 mod predict;
+mod proxy;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -50,6 +51,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Rank correlation between devices, clustered, as a table and a heatmap.
     Monotonicity(monotonicity::MonotonicityArgs),
+    /// Which single proxy device best ranks architectures like a set of targets.
+    Proxy(proxy::ProxyArgs),
     /// Score few-shot latency predictors on a transfer task.
     Evaluate(evaluate::EvaluateArgs),
 }
@@ -68,5 +71,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Monotonicity(args) => monotonicity::run(args),
+        Command::Proxy(args) => proxy::run(args),
     }
 }

@@ -1,0 +1,200 @@
+//! One proxy device for many targets (One Proxy Device Is Enough,
+//! SIGMETRICS'22): which single device's latency ranking best stands in for
+//! a set of target devices, by worst-case and mean Spearman ρ, and how
+//! often that choice is still right when each target has only K measured
+//! architectures to judge by.
+
+use crate::error::{Error, Result};
+use crate::sampler::random_subset;
+use latscope_shared::metrics::spearman;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+/// Latencies of several devices over the same architectures.
+pub struct DeviceColumns<'a> {
+    pub devices: &'a [String],
+    /// One column per device, all the same length.
+    pub columns: &'a [Vec<f64>],
+}
+
+/// How well one proxy ranks the targets like they rank themselves.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProxyScore {
+    pub proxy: usize,
+    /// Lowest ρ over the targets, and which target it is.
+    pub worst: f64,
+    pub worst_target: usize,
+    pub mean: f64,
+}
+
+/// The proxy chosen from K measured architectures per target.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FewShotChoice {
+    pub k: usize,
+    pub seeds: usize,
+    /// Seeds on which the K-sample choice equals the choice from all data.
+    pub agrees_with_full_data: usize,
+    /// True (all-data) worst-case and mean ρ of the chosen proxy, averaged
+    /// over seeds.
+    pub worst: f64,
+    pub mean: f64,
+}
+
+fn rho(a: &[f64], b: &[f64]) -> Result<f64> {
+    spearman(a, b).map_err(|e| Error::InvalidInput(e.to_string()))
+}
+
+fn check(data: &DeviceColumns<'_>, targets: &[usize], candidates: &[usize]) -> Result<()> {
+    if targets.is_empty() || candidates.is_empty() {
+        return Err(Error::InvalidInput(
+            "proxy choice needs at least one target and one candidate device".into(),
+        ));
+    }
+    if let Some(&bad) = targets
+        .iter()
+        .chain(candidates)
+        .find(|&&i| i >= data.columns.len())
+    {
+        return Err(Error::InvalidInput(format!(
+            "device index {bad} out of range"
+        )));
+    }
+    Ok(())
+}
+
+/// Scores every candidate on all the architectures, best first (highest
+/// worst-case ρ, then highest mean).
+pub fn score_proxies(
+    data: &DeviceColumns<'_>,
+    targets: &[usize],
+    candidates: &[usize],
+) -> Result<Vec<ProxyScore>> {
+    check(data, targets, candidates)?;
+    let mut scores = candidates
+        .iter()
+        .map(|&p| score_one(p, targets, |t| rho(&data.columns[p], &data.columns[t])))
+        .collect::<Result<Vec<_>>>()?;
+    sort_best_first(&mut scores);
+    Ok(scores)
+}
+
+fn score_one(
+    proxy: usize,
+    targets: &[usize],
+    mut rho_with: impl FnMut(usize) -> Result<f64>,
+) -> Result<ProxyScore> {
+    let mut worst = (f64::INFINITY, targets[0]);
+    let mut sum = 0.0;
+    for &t in targets {
+        let r = rho_with(t)?;
+        sum += r;
+        if r < worst.0 {
+            worst = (r, t);
+        }
+    }
+    Ok(ProxyScore {
+        proxy,
+        worst: worst.0,
+        worst_target: worst.1,
+        mean: sum / targets.len() as f64,
+    })
+}
+
+fn sort_best_first(scores: &mut [ProxyScore]) {
+    scores.sort_by(|a, b| {
+        b.worst
+            .total_cmp(&a.worst)
+            .then(b.mean.total_cmp(&a.mean))
+            .then(a.proxy.cmp(&b.proxy))
+    });
+}
+
+/// Chooses the proxy from `k` random architectures measured on every
+/// target (the same `k` on each, as one would measure them), `seeds`
+/// times, and reports how good the choices really are.
+pub fn choose_with_k(
+    data: &DeviceColumns<'_>,
+    targets: &[usize],
+    candidates: &[usize],
+    k: usize,
+    seeds: usize,
+) -> Result<FewShotChoice> {
+    check(data, targets, candidates)?;
+    let n = data.columns[0].len();
+    if k < 3 || k > n {
+        return Err(Error::InvalidInput(format!(
+            "K = {k} measured architectures per target; need 3 ≤ K ≤ {n}"
+        )));
+    }
+    let full = score_proxies(data, targets, candidates)?;
+    let truth = |p: usize| {
+        full.iter()
+            .find(|s| s.proxy == p)
+            .expect("scored every candidate")
+    };
+    let mut result = FewShotChoice {
+        k,
+        seeds,
+        agrees_with_full_data: 0,
+        worst: 0.0,
+        mean: 0.0,
+    };
+    for seed in 0..seeds as u64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let all: Vec<usize> = (0..n).collect();
+        let rows = random_subset(&all, k, &mut rng);
+        let pick = |c: &[f64]| -> Vec<f64> { rows.iter().map(|&i| c[i]).collect() };
+        let mut estimates = Vec::with_capacity(candidates.len());
+        for &p in candidates {
+            let proxy = pick(&data.columns[p]);
+            // A K-sample of a target can tie completely (e.g. identical
+            // latencies); such a target says nothing and counts as ρ = 0.
+            estimates.push(score_one(p, targets, |t| {
+                Ok(rho(&proxy, &pick(&data.columns[t])).unwrap_or(0.0))
+            })?);
+        }
+        sort_best_first(&mut estimates);
+        let chosen = truth(estimates[0].proxy);
+        if chosen.proxy == full[0].proxy {
+            result.agrees_with_full_data += 1;
+        }
+        result.worst += chosen.worst / seeds as f64;
+        result.mean += chosen.mean / seeds as f64;
+    }
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> (Vec<String>, Vec<Vec<f64>>) {
+        // Device 0 ranks like targets 2 and 3; device 1 reverses them.
+        let up: Vec<f64> = (0..40).map(|i| i as f64).collect();
+        let down: Vec<f64> = up.iter().rev().copied().collect();
+        let noisy: Vec<f64> = up
+            .iter()
+            .map(|v| v + if *v as usize % 2 == 0 { 1.5 } else { 0.0 })
+            .collect();
+        let devices = ["a", "b", "t1", "t2"].map(String::from).to_vec();
+        (devices, vec![up.clone(), down, noisy, up])
+    }
+
+    #[test]
+    fn the_monotone_device_is_the_proxy() {
+        let (devices, columns) = toy();
+        let data = DeviceColumns {
+            devices: &devices,
+            columns: &columns,
+        };
+        let scores = score_proxies(&data, &[2, 3], &[0, 1]).unwrap();
+        assert_eq!(scores[0].proxy, 0);
+        assert_eq!(scores[0].worst_target, 2);
+        assert!(scores[1].worst < -0.9);
+        let few = choose_with_k(&data, &[2, 3], &[0, 1], 5, 10).unwrap();
+        assert_eq!(few.agrees_with_full_data, 10);
+        assert!((few.worst - scores[0].worst).abs() < 1e-12);
+        assert!(choose_with_k(&data, &[2], &[0], 2, 1).is_err());
+        assert!(score_proxies(&data, &[], &[0]).is_err());
+    }
+}
