@@ -90,6 +90,15 @@ fn generated_and_single_device_tasks_are_sound() {
         .unwrap();
     assert_eq!(task.train_devices.len(), 26);
     disjoint_and_present(&task);
+    let task = "proxy-nb201-pixel3"
+        .parse::<TaskSpec>()
+        .unwrap()
+        .resolve(table(SpaceId::Nb201))
+        .unwrap();
+    assert_eq!(task.train_devices, ["pixel3"]);
+    assert_eq!(task.test_devices.len(), 26);
+    disjoint_and_present(&task);
+    assert!("proxy-nb201-".parse::<TaskSpec>().is_err());
     assert!("plenty-nb201-nope"
         .parse::<TaskSpec>()
         .unwrap()

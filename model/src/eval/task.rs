@@ -10,6 +10,8 @@
 //!   CLI's default K there is 1000) and predicts the rest of that device;
 //!   `loo-<space>-<device>` is the same with every other device of the data
 //!   as training devices (leave one device out).
+//! * The one-proxy protocol `proxy-<space>-<device>` (One Proxy Device Is
+//!   Enough): pretrain on that single device, transfer to every other one.
 
 use super::autotask::{auto_task, AutoTaskOptions};
 use crate::error::{Error, Result};
@@ -125,6 +127,28 @@ impl Task {
         })
     }
 
+    /// `proxy-<space>-<device>`: the one proxy device is the only training
+    /// device, every other device of `table` a test device.
+    pub fn proxy(table: &LatencyTable, device: &str) -> Result<Task> {
+        table.require_device(device)?;
+        Ok(Task {
+            name: format!("proxy-{}-{device}", table.space()),
+            space: table.space(),
+            train_devices: vec![device.to_string()],
+            test_devices: table
+                .devices()
+                .iter()
+                .filter(|d| *d != device)
+                .cloned()
+                .collect(),
+            notes: vec![format!(
+                "one proxy device ({device}); nearest-device keeps the proxy's ranking \
+                 (its ρ is the proxy's monotonicity), op-lut-transfer is the paper's \
+                 per-operator adaptation"
+            )],
+        })
+    }
+
     /// Checks that the task fits `table`: same space, every device present,
     /// no device twice, training and test devices disjoint, at least one test
     /// device.
@@ -189,13 +213,17 @@ pub enum TaskSpec {
         device: String,
         others: bool,
     },
+    /// `proxy-<space>-<device>`: pretrain on one device, test on the rest.
+    Proxy { space: SpaceId, device: String },
 }
 
 impl TaskSpec {
     pub fn space(&self) -> SpaceId {
         match self {
             TaskSpec::Builtin(t) => t.space,
-            TaskSpec::Auto { space, .. } | TaskSpec::SingleDevice { space, .. } => *space,
+            TaskSpec::Auto { space, .. }
+            | TaskSpec::SingleDevice { space, .. }
+            | TaskSpec::Proxy { space, .. } => *space,
         }
     }
 
@@ -213,6 +241,7 @@ impl TaskSpec {
             TaskSpec::SingleDevice { device, others, .. } => {
                 Task::single_device(table, device, *others)?
             }
+            TaskSpec::Proxy { device, .. } => Task::proxy(table, device)?,
         };
         task.validate(table)?;
         Ok(task)
@@ -228,8 +257,8 @@ impl FromStr for TaskSpec {
         }
         let unknown = || {
             Error::Eval(format!(
-                "unknown task {s:?}: expected {}, auto-<space>-<n>, plenty-<space>-<device> \
-                 or loo-<space>-<device> (space: {})",
+                "unknown task {s:?}: expected {}, auto-<space>-<n>, plenty-<space>-<device>, \
+                 loo-<space>-<device> or proxy-<space>-<device> (space: {})",
                 BUILTIN_TASKS.join(", "),
                 SpaceId::names().join(" or ")
             ))
@@ -246,6 +275,10 @@ impl FromStr for TaskSpec {
                 space,
                 device: tail.to_string(),
                 others: kind == "loo",
+            }),
+            "proxy" if !tail.is_empty() => Ok(TaskSpec::Proxy {
+                space,
+                device: tail.to_string(),
             }),
             _ => Err(unknown()),
         }
