@@ -4,7 +4,7 @@
 //! new devices adapted from a few measurements.
 
 use crate::predictor::LoadedPredictor;
-use latscope_shared::metrics::{cluster_order, hypervolume_2d, pareto_front, spearman_matrix};
+use latscope_shared::metrics::{cluster_order, front_recovery, pareto_front, spearman_matrix};
 use ndarray::Array2;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -240,34 +240,21 @@ impl SpaceTable {
 
     /// How well the Pareto front found on `proxy` serves `target`.
     pub fn front_recovery(&self, proxy: &str, target: &str) -> Result<FrontRecovery, String> {
-        let proxy_front = self.pareto_front(proxy)?;
-        let target_front = self.pareto_front(target)?;
-        let on_target = self.latency(target)?;
-        let points = |rows: &[u32]| -> Vec<(f64, f64)> {
-            rows.iter()
-                .map(|&r| (on_target[r as usize] as f64, self.mflops[r as usize]))
-                .collect()
-        };
-        let slowest = on_target
-            .iter()
-            .fold(f64::NEG_INFINITY, |m, &v| m.max(v as f64));
-        let smallest = self.mflops.iter().fold(f64::INFINITY, |m, &v| m.min(v));
-        let reference = (slowest, smallest);
-        let area =
-            |rows: &[u32]| hypervolume_2d(&points(rows), reference).map_err(|e| e.to_string());
-        let best = area(&target_front)?;
-        let found = area(&proxy_front)?;
-        let overlap = proxy_front
-            .iter()
-            .filter(|r| target_front.contains(r))
-            .count();
+        let as_f64 = |c: &[f32]| -> Vec<f64> { c.iter().map(|&v| v as f64).collect() };
+        let r = front_recovery(
+            &as_f64(self.latency(proxy)?),
+            &as_f64(self.latency(target)?),
+            &self.mflops,
+        )
+        .map_err(|e| e.to_string())?;
+        let rows = |v: Vec<usize>| v.into_iter().map(|i| i as u32).collect();
         Ok(FrontRecovery {
             proxy: proxy.to_string(),
             target: target.to_string(),
-            hypervolume_ratio: if best > 0.0 { found / best } else { 1.0 },
-            proxy_front,
-            target_front,
-            overlap,
+            proxy_front: rows(r.found_front),
+            target_front: rows(r.target_front),
+            overlap: r.overlap,
+            hypervolume_ratio: r.hypervolume_ratio,
         })
     }
 

@@ -7,7 +7,8 @@
 //!   [`accuracy_within`], and all of them at once in [`RegressionReport`].
 //! - All devices at once: [`spearman_matrix`] and [`cluster_order`] (for
 //!   heatmaps).
-//! - Latency/score trade-offs: [`pareto_front`] and [`hypervolume_2d`].
+//! - Latency/score trade-offs: [`pareto_front`], [`hypervolume_2d`] and
+//!   [`front_recovery`] (Pareto reuse across devices).
 //!
 //! Every function validates its input and reports problems as a
 //! [`MetricError`] rather than returning NaN.
@@ -20,6 +21,7 @@ mod order;
 mod pareto;
 mod pearson;
 mod rank;
+mod recovery;
 mod regression;
 mod report;
 mod spearman;
@@ -32,6 +34,7 @@ pub use matrix::{cluster_order, spearman_matrix};
 pub use pareto::pareto_front;
 pub use pearson::pearson;
 pub use rank::average_ranks;
+pub use recovery::{front_recovery, FrontRecovery};
 pub use regression::{accuracy_within, mape, rmse};
 pub use report::RegressionReport;
 pub use spearman::spearman;
