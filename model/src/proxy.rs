@@ -5,8 +5,11 @@
 //! architectures to judge by.
 
 use crate::error::{Error, Result};
+use crate::methods::{LutAdaptConfig, OpLut};
 use crate::sampler::random_subset;
 use latscope_shared::metrics::spearman;
+use latscope_shared::metrics::{front_recovery, FrontRecovery};
+use ndarray::{ArrayView2, Axis};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -162,6 +165,106 @@ pub fn choose_with_k(
         result.mean += chosen.mean / seeds as f64;
     }
     Ok(result)
+}
+
+/// K target samples drawn `seeds` times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Draws {
+    pub k: usize,
+    pub seeds: usize,
+}
+
+/// Pareto reuse from a proxy to one target, before and after adapting the
+/// proxy's operator lookup table to the target from K samples.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParetoReuse {
+    pub target: usize,
+    /// ρ between the proxy's and the target's latencies (all architectures).
+    pub rho_before: f64,
+    /// ρ between the adapted table's predictions and the target's
+    /// latencies on the architectures that were not sampled (mean over
+    /// seeds).
+    pub rho_after: f64,
+    /// The proxy's own front judged on the target.
+    pub before: FrontRecovery,
+    /// Hypervolume ratio and overlap of the front found on the adapted
+    /// predictions (means over seeds).
+    pub hypervolume_after: f64,
+    pub overlap_after: f64,
+}
+
+/// For each target: the proxy's latency/score Pareto front re-evaluated on
+/// the target, then the front of the proxy's operator lookup table adapted
+/// to the target from `draws.k` random samples ([`OpLut::adapt`], the
+/// paper's per-operator scale and bias), `draws.seeds` times. `score` is per
+/// architecture (e.g. MFLOPs; higher is better); `onehot` the
+/// architectures' `onehot-v1` rows. Every column must be complete.
+pub fn pareto_reuse(
+    data: &DeviceColumns<'_>,
+    onehot: ArrayView2<'_, f64>,
+    score: &[f64],
+    proxy: usize,
+    targets: &[usize],
+    draws: Draws,
+    ops: usize,
+) -> Result<Vec<ParetoReuse>> {
+    let Draws { k, seeds } = draws;
+    check(data, targets, &[proxy])?;
+    let n = data.columns[proxy].len();
+    if onehot.nrows() != n || score.len() != n {
+        return Err(Error::InvalidInput(format!(
+            "{n} latencies but {} one-hot rows and {} scores",
+            onehot.nrows(),
+            score.len()
+        )));
+    }
+    if k < 3 || k >= n {
+        return Err(Error::InvalidInput(format!(
+            "K = {k} samples per target; need 3 ≤ K < {n}"
+        )));
+    }
+    let metric = |e: latscope_shared::metrics::MetricError| Error::InvalidInput(e.to_string());
+    let lut = OpLut::fit(
+        onehot,
+        &data.columns[proxy],
+        ops,
+        &crate::ridge::default_relative_lambdas(),
+        crate::ridge::LooCriterion::Mse,
+    )?;
+    let all: Vec<usize> = (0..n).collect();
+    let mut rows = Vec::with_capacity(targets.len());
+    for &t in targets {
+        let truth = &data.columns[t];
+        let before = front_recovery(&data.columns[proxy], truth, score).map_err(metric)?;
+        let mut row = ParetoReuse {
+            target: t,
+            rho_before: rho(&data.columns[proxy], truth)?,
+            rho_after: 0.0,
+            before,
+            hypervolume_after: 0.0,
+            overlap_after: 0.0,
+        };
+        for seed in 0..seeds as u64 {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let sampled = random_subset(&all, k, &mut rng);
+            let sample_rows = onehot.select(Axis(0), &sampled);
+            let ms: Vec<f64> = sampled.iter().map(|&i| truth[i]).collect();
+            let adapted = lut.adapt(sample_rows.view(), &ms, &LutAdaptConfig::default())?;
+            let predicted = adapted.predict(onehot);
+            let rest: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|i| !sampled.contains(i))
+                .collect();
+            let pick = |c: &[f64]| -> Vec<f64> { rest.iter().map(|&i| c[i]).collect() };
+            row.rho_after += rho(&pick(&predicted), &pick(truth))? / seeds as f64;
+            let after = front_recovery(&predicted, truth, score).map_err(metric)?;
+            row.hypervolume_after += after.hypervolume_ratio / seeds as f64;
+            row.overlap_after += after.overlap as f64 / seeds as f64;
+        }
+        rows.push(row);
+    }
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -685,3 +685,35 @@ fn proxy_choice_on_the_help_nb201_devices() {
     ]);
     assert!(err.contains("h900"), "{err}");
 }
+
+#[test]
+fn pareto_reuse_from_pixel3() {
+    let data = data("nb201_latency.csv.gz");
+    let text = stdout_of(&[
+        "pareto",
+        "--data",
+        data.to_str().unwrap(),
+        "--proxy",
+        "pixel3",
+        "--targets",
+        "pixel3,eyeriss",
+        "--seeds",
+        "2",
+    ]);
+    // The proxy's front on itself keeps everything.
+    let itself = text.lines().find(|l| l.starts_with("pixel3 ")).unwrap();
+    assert!(
+        itself.contains("1.00 → ") && itself.contains("100.0% → "),
+        "{text}"
+    );
+    let eyeriss = text.lines().find(|l| l.starts_with("eyeriss")).unwrap();
+    assert!(eyeriss.contains("0.72 → "), "{text}");
+    let err = stderr_of_failure(&[
+        "pareto",
+        "--data",
+        data.to_str().unwrap(),
+        "--proxy",
+        "h900",
+    ]);
+    assert!(err.contains("h900"), "{err}");
+}

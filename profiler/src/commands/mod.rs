@@ -12,6 +12,7 @@ mod heatmap_svg;
 mod info;
 mod measure;
 mod monotonicity;
+mod pareto;
 mod predict;
 mod proxy;
 mod train;
@@ -53,6 +54,8 @@ enum Command {
     Monotonicity(monotonicity::MonotonicityArgs),
     /// Which single proxy device best ranks architectures like a set of targets.
     Proxy(proxy::ProxyArgs),
+    /// Reuse a proxy device's Pareto front on targets, before and after adaptation.
+    Pareto(pareto::ParetoArgs),
     /// Score few-shot latency predictors on a transfer task.
     Evaluate(evaluate::EvaluateArgs),
 }
@@ -72,5 +75,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Evaluate(args) => evaluate::run(args),
         Command::Monotonicity(args) => monotonicity::run(args),
         Command::Proxy(args) => proxy::run(args),
+        Command::Pareto(args) => pareto::run(args),
     }
 }
