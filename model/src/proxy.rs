@@ -277,7 +277,13 @@ mod tests {
         let down: Vec<f64> = up.iter().rev().copied().collect();
         let noisy: Vec<f64> = up
             .iter()
-            .map(|v| v + if *v as usize % 2 == 0 { 1.5 } else { 0.0 })
+            .map(|v| {
+                v + if (*v as usize).is_multiple_of(2) {
+                    1.5
+                } else {
+                    0.0
+                }
+            })
             .collect();
         let devices = ["a", "b", "t1", "t2"].map(String::from).to_vec();
         (devices, vec![up.clone(), down, noisy, up])
