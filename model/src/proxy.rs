@@ -81,6 +81,38 @@ pub fn score_proxies(
     Ok(scores)
 }
 
+/// [`score_proxies`] from an already computed row-major `n × n` ρ matrix
+/// of all devices (e.g. `spearman_matrix`), best first.
+pub fn score_proxies_from_matrix(
+    rho: &[f64],
+    n: usize,
+    targets: &[usize],
+    candidates: &[usize],
+) -> Result<Vec<ProxyScore>> {
+    if rho.len() != n * n {
+        return Err(Error::InvalidInput(format!(
+            "a ρ matrix of {} values is not {n} × {n}",
+            rho.len()
+        )));
+    }
+    if targets.is_empty() || candidates.is_empty() {
+        return Err(Error::InvalidInput(
+            "proxy choice needs at least one target and one candidate device".into(),
+        ));
+    }
+    if let Some(&bad) = targets.iter().chain(candidates).find(|&&i| i >= n) {
+        return Err(Error::InvalidInput(format!(
+            "device index {bad} out of range"
+        )));
+    }
+    let mut scores = candidates
+        .iter()
+        .map(|&p| score_one(p, targets, |t| Ok(rho[p * n + t])))
+        .collect::<Result<Vec<_>>>()?;
+    sort_best_first(&mut scores);
+    Ok(scores)
+}
+
 fn score_one(
     proxy: usize,
     targets: &[usize],
@@ -304,6 +336,15 @@ mod tests {
         assert_eq!(few.agrees_with_full_data, 10);
         assert!((few.worst - scores[0].worst).abs() < 1e-12);
         assert!(choose_with_k(&data, &[2], &[0], 2, 1).is_err());
+        // The same scores from a precomputed matrix.
+        let rho: Vec<f64> = (0..16)
+            .map(|k| spearman(&columns[k / 4], &columns[k % 4]).unwrap())
+            .collect();
+        assert_eq!(
+            score_proxies_from_matrix(&rho, 4, &[2, 3], &[0, 1]).unwrap(),
+            scores
+        );
+        assert!(score_proxies_from_matrix(&rho, 3, &[2], &[0]).is_err());
         assert!(score_proxies(&data, &[], &[0]).is_err());
     }
 }

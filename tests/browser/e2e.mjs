@@ -163,6 +163,12 @@ async function main() {
   check(topK === 10, `the ranking lists the ${topK} fastest`);
   const standing = await page.textContent('#standing');
   check(/rank \d+ of 15625/.test(standing), `standing: ${standing}`);
+  await page.selectOption('#proxy-targets', ['eyeriss', 'pixel2', 'fpga']);
+  await page.click('#pick-proxy');
+  const picks = await page.$$eval('#proxy-picks a', (as) => as.map((a) => ({ proxy: a.dataset.proxy, worst: Number(a.dataset.worst) })));
+  check(picks.length === 5 && picks.every((p, i) => i === 0 || picks[i - 1].worst >= p.worst)
+    && !picks.some((p) => ['eyeriss', 'pixel2', 'fpga'].includes(p.proxy)),
+    `proxy pick for eyeriss, pixel2, fpga: ${picks.map((p) => `${p.proxy} ${p.worst.toFixed(3)}`).join(', ')}`);
   const pareto = await page.textContent('#pareto-summary');
   check(/hypervolume/.test(pareto), `Pareto summary: ${pareto}`);
 

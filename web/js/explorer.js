@@ -219,6 +219,32 @@ function fillDeviceSelects() {
   keep($('rank-device'), devices.includes('pixel3') ? 'pixel3' : devices[0]);
   keep($('device-a'), devices.includes('pixel3') ? 'pixel3' : devices[0]);
   keep($('device-b'), devices.includes('titan_rtx_32') ? 'titan_rtx_32' : devices[devices.length - 1]);
+  const targets = $('proxy-targets');
+  const chosen = new Set(Array.from(targets.selectedOptions, (o) => o.value));
+  targets.replaceChildren(...devices.map((d) => new Option(d, d, false, chosen.has(d))));
+}
+
+function pickProxy() {
+  if (!state.table) throw new Error('the whole space is still being predicted; try again when the progress bar is gone');
+  const targets = Array.from($('proxy-targets').selectedOptions, (o) => o.value);
+  if (!targets.length) throw new Error('choose one or more target devices first');
+  const picks = state.table.proxyChoice(targets).slice(0, 5);
+  $('proxy-picks').replaceChildren(...picks.map((p) => {
+    const li = document.createElement('li');
+    const a = document.createElement('a');
+    a.href = '#pareto';
+    a.textContent = p.proxy;
+    a.dataset.proxy = p.proxy;
+    a.dataset.worst = String(p.worst);
+    a.addEventListener('click', guarded(() => {
+      $('device-a').value = p.proxy;
+      $('device-b').value = p.worst_target;
+      renderPareto();
+    }));
+    li.append(a, `: worst ρ ${p.worst.toFixed(3)} (${p.worst_target}), mean ${p.mean.toFixed(3)}`);
+    return li;
+  }));
+  clearError();
 }
 
 function renderTableViews() {
@@ -226,6 +252,7 @@ function renderTableViews() {
   renderRanking();
   renderHeatmap();
   renderPareto();
+  $('proxy-picks').replaceChildren();
 }
 
 function archLink(row, ms) {
@@ -384,6 +411,7 @@ function wire() {
   $('device-a').addEventListener('change', guarded(renderPareto));
   $('device-b').addEventListener('change', guarded(renderPareto));
   $('fill-reference').addEventListener('click', guarded(fillReference));
+  $('pick-proxy').addEventListener('click', guarded(pickProxy));
   $('add-device').addEventListener('click', guarded(addMyDevice));
 }
 

@@ -18,4 +18,4 @@ pub use arch::{
 pub use measured::MeasuredLatencies;
 pub use predictor::LoadedPredictor;
 pub use scan::SpaceScan;
-pub use space_table::{FrontRecovery, Histogram, SpaceTable, Standing};
+pub use space_table::{FrontRecovery, Histogram, ProxyPick, SpaceTable, Standing};

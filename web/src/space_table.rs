@@ -4,6 +4,7 @@
 //! new devices adapted from a few measurements.
 
 use crate::predictor::LoadedPredictor;
+use latscope_model::proxy::score_proxies_from_matrix;
 use latscope_shared::metrics::{cluster_order, front_recovery, pareto_front, spearman_matrix};
 use ndarray::Array2;
 use serde::Serialize;
@@ -46,6 +47,17 @@ pub struct Histogram {
     /// `bins + 1` bin edges in ms, increasing.
     pub edges_ms: Vec<f64>,
     pub counts: Vec<usize>,
+}
+
+/// A candidate proxy device for a set of targets (see
+/// [`SpaceTable::proxy_choice`]).
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ProxyPick {
+    pub proxy: String,
+    /// Lowest Spearman ρ to any target, and that target.
+    pub worst: f64,
+    pub worst_target: String,
+    pub mean: f64,
 }
 
 /// How much of `target`'s Pareto front the front found on `proxy` recovers
@@ -235,6 +247,30 @@ impl SpaceTable {
             .map_err(|e| e.to_string())?
             .into_iter()
             .map(|i| i as u32)
+            .collect())
+    }
+
+    /// Every non-target device as a proxy for `targets`, best first by
+    /// worst-case then mean ρ over the table's architectures (One Proxy
+    /// Device Is Enough's proxy choice).
+    pub fn proxy_choice(&self, targets: &[String]) -> Result<Vec<ProxyPick>, String> {
+        let targets: Vec<usize> = targets
+            .iter()
+            .map(|t| self.device_index(t))
+            .collect::<Result<_, _>>()?;
+        let n = self.devices.len();
+        let candidates: Vec<usize> = (0..n).filter(|d| !targets.contains(d)).collect();
+        let rho = self.correlation()?;
+        let scores =
+            score_proxies_from_matrix(&rho, n, &targets, &candidates).map_err(|e| e.to_string())?;
+        Ok(scores
+            .into_iter()
+            .map(|s| ProxyPick {
+                proxy: self.devices[s.proxy].clone(),
+                worst: s.worst,
+                worst_target: self.devices[s.worst_target].clone(),
+                mean: s.mean,
+            })
             .collect())
     }
 

@@ -161,6 +161,24 @@ fn a_device_recovers_its_own_front_and_a_proxy_part_of_it() {
     );
 }
 
+#[test]
+fn proxy_choice_agrees_with_the_correlation_matrix() {
+    let p = predictor("nb201");
+    let table = scan(&p, &nb201_subset(), 1000);
+    let targets = ["eyeriss".to_string(), "pixel2".to_string()];
+    let picks = table.proxy_choice(&targets).unwrap();
+    assert_eq!(picks.len(), table.devices().len() - 2);
+    assert!(picks.windows(2).all(|w| w[0].worst >= w[1].worst));
+    let n = table.devices().len();
+    let rho = table.correlation().unwrap();
+    let at = |d: &str| table.device_index(d).unwrap();
+    let best = &picks[0];
+    let want =
+        rho[at(&best.proxy) * n + at("eyeriss")].min(rho[at(&best.proxy) * n + at("pixel2")]);
+    assert_eq!(best.worst, want);
+    assert!(table.proxy_choice(&["h900".to_string()]).is_err());
+}
+
 /// "Add my device" on real measurements: ten pixel3 latencies from the HELP
 /// data give a column that equals `profiler adapt`'s computation and ranks
 /// the scanned cells like the measured pixel3 latencies do.

@@ -133,6 +133,13 @@ impl JsSpaceTable {
         self.inner.pareto_front(device).map_err(js_error)
     }
 
+    /// Every other device as a proxy for `targets`, best first: `[{proxy,
+    /// worst, worst_target, mean}]` (Spearman ρ over the table).
+    #[wasm_bindgen(js_name = proxyChoice)]
+    pub fn proxy_choice(&self, targets: Vec<String>) -> Result<JsValue, JsError> {
+        to_js(&self.inner.proxy_choice(&targets).map_err(js_error)?)
+    }
+
     /// How much of `target`'s Pareto front the front found on `proxy`
     /// recovers: `{proxy, target, proxy_front, target_front, overlap,
     /// hypervolume_ratio}`.
