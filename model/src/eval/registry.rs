@@ -7,8 +7,9 @@ use crate::error::{Error, Result};
 use crate::fewshot::FewShotMethod;
 use crate::methods::{
     Adaptation, FeaturesRidge, Flops, GnnRidge, GnnRidgeConfig, HwEmbedding, LogMeanEnsemble,
-    MlpDirect, MlpRidge, MlpRidgeConfig, NearestDevice, OpLutMethod, OpLutTransfer,
+    LutAdaptConfig, MlpDirect, MlpRidge, MlpRidgeConfig, NearestDevice, OpLutMethod, OpLutTransfer,
 };
+use crate::ridge::LooCriterion;
 
 /// A registered method: its name, what it is, and how to make one with its
 /// default settings.
@@ -102,6 +103,18 @@ pub fn methods() -> Vec<MethodEntry> {
             "op-lut-transfer",
             "the best-ranking training device's lookup table, rescaled per operator on the K samples",
             || Box::new(OpLutTransfer::default()),
+        ),
+        entry(
+            "op-lut-transfer-rho",
+            "op-lut-transfer with λ chosen by leave-one-out Spearman ρ (the paper chooses λ by validation ρ)",
+            || {
+                Box::new(OpLutTransfer {
+                    adapt: LutAdaptConfig {
+                        criterion: LooCriterion::Spearman,
+                        ..LutAdaptConfig::default()
+                    },
+                })
+            },
         ),
     ]
 }

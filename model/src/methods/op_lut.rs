@@ -341,7 +341,10 @@ impl OpLutTransfer {
 
 impl FewShotMethod for OpLutTransfer {
     fn name(&self) -> String {
-        "op-lut-transfer".into()
+        match self.adapt.criterion {
+            LooCriterion::Mse => "op-lut-transfer".into(),
+            LooCriterion::Spearman => "op-lut-transfer-rho".into(),
+        }
     }
 
     fn pretrain(&self, ctx: &PretrainContext<'_>) -> Result<Box<dyn PretrainedModel>> {
