@@ -42,24 +42,14 @@ impl Monotonicity {
     /// From a dataset: every device over the architectures all of them
     /// were measured on.
     pub fn of_table(table: &LatencyTable) -> Result<Self> {
-        let d = table.n_devices();
-        let common: Vec<usize> = (0..table.n_archs())
-            .filter(|&i| table.row(i).iter().all(Option::is_some))
-            .collect();
-        if common.len() < 2 {
+        let (complete, columns) = table.complete_columns()?;
+        if complete.n_archs() < 2 {
             return Err(Error::Table(format!(
-                "only {} architectures were measured on all {d} devices; monotonicity needs at least 2",
-                common.len()
+                "only {} architectures were measured on all {} devices; monotonicity needs at least 2",
+                complete.n_archs(),
+                table.n_devices()
             )));
         }
-        let columns: Vec<Vec<f64>> = (0..d)
-            .map(|j| {
-                common
-                    .iter()
-                    .map(|&i| table.value(i, j).expect("common rows are complete"))
-                    .collect()
-            })
-            .collect();
         Self::of_columns(table.devices().to_vec(), &columns)
     }
 

@@ -51,6 +51,22 @@ pub fn load_table(path: &Path, space: Option<&str>) -> Result<LatencyTable> {
     }
 }
 
+/// The table to analyse: `data` if given, else the shipped dataset of
+/// `space`; `space` also picks one space of a file holding several.
+/// Returns the path it read, for messages.
+pub fn data_or_shipped(
+    data: Option<&Path>,
+    space: Option<SpaceId>,
+) -> Result<(PathBuf, LatencyTable)> {
+    let path = match (data, space) {
+        (Some(path), _) => path.to_path_buf(),
+        (None, Some(space)) => default_data(space),
+        (None, None) => bail!("pass --data FILE or --space nb201|fbnet"),
+    };
+    let table = load_table(&path, space.map(|s| s.name()))?;
+    Ok((path, table))
+}
+
 /// Reference architectures: from `path`, else the shipped file of the space
 /// when it exists, else none.
 pub fn reference_archs_for(space: SpaceId, path: Option<&Path>) -> Result<Vec<Arch>> {

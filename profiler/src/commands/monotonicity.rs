@@ -1,8 +1,8 @@
 //! `profiler monotonicity`: how alike devices rank architectures.
 
-use super::files::{check_new_file, default_data, load_table};
+use super::files::{check_new_file, data_or_shipped};
 use super::heatmap_svg::heatmap_svg;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Args;
 use latscope_model::predictor_onnx::Predictor;
 use latscope_shared::monotonicity::Monotonicity;
@@ -68,12 +68,7 @@ pub fn run(args: MonotonicityArgs) -> Result<()> {
         (None, Some(p)) => Some(p.meta().space),
         (None, None) => None,
     };
-    let data = match (&args.data, space) {
-        (Some(path), _) => path.clone(),
-        (None, Some(space)) => default_data(space),
-        (None, None) => bail!("pass --data FILE or --space nb201|fbnet"),
-    };
-    let table = load_table(&data, space.map(|s| s.name()))?;
+    let (data, table) = data_or_shipped(args.data.as_deref(), space)?;
     let (what, m) = match &predictor {
         None => {
             let table = if args.devices.is_empty() {

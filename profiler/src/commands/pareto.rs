@@ -1,7 +1,7 @@
 //! `profiler pareto`: reusing a proxy device's Pareto front on targets.
 
-use super::files::{default_data, load_table};
-use anyhow::{bail, Context, Result};
+use super::files::data_or_shipped;
+use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use latscope_model::methods::{onehot_matrix, ops_per_position};
 use latscope_model::proxy::{pareto_reuse, DeviceColumns, Draws};
@@ -62,12 +62,7 @@ pub struct ParetoArgs {
 
 pub fn run(args: ParetoArgs) -> Result<()> {
     let space: Option<SpaceId> = args.space.as_deref().map(str::parse).transpose()?;
-    let data = match (&args.data, space) {
-        (Some(path), _) => path.clone(),
-        (None, Some(space)) => default_data(space),
-        (None, None) => bail!("pass --data FILE or --space nb201|fbnet"),
-    };
-    let table = load_table(&data, space.map(|s| s.name()))?;
+    let (data, table) = data_or_shipped(args.data.as_deref(), space)?;
     let proxy = table.require_device(&args.proxy)?;
     let targets: Vec<usize> = if args.targets.is_empty() {
         (0..table.n_devices()).filter(|&d| d != proxy).collect()
@@ -77,10 +72,7 @@ pub fn run(args: ParetoArgs) -> Result<()> {
             .map(|t| table.require_device(t))
             .collect::<Result<_, _>>()?
     };
-    let common: Vec<usize> = (0..table.n_archs())
-        .filter(|&i| table.row(i).iter().all(Option::is_some))
-        .collect();
-    let table = table.select_archs(&common)?;
+    let (table, columns) = table.complete_columns()?;
     let archs: &[Arch] = table.archs();
     let score: Vec<f64> = archs
         .iter()
@@ -94,13 +86,6 @@ pub fn run(args: ParetoArgs) -> Result<()> {
             })
         })
         .collect::<Result<_>>()?;
-    let columns: Vec<Vec<f64>> = (0..table.n_devices())
-        .map(|j| {
-            (0..table.n_archs())
-                .filter_map(|i| table.value(i, j))
-                .collect()
-        })
-        .collect();
     let devices = table.devices();
     let onehot = onehot_matrix(archs)?;
     let rows = pareto_reuse(

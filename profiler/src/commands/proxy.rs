@@ -1,7 +1,7 @@
 //! `profiler proxy`: which one device to measure on for many targets.
 
-use super::files::{default_data, load_table};
-use anyhow::{bail, Result};
+use super::files::data_or_shipped;
+use anyhow::Result;
 use clap::Args;
 use latscope_model::proxy::{choose_with_k, score_proxies, DeviceColumns};
 use latscope_shared::space::SpaceId;
@@ -49,12 +49,7 @@ pub struct ProxyArgs {
 
 pub fn run(args: ProxyArgs) -> Result<()> {
     let space: Option<SpaceId> = args.space.as_deref().map(str::parse).transpose()?;
-    let data = match (&args.data, space) {
-        (Some(path), _) => path.clone(),
-        (None, Some(space)) => default_data(space),
-        (None, None) => bail!("pass --data FILE or --space nb201|fbnet"),
-    };
-    let table = load_table(&data, space.map(|s| s.name()))?;
+    let (data, table) = data_or_shipped(args.data.as_deref(), space)?;
     let targets: Vec<usize> = args
         .targets
         .iter()
@@ -70,12 +65,7 @@ pub fn run(args: ProxyArgs) -> Result<()> {
             .map(|c| table.require_device(c))
             .collect::<Result<_, _>>()?
     };
-    let common: Vec<usize> = (0..table.n_archs())
-        .filter(|&i| table.row(i).iter().all(Option::is_some))
-        .collect();
-    let columns: Vec<Vec<f64>> = (0..table.n_devices())
-        .map(|j| common.iter().filter_map(|&i| table.value(i, j)).collect())
-        .collect();
+    let (complete, columns) = table.complete_columns()?;
     let devices = table.devices();
     let data_columns = DeviceColumns {
         devices,
@@ -87,7 +77,7 @@ pub fn run(args: ProxyArgs) -> Result<()> {
         out,
         "proxy for {} over {} common architectures of {} ({} candidates)",
         args.targets.join(", "),
-        common.len(),
+        complete.n_archs(),
         data.display(),
         candidates.len()
     )?;

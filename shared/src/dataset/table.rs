@@ -284,6 +284,20 @@ impl LatencyTable {
         })
     }
 
+    /// The architectures measured on every device, as a table of their own,
+    /// and their latency columns (one per device): what comparisons between
+    /// devices (monotonicity, proxy choice, Pareto reuse) run on.
+    pub fn complete_columns(&self) -> Result<(LatencyTable, Vec<Vec<f64>>)> {
+        let complete: Vec<usize> = (0..self.n_archs())
+            .filter(|&i| self.row(i).iter().all(Option::is_some))
+            .collect();
+        let table = self.select_archs(&complete)?;
+        let columns = (0..table.n_devices())
+            .map(|j| table.device_column(j).into_iter().flatten().collect())
+            .collect();
+        Ok((table, columns))
+    }
+
     /// A table with only the archs at `positions`, in that order.
     pub fn select_archs(&self, positions: &[usize]) -> Result<LatencyTable> {
         let mut seen = HashSet::new();
