@@ -4,7 +4,7 @@
 
 use crate::predictor::LoadedPredictor;
 use crate::space_table::SpaceTable;
-use latscope_shared::encoding::{features_v1_from_costs, Encoding};
+use latscope_shared::encoding::{features_v1_from_costs, Encoding, EncodingCache};
 use latscope_shared::features::cost_features_without_signatures;
 use latscope_shared::space::Arch;
 use ndarray::Array2;
@@ -13,6 +13,8 @@ use std::rc::Rc;
 /// A prediction of many architectures in progress.
 pub struct SpaceScan {
     predictor: Rc<LoadedPredictor>,
+    /// `features-v1` computed ahead of time, when the page has it.
+    features: Option<Rc<EncodingCache>>,
     archs: Vec<Arch>,
     done: usize,
     latency_ms: Vec<f32>,
@@ -22,17 +24,32 @@ pub struct SpaceScan {
 
 impl SpaceScan {
     /// Starts a scan of `archs` (already parsed, of the predictor's space).
-    pub fn new(predictor: Rc<LoadedPredictor>, archs: Vec<Arch>) -> Self {
+    /// `features`, a `features-v1` cache of the space, saves lowering every
+    /// architecture (other caches are ignored).
+    pub fn new(
+        predictor: Rc<LoadedPredictor>,
+        archs: Vec<Arch>,
+        features: Option<Rc<EncodingCache>>,
+    ) -> Self {
         let n = archs.len();
         let d = predictor.devices().len();
         let e = predictor.embedding_dim();
         SpaceScan {
             predictor,
+            features: features.filter(|c| c.encoding == Encoding::FeaturesV1),
             archs,
             done: 0,
             latency_ms: Vec::with_capacity(n * d),
             embedding: Vec::with_capacity(n * e),
             mflops: Vec::with_capacity(n),
+        }
+    }
+
+    /// Uses a `features-v1` cache from now on (other encodings' caches are
+    /// ignored).
+    pub fn use_features(&mut self, cache: Rc<EncodingCache>) {
+        if cache.encoding == Encoding::FeaturesV1 {
+            self.features = Some(cache);
         }
     }
 
@@ -51,7 +68,11 @@ impl SpaceScan {
         if end == self.done {
             return Ok(self.done);
         }
-        let (x, mflops) = encode(&self.predictor, &self.archs[self.done..end])?;
+        let (x, mflops) = encode(
+            &self.predictor,
+            &self.archs[self.done..end],
+            self.features.as_deref(),
+        )?;
         self.mflops.extend(mflops);
         let prediction = self
             .predictor
@@ -83,21 +104,35 @@ impl SpaceScan {
     }
 }
 
-/// The predictor's input rows for `archs`, and their MFLOPs, lowering each
-/// architecture once: its cost features give both `features-v1` and the
-/// MFLOPs that the Pareto views use as the score.
-fn encode(predictor: &LoadedPredictor, archs: &[Arch]) -> Result<(Array2<f32>, Vec<f64>), String> {
+/// The predictor's input rows for `archs`, and their MFLOPs (the Pareto
+/// score). `features-v1` comes from the cache when it has the architecture;
+/// otherwise each architecture is lowered once and its cost features give
+/// both.
+fn encode(
+    predictor: &LoadedPredictor,
+    archs: &[Arch],
+    cache: Option<&EncodingCache>,
+) -> Result<(Array2<f32>, Vec<f64>), String> {
     let meta = predictor.inner().meta();
     let mut x = Array2::zeros((archs.len(), meta.input_dim));
     let mut mflops = Vec::with_capacity(archs.len());
     for (mut row, arch) in x.rows_mut().into_iter().zip(archs) {
-        let net = arch.lower_default().map_err(|e| format!("{arch}: {e}"))?;
-        let costs = cost_features_without_signatures(&net);
-        mflops.push(costs.mflops());
+        let features = match cache.and_then(|c| c.row(arch)) {
+            Some(cached) => {
+                mflops.push(mflops_of_features(cached));
+                cached.to_vec()
+            }
+            None => {
+                let net = arch.lower_default().map_err(|e| format!("{arch}: {e}"))?;
+                let costs = cost_features_without_signatures(&net);
+                mflops.push(costs.mflops());
+                features_v1_from_costs(&costs)
+            }
+        };
         let mut values = Vec::with_capacity(meta.input_dim);
         for encoding in &meta.encodings {
             match encoding {
-                Encoding::FeaturesV1 => values.extend(features_v1_from_costs(&costs)),
+                Encoding::FeaturesV1 => values.extend_from_slice(&features),
                 other => values.extend(other.encode(arch).map_err(|e| e.to_string())?),
             }
         }
@@ -106,4 +141,10 @@ fn encode(predictor: &LoadedPredictor, archs: &[Arch]) -> Result<(Array2<f32>, V
         }
     }
     Ok((x, mflops))
+}
+
+/// MFLOPs back from `features-v1`'s first entry, ln(1 + MACs) in f32: within
+/// a few parts per million of the exact count, and in the same order.
+fn mflops_of_features(features: &[f32]) -> f64 {
+    (f64::from(features[0])).exp_m1() / 1e6
 }

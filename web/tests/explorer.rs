@@ -1,6 +1,7 @@
 //! The explorer's computations on the shipped predictors and datasets,
 //! natively: the same code the wasm module runs in the page.
 
+use latscope_shared::encoding::EncodingCache;
 use latscope_shared::metrics::spearman;
 use latscope_web::{arch_summary, LoadedPredictor, MeasuredLatencies, SpaceScan, SpaceTable};
 use std::rc::Rc;
@@ -30,8 +31,17 @@ fn nb201_subset() -> Vec<String> {
 }
 
 fn scan(p: &Rc<LoadedPredictor>, archs: &[String], chunk: usize) -> SpaceTable {
+    scan_with(p, archs, chunk, None)
+}
+
+fn scan_with(
+    p: &Rc<LoadedPredictor>,
+    archs: &[String],
+    chunk: usize,
+    features: Option<Rc<EncodingCache>>,
+) -> SpaceTable {
     let parsed = p.parse_archs(archs).unwrap();
-    let mut scan = SpaceScan::new(p.clone(), parsed);
+    let mut scan = SpaceScan::new(p.clone(), parsed, features);
     let mut steps = 0;
     while scan.done() < scan.total() {
         let before = scan.done();
@@ -66,6 +76,27 @@ fn a_chunked_scan_equals_predicting_at_once() {
         for (arch, mflops) in archs.iter().zip(table.mflops()).step_by(37) {
             assert_eq!(*mflops, arch_summary(space, arch).unwrap().mflops);
         }
+    }
+}
+
+/// The shipped features-v1 cache gives the same predictions as lowering
+/// every architecture, and MFLOPs within a few parts per million.
+#[test]
+fn the_feature_cache_changes_nothing_but_speed() {
+    let p = predictor("nb201");
+    let archs = nb201_subset();
+    let cache = EncodingCache::from_bytes(
+        &static_file("data/nb201_features-v1.bin.gz"),
+        "nb201_features-v1.bin.gz",
+    )
+    .unwrap();
+    let cached = scan_with(&p, &archs, 300, Some(Rc::new(cache)));
+    let computed = scan(&p, &archs, 300);
+    for d in p.devices() {
+        assert_eq!(cached.latency(&d).unwrap(), computed.latency(&d).unwrap());
+    }
+    for (a, b) in cached.mflops().iter().zip(computed.mflops()) {
+        assert!((a - b).abs() <= 1e-5 * b, "{a} vs {b}");
     }
 }
 

@@ -7,6 +7,7 @@ use latscope_shared::dataset::{
     self, read_long_path, read_tables_path, tables_from_records, write_long_path, write_wide_path,
     Format, LatencyRecord, LatencyTable,
 };
+use latscope_shared::encoding::{Encoding, EncodingCache};
 use latscope_shared::space::SpaceId;
 use std::io::Write;
 use std::path::PathBuf;
@@ -32,6 +33,25 @@ enum DataCommand {
     /// into one. A row measured in two files is an error unless both rows
     /// are identical.
     Merge(MergeArgs),
+    /// Encode every architecture of a space ahead of time (NB201 only): the
+    /// explorer page reads this file instead of lowering all 15625 cells.
+    Encode(EncodeArgs),
+}
+
+#[derive(Debug, Args)]
+struct EncodeArgs {
+    /// Search space (nb201; FBNet cannot be listed).
+    #[arg(long, short = 's', value_parser = parse_space)]
+    space: SpaceId,
+    /// Encoding, e.g. features-v1.
+    #[arg(long, default_value = "features-v1")]
+    encoding: String,
+    /// Output file; a name ending in .gz is gzip-compressed.
+    #[arg(long, short = 'o')]
+    out: PathBuf,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -89,7 +109,24 @@ pub fn run(args: DataArgs) -> Result<()> {
         DataCommand::Stats(a) => stats(a),
         DataCommand::Convert(a) => convert(a),
         DataCommand::Merge(a) => merge(a),
+        DataCommand::Encode(a) => encode(a),
     }
+}
+
+fn encode(args: EncodeArgs) -> Result<()> {
+    check_new_file(&args.out, args.force)?;
+    let encoding: Encoding = args.encoding.parse()?;
+    let cache = EncodingCache::compute(args.space, encoding)?;
+    cache.write_path(&args.out)?;
+    println!(
+        "wrote {} of {} architectures of {} ({} values each) to {}",
+        encoding,
+        cache.rows.len() / cache.width,
+        args.space,
+        cache.width,
+        args.out.display()
+    );
+    Ok(())
 }
 
 fn stats(args: StatsArgs) -> Result<()> {

@@ -5,9 +5,11 @@
 //! on one version is never fed another. Changing what an encoding produces
 //! means adding a new version, never editing an old one.
 
+mod cache;
 mod features;
 mod graph;
 
+pub use cache::EncodingCache;
 pub use features::{feature_names, features_v1, features_v1_from_costs};
 pub use graph::{graph_v1, GraphEncoding};
 

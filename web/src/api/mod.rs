@@ -8,7 +8,7 @@ mod predictor;
 mod table;
 
 pub use measured::JsMeasured;
-pub use predictor::JsPredictor;
+pub use predictor::{JsFeatureCache, JsPredictor};
 pub use table::{JsSpaceScan, JsSpaceTable};
 
 use wasm_bindgen::prelude::*;
