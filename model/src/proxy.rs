@@ -47,17 +47,14 @@ fn rho(a: &[f64], b: &[f64]) -> Result<f64> {
     spearman(a, b).map_err(|e| Error::InvalidInput(e.to_string()))
 }
 
-fn check(data: &DeviceColumns<'_>, targets: &[usize], candidates: &[usize]) -> Result<()> {
+/// Checks targets and candidates against `n` devices.
+fn check(n: usize, targets: &[usize], candidates: &[usize]) -> Result<()> {
     if targets.is_empty() || candidates.is_empty() {
         return Err(Error::InvalidInput(
             "proxy choice needs at least one target and one candidate device".into(),
         ));
     }
-    if let Some(&bad) = targets
-        .iter()
-        .chain(candidates)
-        .find(|&&i| i >= data.columns.len())
-    {
+    if let Some(&bad) = targets.iter().chain(candidates).find(|&&i| i >= n) {
         return Err(Error::InvalidInput(format!(
             "device index {bad} out of range"
         )));
@@ -72,7 +69,7 @@ pub fn score_proxies(
     targets: &[usize],
     candidates: &[usize],
 ) -> Result<Vec<ProxyScore>> {
-    check(data, targets, candidates)?;
+    check(data.columns.len(), targets, candidates)?;
     let mut scores = candidates
         .iter()
         .map(|&p| score_one(p, targets, |t| rho(&data.columns[p], &data.columns[t])))
@@ -95,16 +92,7 @@ pub fn score_proxies_from_matrix(
             rho.len()
         )));
     }
-    if targets.is_empty() || candidates.is_empty() {
-        return Err(Error::InvalidInput(
-            "proxy choice needs at least one target and one candidate device".into(),
-        ));
-    }
-    if let Some(&bad) = targets.iter().chain(candidates).find(|&&i| i >= n) {
-        return Err(Error::InvalidInput(format!(
-            "device index {bad} out of range"
-        )));
-    }
+    check(n, targets, candidates)?;
     let mut scores = candidates
         .iter()
         .map(|&p| score_one(p, targets, |t| Ok(rho[p * n + t])))
@@ -154,7 +142,7 @@ pub fn choose_with_k(
     k: usize,
     seeds: usize,
 ) -> Result<FewShotChoice> {
-    check(data, targets, candidates)?;
+    check(data.columns.len(), targets, candidates)?;
     let n = data.columns[0].len();
     if k < 3 || k > n {
         return Err(Error::InvalidInput(format!(
@@ -241,7 +229,7 @@ pub fn pareto_reuse(
     ops: usize,
 ) -> Result<Vec<ParetoReuse>> {
     let Draws { k, seeds } = draws;
-    check(data, targets, &[proxy])?;
+    check(data.columns.len(), targets, &[proxy])?;
     let n = data.columns[proxy].len();
     if onehot.nrows() != n || score.len() != n {
         return Err(Error::InvalidInput(format!(
