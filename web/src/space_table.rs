@@ -8,6 +8,7 @@ use latscope_model::proxy::score_proxies_from_matrix;
 use latscope_shared::metrics::{cluster_order, front_recovery, pareto_front, spearman_matrix};
 use ndarray::Array2;
 use serde::Serialize;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -25,6 +26,9 @@ pub struct SpaceTable {
     mflops: Vec<f64>,
     /// Devices of the predictor file; those after were added by the user.
     file_devices: usize,
+    /// The ρ matrix, computed on first use (the heatmap, its cluster order
+    /// and the proxy pick all read it) and dropped when a device is added.
+    correlation: OnceCell<Vec<f64>>,
 }
 
 /// Where one architecture stands on one device.
@@ -111,6 +115,7 @@ impl SpaceTable {
             archs,
             position,
             file_devices: d,
+            correlation: OnceCell::new(),
             devices,
             columns,
             embedding,
@@ -221,12 +226,16 @@ impl SpaceTable {
     /// Spearman's ρ between every pair of devices over the table's
     /// architectures: row-major `devices × devices`.
     pub fn correlation(&self) -> Result<Vec<f64>, String> {
+        if let Some(rho) = self.correlation.get() {
+            return Ok(rho.clone());
+        }
         let columns: Vec<Vec<f64>> = self
             .columns
             .iter()
             .map(|c| c.iter().map(|&v| v as f64).collect())
             .collect();
-        spearman_matrix(&columns).map_err(|e| e.to_string())
+        let rho = spearman_matrix(&columns).map_err(|e| e.to_string())?;
+        Ok(self.correlation.get_or_init(|| rho).clone())
     }
 
     /// Device indices ordered so that devices that rank alike sit together
@@ -325,6 +334,7 @@ impl SpaceTable {
                 self.columns.push(column);
             }
         }
+        self.correlation = OnceCell::new();
         Ok(())
     }
 }

@@ -219,6 +219,8 @@ fn adding_a_device_from_ten_measurements() {
     let data = measured("nb201");
     let archs = nb201_subset();
     let mut table = scan(&p, &archs, 1000);
+    let d = table.devices().len();
+    assert_eq!(table.correlation().unwrap().len(), d * d);
     let truth: Vec<f64> = archs
         .iter()
         .map(|a| data.lookup(a, &["pixel3".into()]).unwrap()[0].unwrap())
@@ -239,6 +241,9 @@ fn adding_a_device_from_ten_measurements() {
     let predicted: Vec<f64> = mine.iter().map(|&v| v as f64).collect();
     let rho = spearman(&predicted, &truth).unwrap();
     assert!(rho > 0.9, "ρ with measured pixel3 = {rho}");
+    // The correlation matrix includes the new device (not a stale copy).
+    let n = table.devices().len();
+    assert_eq!(table.correlation().unwrap().len(), n * n);
     // Re-adding replaces the column; file devices are protected.
     table
         .add_device("my phone", &sample_archs[..5], &sample_ms[..5])
