@@ -131,7 +131,6 @@ async function loadMeasured(generation) {
   const url = `data/${state.space}_latency.csv.gz`;
   status(`Reading the measured latencies (${url})…`);
   await nextFrame();
-  await loadFeatureCache();
   const measured = await state.wasm.MeasuredData.fromUrl(url, state.space);
   if (generation !== state.generation) return;
   state.measured = measured;
