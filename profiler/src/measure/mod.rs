@@ -4,6 +4,7 @@
 
 pub mod campaign;
 pub mod cpu;
+pub mod cuda;
 pub mod selection;
 pub mod stats;
 
@@ -19,4 +20,9 @@ pub trait Backend {
     fn source(&self) -> String;
     fn batch(&self) -> usize;
     fn precision(&self) -> &'static str;
+    /// True once the backend cannot measure anything more (a GPU error
+    /// that poisons the CUDA context): the campaign stops.
+    fn fatal(&self) -> bool {
+        false
+    }
 }

@@ -1,0 +1,175 @@
+//! Finding the CUDA libraries before cudarc touches them.
+//!
+//! cudarc opens libcuda, libnvrtc, libcublas and libcudnn by name when they
+//! are first used and panics if one is missing. latscope looks for all four
+//! first, so a machine without a driver or without cuDNN gets a message that
+//! names what is missing and where it looked. A library that is not on the
+//! loader's path but sits in a known place (the CUDA toolkit, the NVIDIA
+//! wheels PyTorch installs, a folder in `LATSCOPE_CUDA_LIB_DIRS`) is loaded
+//! from there by its full path; the dynamic loader then hands that copy to
+//! cudarc when it asks by name, because the name matches its soname.
+
+use anyhow::{bail, Result};
+use std::path::{Path, PathBuf};
+
+/// One library the backend needs.
+#[derive(Clone, Copy, Debug)]
+pub struct CudaLib {
+    /// What a user would call it.
+    pub what: &'static str,
+    /// File names to look for, most specific first.
+    pub files: &'static [&'static str],
+    /// cudarc's own probe (its name list).
+    pub present: fn() -> bool,
+}
+
+fn cuda_present() -> bool {
+    // SAFETY: only tries to open the library by its candidate names.
+    unsafe { cudarc::driver::sys::is_culib_present() }
+}
+fn nvrtc_present() -> bool {
+    // SAFETY: as above.
+    unsafe { cudarc::nvrtc::sys::is_culib_present() }
+}
+fn cublas_present() -> bool {
+    // SAFETY: as above.
+    unsafe { cudarc::cublas::sys::is_culib_present() }
+}
+fn cudnn_present() -> bool {
+    // SAFETY: as above.
+    unsafe { cudarc::cudnn::sys::is_culib_present() }
+}
+
+/// The NVIDIA driver's CUDA library.
+pub const DRIVER: CudaLib = CudaLib {
+    what: "the NVIDIA driver (libcuda)",
+    files: &["libcuda.so.1", "libcuda.so"],
+    present: cuda_present,
+};
+/// The runtime compiler for the element-wise kernels.
+pub const NVRTC: CudaLib = CudaLib {
+    what: "NVRTC (libnvrtc, CUDA 13)",
+    files: &["libnvrtc.so.13", "libnvrtc.so"],
+    present: nvrtc_present,
+};
+/// cuBLAS, for linear layers (it loads libcublasLt from its own folder).
+pub const CUBLAS: CudaLib = CudaLib {
+    what: "cuBLAS (libcublas, CUDA 13)",
+    files: &["libcublas.so.13", "libcublas.so"],
+    present: cublas_present,
+};
+/// cuDNN 9, for convolutions and pooling.
+pub const CUDNN: CudaLib = CudaLib {
+    what: "cuDNN 9 (libcudnn)",
+    files: &["libcudnn.so.9", "libcudnn.so"],
+    present: cudnn_present,
+};
+
+/// All four, in the order they are checked.
+pub const ALL: [CudaLib; 4] = [DRIVER, NVRTC, CUBLAS, CUDNN];
+
+/// Folders searched after the loader's own path.
+pub fn search_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("LATSCOPE_CUDA_LIB_DIRS")
+        .map(|v| std::env::split_paths(&v).collect())
+        .unwrap_or_default();
+    for fixed in [
+        "/usr/local/cuda/lib64",
+        "/usr/local/cuda/targets/x86_64-linux/lib",
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/local/nvidia/lib64",
+        "/usr/lib/wsl/lib",
+    ] {
+        dirs.push(fixed.into());
+    }
+    // CUDA toolkits installed side by side, and the NVIDIA wheels (the
+    // libraries PyTorch itself uses): site-packages/nvidia/<part>/lib.
+    dirs.extend(glob_dirs("/usr/local", "cuda-", "lib64"));
+    for root in python_site_dirs() {
+        let nvidia = root.join("nvidia");
+        if let Ok(parts) = std::fs::read_dir(&nvidia) {
+            for part in parts.flatten() {
+                dirs.push(part.path().join("lib"));
+            }
+        }
+    }
+    dirs.retain(|d| d.is_dir());
+    dirs.dedup();
+    dirs
+}
+
+/// `<parent>/<prefix>*/<leaf>` folders.
+fn glob_dirs(parent: &str, prefix: &str, leaf: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        .map(|e| e.path().join(leaf))
+        .collect()
+}
+
+/// site-packages / dist-packages folders of the system's Pythons.
+fn python_site_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    for base in ["/usr/local/lib", "/usr/lib", "/opt/conda/lib"] {
+        for lib in glob_dirs(base, "python3", "") {
+            dirs.push(lib.join("site-packages"));
+            dirs.push(lib.join("dist-packages"));
+        }
+    }
+    dirs.push("/usr/lib/python3/dist-packages".into());
+    if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
+        dirs.extend(glob_dirs(
+            &Path::new(&venv).join("lib").to_string_lossy(),
+            "python3",
+            "site-packages",
+        ));
+    }
+    dirs
+}
+
+/// Makes sure `lib` can be opened, loading it from a search folder if the
+/// loader cannot find it by name. The error names the library and the
+/// folders searched.
+pub fn ensure(lib: CudaLib) -> Result<()> {
+    if (lib.present)() {
+        return Ok(());
+    }
+    let dirs = search_dirs();
+    for dir in &dirs {
+        for file in lib.files {
+            let path = dir.join(file);
+            if !path.exists() {
+                continue;
+            }
+            // SAFETY: loading a CUDA library runs its initialisers, which is
+            // what cudarc would do itself a moment later.
+            match unsafe { libloading::Library::new(&path) } {
+                Ok(handle) => {
+                    // Kept loaded for the whole process, as cudarc keeps its own.
+                    std::mem::forget(handle);
+                    if (lib.present)() {
+                        return Ok(());
+                    }
+                }
+                Err(e) => bail!("{} found at {} but it does not load: {e}", lib.what, path.display()),
+            }
+        }
+    }
+    let searched: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+    bail!(
+        "{} is not installed or not on the library path (looked for {} on the loader's path{}{}). \
+         Install it, add its folder to LD_LIBRARY_PATH or LATSCOPE_CUDA_LIB_DIRS, or use --backend cpu",
+        lib.what,
+        lib.files.join(" / "),
+        if searched.is_empty() { "" } else { " and in " },
+        searched.join(", ")
+    )
+}
+
+/// Checks all four libraries; the first missing one is the error.
+pub fn ensure_all() -> Result<()> {
+    ALL.iter().try_for_each(|&lib| ensure(lib))
+}

@@ -1,0 +1,299 @@
+//! The CUDA backend: an architecture's IR run with cuDNN (convolutions,
+//! fused with bias and ReLU where cuDNN allows; pooling), cuBLAS (linear
+//! layers) and a few NVRTC kernels (element-wise ops, global pooling,
+//! channel shuffle), timed with CUDA events, optionally replayed from a
+//! CUDA graph.
+//!
+//! cudarc loads every CUDA library at run time, so this compiles and its
+//! GPU-free parts are tested on machines without CUDA; `GpuSession::open`
+//! reports what is missing on such a machine.
+//!
+//! The weights are the ones the ONNX export writes for the same seed, so the
+//! GPU output can be checked against the CPU backend (`profiler measure
+//! --verify`, and the GPU test in `tests/cuda.rs`).
+
+pub mod info;
+pub mod kernels;
+pub mod libs;
+pub mod network;
+pub mod plan;
+pub mod session;
+mod timing;
+
+use super::stats::{summarise, TimingSummary};
+use super::Backend;
+use anyhow::{bail, Context, Result};
+use latscope_model::arch_onnx::initializer_f32;
+use latscope_model::{export_network, ExportOptions};
+use latscope_shared::ir::Network;
+use latscope_shared::space::{Arch, Dataset};
+use network::GpuNetwork;
+use session::GpuSession;
+use std::collections::HashMap;
+
+pub use timing::TimingMode;
+
+/// Element type of weights and activations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Precision {
+    Fp32,
+    /// Half precision with float accumulation, on tensor cores.
+    Fp16,
+}
+
+impl Precision {
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::Fp32 => "fp32",
+            Precision::Fp16 => "fp16",
+        }
+    }
+
+    fn suffix(self) -> &'static str {
+        match self {
+            Precision::Fp32 => "f32",
+            Precision::Fp16 => "f16",
+        }
+    }
+
+    pub fn bytes(self) -> usize {
+        match self {
+            Precision::Fp32 => 4,
+            Precision::Fp16 => 2,
+        }
+    }
+
+    /// Little-endian bytes of `values` in this precision.
+    pub fn encode(self, values: &[f32]) -> Vec<u8> {
+        match self {
+            Precision::Fp32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            Precision::Fp16 => values
+                .iter()
+                .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
+                .collect(),
+        }
+    }
+
+    /// Floats from little-endian bytes of this precision.
+    pub fn decode(self, bytes: &[u8]) -> Vec<f32> {
+        match self {
+            Precision::Fp32 => bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+            Precision::Fp16 => bytes
+                .chunks_exact(2)
+                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+        }
+    }
+
+    fn cudnn_dtype(self) -> cudarc::cudnn::sys::cudnnDataType_t {
+        use cudarc::cudnn::sys::cudnnDataType_t as T;
+        match self {
+            Precision::Fp32 => T::CUDNN_DATA_FLOAT,
+            Precision::Fp16 => T::CUDNN_DATA_HALF,
+        }
+    }
+
+    fn cuda_dtype(self) -> cudarc::cublas::sys::cudaDataType {
+        use cudarc::cublas::sys::cudaDataType as T;
+        match self {
+            Precision::Fp32 => T::CUDA_R_32F,
+            Precision::Fp16 => T::CUDA_R_16F,
+        }
+    }
+
+    /// fp32 is true fp32 (FMA, no TF32); fp16 may use tensor cores.
+    fn math_type(self) -> cudarc::cudnn::sys::cudnnMathType_t {
+        use cudarc::cudnn::sys::cudnnMathType_t as M;
+        match self {
+            Precision::Fp32 => M::CUDNN_FMA_MATH,
+            Precision::Fp16 => M::CUDNN_TENSOR_OP_MATH,
+        }
+    }
+}
+
+/// Memory layout of activations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Layout {
+    Nchw,
+    /// Channels last: what tensor-core convolutions read natively.
+    Nhwc,
+}
+
+impl Layout {
+    /// The layout `--layout auto` picks: channels-last for fp16, where
+    /// tensor-core kernels want it, NCHW for fp32.
+    pub fn auto(precision: Precision) -> Self {
+        match precision {
+            Precision::Fp32 => Layout::Nchw,
+            Precision::Fp16 => Layout::Nhwc,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Nchw => "nchw",
+            Layout::Nhwc => "nhwc",
+        }
+    }
+
+    fn cudnn_format(self) -> cudarc::cudnn::sys::cudnnTensorFormat_t {
+        use cudarc::cudnn::sys::cudnnTensorFormat_t as F;
+        match self {
+            Layout::Nchw => F::CUDNN_TENSOR_NCHW,
+            Layout::Nhwc => F::CUDNN_TENSOR_NHWC,
+        }
+    }
+}
+
+/// Settings of the CUDA backend.
+#[derive(Clone, Debug)]
+pub struct CudaSettings {
+    pub gpu: usize,
+    pub dataset: Option<Dataset>,
+    pub batch: usize,
+    pub precision: Precision,
+    pub layout: Layout,
+    pub mode: TimingMode,
+    pub warmup: usize,
+    /// At least this many timed runs…
+    pub runs: usize,
+    /// …and at least this much timed GPU time, ms.
+    pub min_time_ms: f64,
+    pub workspace_mib: usize,
+}
+
+/// The CUDA backend, with its GPU open for the whole campaign.
+pub struct CudaBackend {
+    settings: CudaSettings,
+    session: GpuSession,
+    /// Set after an error that leaves the CUDA context unusable.
+    broken: bool,
+}
+
+impl CudaBackend {
+    /// Opens the GPU; fails with a message naming what is missing.
+    pub fn open(settings: CudaSettings) -> Result<Self> {
+        let session = GpuSession::open(settings.gpu, settings.workspace_mib)?;
+        Ok(CudaBackend {
+            settings,
+            session,
+            broken: false,
+        })
+    }
+
+    pub fn info(&self) -> &info::GpuInfo {
+        &self.session.info
+    }
+
+    /// Builds `arch` on the GPU with the weights the ONNX export draws for
+    /// `seed`.
+    pub fn prepare(&mut self, net: &Network, seed: u64) -> Result<(GpuNetwork, plan::Plan)> {
+        let s = &self.settings;
+        let model = export_network(net, &ExportOptions::new(seed).with_batch(s.batch))
+            .context("exporting the architecture's weights")?;
+        let tensors: HashMap<String, Vec<f32>> = model
+            .graph
+            .iter()
+            .flat_map(|g| &g.initializer)
+            .filter_map(|t| Some((t.name.clone(), initializer_f32(&model, &t.name)?)))
+            .collect();
+        let plan = plan::plan(net, &|name| tensors.get(name).cloned())?;
+        let gpu = GpuNetwork::build(&mut self.session, &plan, s.batch, s.precision, s.layout)?;
+        Ok((gpu, plan))
+    }
+
+    /// One forward pass of `net` on `input` (NCHW floats): the output floats.
+    pub fn run_once(&mut self, net: &Network, seed: u64, input: &[f32]) -> Result<Vec<f32>> {
+        let (gpu, _) = self.prepare(net, seed)?;
+        gpu.load_input(&self.session, input, net.input_shape(), self.settings.layout)?;
+        gpu.forward(&self.session)?;
+        gpu.read_output(&self.session)
+    }
+
+    /// Whether the last error left the GPU unusable for further work.
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+
+    fn measure_checked(&mut self, arch: &Arch) -> Result<TimingSummary> {
+        let s = self.settings.clone();
+        let dataset = s.dataset.unwrap_or(arch.space().default_dataset());
+        let net = arch.lower(dataset)?;
+        let (gpu, _) = self.prepare(&net, 0)?;
+        let input = latscope_model::arch_onnx::random_input(1, net.input_shape().elements() as usize * s.batch);
+        gpu.load_input(&self.session, &input, net.input_shape(), s.layout)?;
+        let timings = timing::time(&self.session, &gpu, &s)?;
+        summarise(&timings).context("no timed runs (--runs 0)")
+    }
+}
+
+impl Backend for CudaBackend {
+    fn measure(&mut self, arch: &Arch) -> Result<TimingSummary> {
+        if self.broken {
+            bail!("the CUDA context is unusable after an earlier error");
+        }
+        let result = session::catch_missing_symbols(|| self.measure_checked(arch));
+        if let Err(e) = &result {
+            // Out of memory and unsupported configurations leave the context
+            // usable; anything else from the driver (illegal address, launch
+            // failure) is sticky, and later architectures would fail too.
+            let text = format!("{e:#}");
+            let recoverable = text.contains("out of GPU memory")
+                || text.contains("OUT_OF_MEMORY")
+                || text.contains("NOT_SUPPORTED")
+                || text.contains("no usable algorithm")
+                || !text.contains("CUDA_ERROR");
+            if !recoverable {
+                self.broken = true;
+            }
+        }
+        result
+    }
+
+    fn source(&self) -> String {
+        let s = &self.settings;
+        format!(
+            "latscope-cuda({};{};{})",
+            self.session.info.short(),
+            s.layout.name(),
+            s.mode.name()
+        )
+    }
+
+    fn batch(&self) -> usize {
+        self.settings.batch
+    }
+
+    fn precision(&self) -> &'static str {
+        self.settings.precision.name()
+    }
+
+    fn fatal(&self) -> bool {
+        self.broken
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precisions_round_trip_their_bytes() {
+        let values = [0.0f32, 1.0, -2.5, 65504.0, 1e-3];
+        assert_eq!(Precision::Fp32.decode(&Precision::Fp32.encode(&values)), values);
+        let halves = Precision::Fp16.decode(&Precision::Fp16.encode(&values));
+        for (h, v) in halves.iter().zip(values) {
+            assert!((h - v).abs() <= v.abs() * 1e-3, "{h} vs {v}");
+        }
+        assert_eq!(Precision::Fp16.encode(&values).len(), 10);
+    }
+
+    #[test]
+    fn auto_layout_is_channels_last_for_half_only() {
+        assert_eq!(Layout::auto(Precision::Fp16), Layout::Nhwc);
+        assert_eq!(Layout::auto(Precision::Fp32), Layout::Nchw);
+    }
+}

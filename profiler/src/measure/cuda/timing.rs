@@ -1,0 +1,81 @@
+//! Timing a forward pass with CUDA events.
+//!
+//! Each timed run is bracketed by two events on the stream and waited for,
+//! so every sample is one forward pass's latency. In `eager` mode the
+//! kernels are launched one by one (what a framework's eager mode does, so
+//! launch overhead is included); in `graph` mode the forward pass is
+//! captured once into a CUDA graph and replayed, which leaves mostly the
+//! kernels' own time. The difference between the two is the launch cost.
+
+use super::network::GpuNetwork;
+use super::session::GpuSession;
+use super::CudaSettings;
+use anyhow::{anyhow, Context, Result};
+use cudarc::driver::sys::{CUevent_flags, CUgraphInstantiate_flags, CUstreamCaptureMode};
+
+/// How forward passes are issued while timing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TimingMode {
+    /// Kernel by kernel from the host.
+    Eager,
+    /// One CUDA-graph launch per forward pass.
+    Graph,
+}
+
+impl TimingMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            TimingMode::Eager => "eager",
+            TimingMode::Graph => "graph",
+        }
+    }
+}
+
+/// Warm-up, then timed runs until both `runs` samples and `min_time_ms` of
+/// GPU time are collected. Returns the per-run latencies, ms.
+pub fn time(session: &GpuSession, net: &GpuNetwork, s: &CudaSettings) -> Result<Vec<f64>> {
+    let stream = &session.stream;
+    // Eager warm-up also lets cuDNN and the driver finish lazy set-up, which
+    // must not happen during graph capture.
+    for _ in 0..s.warmup.max(1) {
+        net.forward(session)?;
+    }
+    stream.synchronize().context("warm-up")?;
+    let graph = match s.mode {
+        TimingMode::Eager => None,
+        TimingMode::Graph => {
+            stream.begin_capture(CUstreamCaptureMode::CU_STREAM_CAPTURE_MODE_RELAXED)?;
+            let captured = net.forward(session);
+            // End the capture whatever happened, so the stream is usable again.
+            let graph = stream.end_capture(CUgraphInstantiate_flags(0));
+            captured.context("capturing the forward pass into a CUDA graph")?;
+            let graph = graph
+                .context("instantiating the CUDA graph")?
+                .ok_or_else(|| anyhow!("the CUDA graph capture recorded nothing"))?;
+            graph.upload()?;
+            for _ in 0..s.warmup.max(1) {
+                graph.launch()?;
+            }
+            stream.synchronize()?;
+            Some(graph)
+        }
+    };
+    let timed = Some(CUevent_flags::CU_EVENT_DEFAULT);
+    let start = session.ctx.new_event(timed)?;
+    let end = session.ctx.new_event(timed)?;
+    let mut samples = Vec::with_capacity(s.runs);
+    let mut total = 0.0;
+    while samples.len() < s.runs || (total < s.min_time_ms && samples.len() < s.runs * 100) {
+        start.record(stream)?;
+        match &graph {
+            Some(g) => g.launch()?,
+            None => net.forward(session)?,
+        }
+        end.record(stream)?;
+        end.synchronize()?;
+        let ms = f64::from(start.elapsed_ms(&end)?);
+        total += ms;
+        samples.push(ms);
+    }
+    Ok(samples)
+}
