@@ -1,11 +1,15 @@
 //! `profiler measure`: time architectures on this machine.
 
+use super::files::check_new_file;
 use crate::measure::campaign::{self, OnError};
 use crate::measure::cpu::CpuBackend;
+use crate::measure::cuda::verify;
+use crate::measure::cuda::{CudaBackend, CudaSettings, Layout, Precision, TimingMode};
 use crate::measure::selection::{self, Shard};
-use anyhow::{bail, Result};
+use crate::measure::{check, record, Backend};
+use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use latscope_shared::space::{Dataset, SpaceId};
+use latscope_shared::space::{Arch, Dataset, SpaceId};
 use std::path::PathBuf;
 
 /// Measure the latency of architectures on this machine and append them to
@@ -15,7 +19,11 @@ use std::path::PathBuf;
 /// Rows are appended and flushed one at a time; architectures already in
 /// the output for this device are skipped, so rerunning an interrupted
 /// campaign resumes it. `--shard i/n` splits a campaign over n processes or
-/// nodes; join their files with `profiler data merge`.
+/// nodes; join their files with `profiler data merge`. Each run also
+/// appends a line describing the machine to `<out>.runs.jsonl`.
+///
+/// `--check K` measures the selection K times and prints the run-to-run
+/// spread of each architecture's median instead of writing a dataset.
 #[derive(Debug, Args)]
 pub struct MeasureArgs {
     /// Search space: nb201 or fbnet.
@@ -29,6 +37,10 @@ pub struct MeasureArgs {
     /// (NB201) or from --from-dataset.
     #[arg(long, value_name = "N", group = "which")]
     random: Option<usize>,
+    /// Measure N architectures spread evenly over the cost (FLOPs) range:
+    /// one drawn (seeded) from each of N equal strata.
+    #[arg(long, value_name = "N", group = "which")]
+    stratified: Option<usize>,
     /// Measure the architectures listed in FILE, one per line.
     #[arg(long, value_name = "FILE", group = "which")]
     list: Option<PathBuf>,
@@ -43,12 +55,33 @@ pub struct MeasureArgs {
     #[arg(long, value_name = "i/n")]
     shard: Option<Shard>,
 
-    /// Backend: cpu (tract on this CPU). The CUDA backend comes with the GPU issue.
+    /// Backend: cpu (the architecture's ONNX export run by tract) or cuda
+    /// (cuDNN, cuBLAS and NVRTC kernels on an NVIDIA GPU).
     #[arg(long, value_enum, default_value_t = BackendKind::Cpu)]
     backend: BackendKind,
     /// Batch size.
     #[arg(long, default_value_t = 1)]
     batch: usize,
+    /// Precision (cuda): fp32 (no TF32) or fp16 (tensor cores).
+    #[arg(long, value_enum, default_value_t = Precision::Fp32)]
+    precision: Precision,
+    /// Activation layout (cuda); auto = NHWC for fp16, NCHW for fp32.
+    #[arg(long, value_enum, default_value_t = LayoutArg::Auto)]
+    layout: LayoutArg,
+    /// How forward passes are issued (cuda): eager launches (includes launch
+    /// overhead) or a captured CUDA graph replayed (mostly kernel time).
+    #[arg(long, value_enum, default_value_t = TimingMode::Eager)]
+    timing: TimingMode,
+    /// GPU to use (cuda), numbered from 0.
+    #[arg(long, default_value_t = 0)]
+    gpu: usize,
+    /// cuDNN workspace, allocated once for the campaign (cuda).
+    #[arg(long, default_value_t = 256)]
+    workspace_mib: usize,
+    /// Compare every architecture's GPU output with the CPU backend's on the
+    /// same weights and input before timing it (cuda); a mismatch fails it.
+    #[arg(long)]
+    verify: bool,
     /// CPU threads for matrix products (default: tract's single thread).
     #[arg(long)]
     threads: Option<usize>,
@@ -58,17 +91,29 @@ pub struct MeasureArgs {
     /// Timed runs per architecture (median, p10, p90 are recorded).
     #[arg(long, default_value_t = 20)]
     runs: usize,
+    /// Keep timing until this much time is measured, even past --runs (cuda;
+    /// up to 100 × --runs).
+    #[arg(long, default_value_t = 50.0)]
+    min_time_ms: f64,
+    /// Measure the selection K times and report the spread of each
+    /// architecture's median (with -o, write the medians there as CSV).
+    #[arg(long, value_name = "K")]
+    check: Option<usize>,
+    /// Overwrite --out in --check mode.
+    #[arg(long)]
+    force: bool,
     /// Dataset the networks are built for (default: the space's).
     #[arg(long, value_parser = parse_dataset)]
     dataset: Option<Dataset>,
 
     /// Device name written in the `device` column, e.g. `xeon8480_fp32_b1`.
-    /// Default: cpu_fp32_b<batch>.
+    /// Default: cpu_fp32_b<batch>, or for cuda the GPU's name, e.g.
+    /// h100_fp16_b32.
     #[arg(long)]
     device: Option<String>,
     /// Output long CSV (created, or appended to).
-    #[arg(long, short = 'o')]
-    out: PathBuf,
+    #[arg(long, short = 'o', required_unless_present = "check")]
+    out: Option<PathBuf>,
     /// When an architecture fails: skip it or stop.
     #[arg(long, value_enum, default_value_t = OnError::Skip)]
     on_error: OnError,
@@ -77,9 +122,17 @@ pub struct MeasureArgs {
     quiet: bool,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum BackendKind {
     Cpu,
+    Cuda,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LayoutArg {
+    Auto,
+    Nchw,
+    Nhwc,
 }
 
 fn parse_space(s: &str) -> Result<SpaceId, String> {
@@ -94,53 +147,221 @@ pub fn run(args: MeasureArgs) -> Result<()> {
     if args.batch == 0 {
         bail!("--batch must be at least 1");
     }
+    if args.backend == BackendKind::Cpu && args.precision != Precision::Fp32 {
+        bail!("--precision fp16 needs --backend cuda (the cpu backend runs fp32)");
+    }
+    let archs = select(&args)?;
+    let mut backend = open_backend(&args)?;
+    let (device, source) = (device_name(&args, backend.as_ref()), backend.source());
+    if let Some(rounds) = args.check {
+        return run_check(&args, backend.as_mut(), &archs, rounds, &device, &source);
+    }
+    let out = args.out.clone().expect("clap requires --out without --check");
+    let runs = record::append_run(&out, &device, &source, backend.description())?;
+    let report = campaign::run(
+        backend.as_mut(),
+        &archs,
+        &device,
+        &out,
+        args.on_error,
+        !args.quiet,
+    )?;
+    eprintln!(
+        "{}: {} measured, {} already there, {} failed → {} (machine: {})",
+        device,
+        report.measured,
+        report.already_there,
+        report.failed,
+        out.display(),
+        runs.display()
+    );
+    if report.failed > 0 {
+        bail!("{} architectures failed (see above)", report.failed);
+    }
+    Ok(())
+}
+
+/// The architectures this process measures (its shard of the selection).
+fn select(args: &MeasureArgs) -> Result<Vec<Arch>> {
+    let sampled = args.random.is_some() || args.stratified.is_some();
     let pool = match &args.from_dataset {
         Some(path) => selection::from_dataset(args.space, path)?,
-        None if args.random.is_some() || args.all => selection::all(args.space)?,
+        None if sampled || args.all => selection::all(args.space)?,
         None => Vec::new(),
     };
-    let mut archs = match (&args.list, args.random) {
-        (Some(list), _) => selection::from_list(args.space, list)?,
-        (None, Some(n)) => selection::random(&pool, n, args.seed)?,
-        (None, None) if args.all || args.from_dataset.is_some() => pool,
-        (None, None) => {
-            bail!("choose what to measure: --all, --random N, --list FILE or --from-dataset FILE")
-        }
+    let archs = match (&args.list, args.random, args.stratified) {
+        (Some(list), _, _) => selection::from_list(args.space, list)?,
+        (None, Some(n), _) => selection::random(&pool, n, args.seed)?,
+        (None, None, Some(n)) => selection::stratified(&pool, n, args.seed)?,
+        (None, None, None) if args.all || args.from_dataset.is_some() => pool,
+        (None, None, None) => bail!(
+            "choose what to measure: --all, --random N, --stratified N, --list FILE or --from-dataset FILE"
+        ),
     };
-    if let Some(shard) = args.shard {
-        archs = shard.take(&archs);
+    Ok(match args.shard {
+        Some(shard) => shard.take(&archs),
+        None => archs,
+    })
+}
+
+/// A measuring backend plus what to record about its machine.
+trait MeasuringBackend: Backend {
+    fn description(&self) -> serde_json::Value;
+    fn gpu_name(&self) -> Option<&str>;
+}
+
+impl MeasuringBackend for CpuBackend {
+    fn description(&self) -> serde_json::Value {
+        record::cpu_description(self.threads)
     }
-    let device = args
-        .device
-        .clone()
-        .unwrap_or_else(|| format!("cpu_fp32_b{}", args.batch));
-    let mut backend = match args.backend {
-        BackendKind::Cpu => CpuBackend {
+    fn gpu_name(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// The CUDA backend, optionally checking each architecture against the CPU.
+struct VerifyingCuda {
+    inner: CudaBackend,
+    verify: bool,
+    batch: usize,
+    dataset: Option<Dataset>,
+    /// Worst relative error and launch totals over the verified architectures.
+    verified: Option<(f64, usize, usize, usize)>,
+}
+
+impl Drop for VerifyingCuda {
+    fn drop(&mut self) {
+        if let Some((worst, archs, convs, fused)) = self.verified {
+            eprintln!(
+                "verified {archs} architectures against the cpu backend: worst relative error {worst:.2e}; \
+                 {fused} of {convs} convolutions ran as one fused cuDNN call"
+            );
+        }
+    }
+}
+
+impl Backend for VerifyingCuda {
+    fn measure(&mut self, arch: &Arch) -> Result<crate::measure::stats::TimingSummary> {
+        if self.verify {
+            let net = arch.lower(self.dataset.unwrap_or(arch.space().default_dataset()))?;
+            let precision = self.inner.settings().precision;
+            let a = verify::compare(&mut self.inner, &net, self.batch, 0)?;
+            let (worst, archs, convs, fused) = self.verified.get_or_insert((0.0, 0, 0, 0));
+            *worst = worst.max(a.relative_error);
+            *archs += 1;
+            *convs += a.launches.convs;
+            *fused += a.launches.fused_convs;
+            if a.relative_error > verify::tolerance(precision) {
+                bail!(
+                    "the GPU output differs from the CPU backend's by {:.2e} (relative; {} allows {:.0e})",
+                    a.relative_error,
+                    precision.name(),
+                    verify::tolerance(precision)
+                );
+            }
+        }
+        self.inner.measure(arch)
+    }
+    fn source(&self) -> String {
+        self.inner.source()
+    }
+    fn batch(&self) -> usize {
+        self.inner.batch()
+    }
+    fn precision(&self) -> &'static str {
+        self.inner.precision()
+    }
+    fn fatal(&self) -> bool {
+        self.inner.fatal()
+    }
+}
+
+impl MeasuringBackend for VerifyingCuda {
+    fn description(&self) -> serde_json::Value {
+        let s = self.inner.settings();
+        serde_json::json!({
+            "kind": "cuda",
+            "gpu": self.inner.info(),
+            "precision": s.precision.name(),
+            "layout": s.layout.name(),
+            "timing": s.mode.name(),
+            "warmup": s.warmup,
+            "runs": s.runs,
+            "min_time_ms": s.min_time_ms,
+            "workspace_mib": s.workspace_mib,
+            "verify": self.verify,
+        })
+    }
+    fn gpu_name(&self) -> Option<&str> {
+        Some(&self.inner.info().name)
+    }
+}
+
+fn open_backend(args: &MeasureArgs) -> Result<Box<dyn MeasuringBackend>> {
+    Ok(match args.backend {
+        BackendKind::Cpu => Box::new(CpuBackend {
             dataset: args.dataset,
             batch: args.batch,
             threads: args.threads,
             warmup: args.warmup,
             runs: args.runs,
-        },
-    };
-    let report = campaign::run(
-        &mut backend,
-        &archs,
-        &device,
-        &args.out,
-        args.on_error,
-        !args.quiet,
-    )?;
-    eprintln!(
-        "{}: {} measured, {} already there, {} failed → {}",
-        device,
-        report.measured,
-        report.already_there,
-        report.failed,
-        args.out.display()
-    );
-    if report.failed > 0 {
-        bail!("{} architectures failed (see above)", report.failed);
+        }),
+        BackendKind::Cuda => {
+            let layout = match args.layout {
+                LayoutArg::Auto => Layout::auto(args.precision),
+                LayoutArg::Nchw => Layout::Nchw,
+                LayoutArg::Nhwc => Layout::Nhwc,
+            };
+            let inner = CudaBackend::open(CudaSettings {
+                gpu: args.gpu,
+                dataset: args.dataset,
+                batch: args.batch,
+                precision: args.precision,
+                layout,
+                mode: args.timing,
+                warmup: args.warmup,
+                runs: args.runs,
+                min_time_ms: args.min_time_ms,
+                workspace_mib: args.workspace_mib,
+            })
+            .context("the cuda backend cannot start")?;
+            Box::new(VerifyingCuda {
+                inner,
+                verify: args.verify,
+                batch: args.batch,
+                dataset: args.dataset,
+                verified: None,
+            })
+        }
+    })
+}
+
+fn device_name(args: &MeasureArgs, backend: &dyn MeasuringBackend) -> String {
+    if let Some(d) = &args.device {
+        return d.clone();
+    }
+    match backend.gpu_name() {
+        Some(gpu) => record::gpu_device_name(gpu, args.precision.name(), args.batch),
+        None => format!("cpu_fp32_b{}", args.batch),
+    }
+}
+
+fn run_check(
+    args: &MeasureArgs,
+    backend: &mut dyn MeasuringBackend,
+    archs: &[Arch],
+    rounds: usize,
+    device: &str,
+    source: &str,
+) -> Result<()> {
+    if let Some(out) = &args.out {
+        check_new_file(out, args.force)?;
+    }
+    let result = check::run(backend, archs, rounds, !args.quiet)?;
+    print!("{}", check::report(device, source, &result.summary()));
+    if let Some(out) = &args.out {
+        result.write_csv(out)?;
+        eprintln!("medians of every round → {}", out.display());
     }
     Ok(())
 }

@@ -78,7 +78,7 @@ pub fn run(
             Err(e) => {
                 report.failed += 1;
                 bar.suspend(|| eprintln!("error: {arch}: {e:#}"));
-                if on_error == OnError::Stop {
+                if on_error == OnError::Stop || backend.fatal() {
                     bar.abandon();
                     return Err(e).with_context(|| {
                         format!(

@@ -3,8 +3,10 @@
 //! appending rows to a long dataset as it goes.
 
 pub mod campaign;
+pub mod check;
 pub mod cpu;
 pub mod cuda;
+pub mod record;
 pub mod selection;
 pub mod stats;
 

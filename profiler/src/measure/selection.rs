@@ -5,8 +5,9 @@ use anyhow::{bail, Context, Result};
 use latscope_shared::dataset::read_tables_path;
 use latscope_shared::space::nb201::Cell;
 use latscope_shared::space::{Arch, SpaceId};
+use latscope_shared::features::cost_features_without_signatures;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::Path;
 use std::str::FromStr;
@@ -75,6 +76,35 @@ pub fn random(pool: &[Arch], n: usize, seed: u64) -> Result<Vec<Arch>> {
     Ok(picked.into_iter().map(|i| pool[i].clone()).collect())
 }
 
+/// `n` architectures spread over the cost range: the pool sorted by FLOPs
+/// (of the space's default dataset) is cut into `n` strata of equal size,
+/// and one architecture is drawn (seeded) from each. Cheap and expensive
+/// networks are then measured in equal measure, which a uniform draw from
+/// a space crowded in the middle does not give. Returned in pool order.
+pub fn stratified(pool: &[Arch], n: usize, seed: u64) -> Result<Vec<Arch>> {
+    if n == 0 || n > pool.len() {
+        bail!(
+            "--stratified {n} must be between 1 and the {} architectures available",
+            pool.len()
+        );
+    }
+    let mut by_cost: Vec<(f64, usize)> = Vec::with_capacity(pool.len());
+    for (i, arch) in pool.iter().enumerate() {
+        let net = arch.lower(arch.space().default_dataset())?;
+        by_cost.push((cost_features_without_signatures(&net).mflops(), i));
+    }
+    by_cost.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut picked: Vec<usize> = (0..n)
+        .map(|k| {
+            let (lo, hi) = (k * pool.len() / n, (k + 1) * pool.len() / n);
+            by_cost[rng.random_range(lo..hi)].1
+        })
+        .collect();
+    picked.sort_unstable();
+    Ok(picked.into_iter().map(|i| pool[i].clone()).collect())
+}
+
 /// One architecture per line; blank lines and `#` comments are skipped.
 pub fn from_list(space: SpaceId, path: &Path) -> Result<Vec<Arch>> {
     let text = std::fs::read_to_string(path)
@@ -136,5 +166,27 @@ mod tests {
         // Extending a campaign keeps what it already picked.
         let more = random(&pool, 80, 1).unwrap();
         assert!(a.iter().all(|x| more.contains(x)));
+    }
+
+    #[test]
+    fn stratified_covers_the_cost_range() {
+        let pool = all(SpaceId::Nb201).unwrap();
+        let picked = stratified(&pool, 10, 3).unwrap();
+        assert_eq!(picked, stratified(&pool, 10, 3).unwrap());
+        let flops = |a: &Arch| {
+            cost_features_without_signatures(&a.lower(a.space().default_dataset()).unwrap())
+                .mflops()
+        };
+        let mut costs: Vec<f64> = pool.iter().map(flops).collect();
+        costs.sort_by(f64::total_cmp);
+        let mut got: Vec<f64> = picked.iter().map(flops).collect();
+        got.sort_by(f64::total_cmp);
+        // One pick per tenth of the sorted costs: the k-th pick lies in the k-th decile.
+        for (k, c) in got.iter().enumerate() {
+            let lo = costs[k * pool.len() / 10];
+            let hi = costs[(k + 1) * pool.len() / 10 - 1];
+            assert!((lo..=hi).contains(c), "pick {k}: {c} outside [{lo}, {hi}]");
+        }
+        assert!(stratified(&pool, 0, 1).is_err());
     }
 }

@@ -11,7 +11,7 @@ pub struct TimingSummary {
 }
 
 /// Linear-interpolated quantile of sorted values (numpy's default).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let pos = q * (sorted.len() - 1) as f64;
     let lo = pos.floor() as usize;
     let hi = pos.ceil() as usize;

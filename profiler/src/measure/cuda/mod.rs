@@ -19,6 +19,7 @@ pub mod network;
 pub mod plan;
 pub mod session;
 mod timing;
+pub mod verify;
 
 use super::stats::{summarise, TimingSummary};
 use super::Backend;
@@ -184,6 +185,10 @@ impl CudaBackend {
         })
     }
 
+    pub fn settings(&self) -> &CudaSettings {
+        &self.settings
+    }
+
     pub fn info(&self) -> &info::GpuInfo {
         &self.session.info
     }
@@ -205,17 +210,18 @@ impl CudaBackend {
         Ok((gpu, plan))
     }
 
-    /// One forward pass of `net` on `input` (NCHW floats): the output floats.
-    pub fn run_once(&mut self, net: &Network, seed: u64, input: &[f32]) -> Result<Vec<f32>> {
+    /// One forward pass of `net` on `input` (NCHW floats): the output
+    /// floats and what the pass launched.
+    pub fn run_once(
+        &mut self,
+        net: &Network,
+        seed: u64,
+        input: &[f32],
+    ) -> Result<(Vec<f32>, network::LaunchCounts)> {
         let (gpu, _) = self.prepare(net, seed)?;
         gpu.load_input(&self.session, input, net.input_shape(), self.settings.layout)?;
         gpu.forward(&self.session)?;
-        gpu.read_output(&self.session)
-    }
-
-    /// Whether the last error left the GPU unusable for further work.
-    pub fn is_broken(&self) -> bool {
-        self.broken
+        Ok((gpu.read_output(&self.session)?, gpu.counts()))
     }
 
     fn measure_checked(&mut self, arch: &Arch) -> Result<TimingSummary> {

@@ -105,7 +105,6 @@ pub struct GpuNetwork {
     act_descs: Vec<dnn::cudnnActivationDescriptor_t>,
     input: (u64, usize),
     output: (u64, usize),
-    pub bytes: usize,
 }
 
 impl Drop for GpuNetwork {
@@ -234,7 +233,6 @@ impl GpuNetwork {
             act_descs: Vec::new(),
             input: (value_ptr(0), input_elements),
             output: (value_ptr(plan.output), output_elements),
-            bytes: activation_bytes + param_bytes,
         };
         let mut b = Builder {
             session,
@@ -857,7 +855,6 @@ impl Builder<'_> {
                 algo: p.algo,
                 math: p.mathType,
                 workspace_bytes: p.memory,
-                search_ms: p.time,
             })
             .ok_or_else(|| {
                 anyhow!(

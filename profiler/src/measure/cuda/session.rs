@@ -10,7 +10,6 @@ use super::{Layout, Precision};
 use anyhow::{anyhow, bail, Context, Result};
 use cudarc::cublas::sys as cublas_sys;
 use cudarc::cudnn::sys as cudnn_sys;
-use cudarc::driver::sys::CUdevice_attribute as Attr;
 use cudarc::driver::{CudaContext, CudaFunction, CudaSlice, CudaStream, DevicePtr};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,8 +24,6 @@ pub struct ChosenAlgo {
     pub algo: cudnn_sys::cudnnConvolutionFwdAlgo_t,
     pub math: cudnn_sys::cudnnMathType_t,
     pub workspace_bytes: usize,
-    /// cuDNN's own time for it, ms.
-    pub search_ms: f32,
 }
 
 /// A convolution configuration: what cuDNN's choice depends on.
@@ -164,11 +161,6 @@ impl GpuSession {
     /// Free device memory, bytes.
     pub fn free_memory(&self) -> Result<usize> {
         Ok(self.ctx.mem_get_info()?.0)
-    }
-
-    /// An integer attribute of the device.
-    pub fn attribute(ctx: &CudaContext, attr: Attr) -> i32 {
-        ctx.attribute(attr).unwrap_or(-1)
     }
 }
 

@@ -1,0 +1,325 @@
+//! The plan is checked by running it: a plain CPU interpreter of the steps,
+//! reading and writing the planned buffer slots, must give what tract gives
+//! on the architecture's ONNX export. That catches a wrong BN fold, a wrong
+//! fusion, a zero folded where it must not be, and a buffer reused while
+//! its value is still to be read, without a GPU.
+
+use super::*;
+use latscope_model::arch_onnx::{initializer_f32, random_input};
+use latscope_model::{export_network, export_network_bytes, ArchRunner, ExportOptions};
+use latscope_shared::space::{Dataset, SpaceId};
+
+fn act(v: f32, a: Option<Activation>) -> f32 {
+    match a {
+        None => v,
+        Some(Activation::Relu) => v.max(0.0),
+        Some(Activation::Relu6) => v.clamp(0.0, 6.0),
+        Some(Activation::HSwish) => v * (v + 3.0).clamp(0.0, 6.0) / 6.0,
+    }
+}
+
+/// Runs `plan` for one sample (NCHW) through its slots.
+fn interpret(plan: &Plan, input: &[f32]) -> Vec<f32> {
+    let mut slots: Vec<Vec<f32>> = plan
+        .slot_elements
+        .iter()
+        .map(|&n| vec![f32::NAN; n as usize])
+        .collect();
+    slots[plan.slot_of[&0]][..input.len()].copy_from_slice(input);
+    for step in &plan.steps {
+        let shape = |v: NodeId| plan.shapes[v];
+        let read = |slots: &Vec<Vec<f32>>, v: NodeId| -> Vec<f32> {
+            slots[plan.slot_of[&v]][..shape(v).elements() as usize].to_vec()
+        };
+        let out = step.output();
+        let y: Vec<f32> = match step {
+            Step::Conv {
+                input,
+                geometry: g,
+                weight,
+                bias,
+                act: a,
+                ..
+            } => {
+                let x = read(&slots, *input);
+                let (ci, co) = (g.input.channels, g.output.channels);
+                let (ipg, opg) = (ci / g.groups, co / g.groups);
+                let (h, w, oh, ow, k) = (
+                    g.input.height as isize,
+                    g.input.width as isize,
+                    g.output.height,
+                    g.output.width,
+                    g.kernel,
+                );
+                let mut y = vec![0.0; co * oh * ow];
+                for o in 0..co {
+                    let group = o / opg;
+                    for oy in 0..oh {
+                        for ox in 0..ow {
+                            let mut sum = bias[o];
+                            for i in 0..ipg {
+                                let c = group * ipg + i;
+                                for ky in 0..k {
+                                    for kx in 0..k {
+                                        let iy = (oy * g.stride + ky) as isize - g.padding as isize;
+                                        let ix = (ox * g.stride + kx) as isize - g.padding as isize;
+                                        if iy < 0 || ix < 0 || iy >= h || ix >= w {
+                                            continue;
+                                        }
+                                        sum += weight[((o * ipg + i) * k + ky) * k + kx]
+                                            * x[(c * h as usize + iy as usize) * w as usize + ix as usize];
+                                    }
+                                }
+                            }
+                            y[(o * oh + oy) * ow + ox] = act(sum, *a);
+                        }
+                    }
+                }
+                y
+            }
+            Step::ChannelAffine {
+                input,
+                scale,
+                shift,
+                act: a,
+                ..
+            } => {
+                let hw = shape(out).positions() as usize;
+                read(&slots, *input)
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| {
+                        let c = i / hw;
+                        let v = v * scale.as_ref().map_or(1.0, |s| s[c])
+                            + shift.as_ref().map_or(0.0, |s| s[c]);
+                        act(v, *a)
+                    })
+                    .collect()
+            }
+            Step::Pool {
+                input,
+                kind,
+                kernel,
+                stride,
+                padding,
+                ..
+            } => {
+                let x = read(&slots, *input);
+                let (si, so) = (shape(*input), shape(out));
+                let mut y = vec![0.0; so.elements() as usize];
+                for c in 0..so.channels {
+                    for oy in 0..so.height {
+                        for ox in 0..so.width {
+                            let (mut acc, mut count, mut max) = (0.0, 0, f32::NEG_INFINITY);
+                            for ky in 0..*kernel {
+                                for kx in 0..*kernel {
+                                    let iy = (oy * stride + ky) as isize - *padding as isize;
+                                    let ix = (ox * stride + kx) as isize - *padding as isize;
+                                    let inside = iy >= 0
+                                        && ix >= 0
+                                        && (iy as usize) < si.height
+                                        && (ix as usize) < si.width;
+                                    if inside {
+                                        let v = x[(c * si.height + iy as usize) * si.width + ix as usize];
+                                        acc += v;
+                                        max = max.max(v);
+                                        count += 1;
+                                    } else if matches!(kind, PoolKind::Avg { count_include_pad: true }) {
+                                        count += 1;
+                                    }
+                                }
+                            }
+                            y[(c * so.height + oy) * so.width + ox] = match kind {
+                                PoolKind::Max => max,
+                                PoolKind::Avg { .. } => acc / count as f32,
+                            };
+                        }
+                    }
+                }
+                y
+            }
+            Step::GlobalAvgPool { input, .. } => {
+                let hw = shape(*input).positions() as usize;
+                read(&slots, *input)
+                    .chunks(hw)
+                    .map(|c| c.iter().sum::<f32>() / hw as f32)
+                    .collect()
+            }
+            Step::Add { inputs, act: a, .. } => {
+                let mut sum = read(&slots, inputs[0]);
+                for &i in &inputs[1..] {
+                    sum.iter_mut().zip(read(&slots, i)).for_each(|(s, v)| *s += v);
+                }
+                sum.into_iter().map(|v| act(v, *a)).collect()
+            }
+            Step::Linear {
+                input,
+                in_features,
+                out_features,
+                weight,
+                bias,
+                ..
+            } => {
+                let x = read(&slots, *input);
+                (0..*out_features)
+                    .map(|o| {
+                        let dot: f32 = (0..*in_features)
+                            .map(|i| weight[o * in_features + i] * x[i])
+                            .sum();
+                        dot + bias.as_ref().map_or(0.0, |b| b[o])
+                    })
+                    .collect()
+            }
+            Step::ChannelShuffle { input, groups, .. } => {
+                let x = read(&slots, *input);
+                let s = shape(out);
+                let (c, hw, per) = (s.channels, s.positions() as usize, s.channels / groups);
+                let mut y = vec![0.0; x.len()];
+                for co in 0..c {
+                    let ci = (co % groups) * per + co / groups;
+                    y[co * hw..(co + 1) * hw].copy_from_slice(&x[ci * hw..(ci + 1) * hw]);
+                }
+                y
+            }
+            Step::Zero { .. } => vec![0.0; shape(out).elements() as usize],
+        };
+        let slot = plan.slot_of[&out];
+        slots[slot][..y.len()].copy_from_slice(&y);
+    }
+    read_output(plan, &slots)
+}
+
+fn read_output(plan: &Plan, slots: &[Vec<f32>]) -> Vec<f32> {
+    let n = plan.shapes[plan.output].elements() as usize;
+    slots[plan.slot_of[&plan.output]][..n].to_vec()
+}
+
+fn plan_of(net: &Network, seed: u64) -> Plan {
+    let model = export_network(net, &ExportOptions::new(seed).with_batch(1)).unwrap();
+    plan(net, &|name| initializer_f32(&model, name)).unwrap()
+}
+
+/// Plans `arch`, interprets the plan and compares with tract.
+fn check_against_tract(space: SpaceId, arch: &str, dataset: Dataset) -> Plan {
+    let net = space.parse_arch(arch).unwrap().lower(dataset).unwrap();
+    let plan = plan_of(&net, 5);
+    let bytes = export_network_bytes(&net, &ExportOptions::new(5).with_batch(1)).unwrap();
+    let mut runner = ArchRunner::new(&bytes, 1).unwrap();
+    let input = random_input(1, runner.input_len());
+    let expected = runner.run(&input).unwrap().values;
+    let got = interpret(&plan, &input);
+    let scale = expected.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let worst = expected
+        .iter()
+        .zip(&got)
+        .map(|(e, g)| (e - g).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst <= 1e-4 * scale.max(1e-6),
+        "{arch}: plan output differs from tract by {worst} (scale {scale})"
+    );
+    plan
+}
+
+#[test]
+fn nb201_plans_compute_what_tract_computes() {
+    for arch in [
+        // Every op kind, a skip, and none edges.
+        "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|nor_conv_1x1~0|avg_pool_3x3~1|nor_conv_3x3~2|",
+        // Output fed only through pools and skips.
+        "|avg_pool_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|skip_connect~2|",
+        // Output disconnected from the input: all zeros before the head.
+        "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+    ] {
+        check_against_tract(SpaceId::Nb201, arch, Dataset::Cifar10);
+    }
+}
+
+#[test]
+fn fbnet_plans_compute_what_tract_computes() {
+    // Grouped convs with channel shuffle, skips, residual adds.
+    let arch = "k3_e1-k3_e1_g2-k5_e6-skip-k3_e3-k5_e1_g2-k3_e6-k5_e3-skip-k3_e1-k3_e1_g2-k5_e6-skip-k3_e3-k5_e1_g2-k3_e6-k5_e3-skip-k3_e1-k3_e1_g2-k5_e6-k3_e6";
+    let plan = check_against_tract(SpaceId::Fbnet, arch, Dataset::Cifar10);
+    let kinds: Vec<&str> = plan.steps.iter().map(Step::kind).collect();
+    assert!(kinds.contains(&"channel_shuffle"));
+    // conv → BN → ReLU chains become one step each: no BN is left standing
+    // and some convs carry their activation.
+    assert!(plan.steps.iter().any(|s| matches!(s, Step::Conv { act: Some(_), .. })));
+    assert!(!plan
+        .steps
+        .iter()
+        .any(|s| matches!(s, Step::ChannelAffine { scale: Some(_), .. })));
+}
+
+#[test]
+fn batch_norm_folds_into_the_conv_and_the_relu_is_computed_once() {
+    let net = SpaceId::Nb201
+        .parse_arch("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|")
+        .unwrap()
+        .lower(Dataset::Cifar10)
+        .unwrap();
+    let plan = plan_of(&net, 1);
+    let ir_convs = net.nodes.iter().filter(|n| matches!(n.op, Op::Conv2d { .. })).count();
+    let convs = plan.steps.iter().filter(|s| s.kind() == "conv").count();
+    assert_eq!(convs, ir_convs, "every conv is live here");
+    let ir_bns = net.nodes.iter().filter(|n| matches!(n.op, Op::BatchNorm)).count();
+    let affine_bns = plan
+        .steps
+        .iter()
+        .filter(|s| matches!(s, Step::ChannelAffine { scale: Some(_), .. }))
+        .count();
+    // Only batch-norms that do not follow a conv remain (NB201's last one).
+    assert!(affine_bns < ir_bns && affine_bns <= 1, "{affine_bns} of {ir_bns} left");
+    // Each cell node is ReLU'd once however many edges leave it.
+    let ir_relus = net
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.op, Op::Activation { .. }))
+        .count();
+    let relus = plan
+        .steps
+        .iter()
+        .filter(|s| matches!(s, Step::ChannelAffine { act: Some(_), scale: None, .. }))
+        .count();
+    assert!(relus < ir_relus, "{relus} ReLU steps for {ir_relus} IR ReLUs");
+}
+
+#[test]
+fn buffers_are_reused() {
+    let net = SpaceId::Nb201
+        .parse_arch("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|")
+        .unwrap()
+        .lower(Dataset::Cifar10)
+        .unwrap();
+    let plan = plan_of(&net, 1);
+    assert!(
+        plan.slot_elements.len() * 4 < plan.steps.len(),
+        "{} slots for {} steps",
+        plan.slot_elements.len(),
+        plan.steps.len()
+    );
+    // The planned memory is far below one buffer per IR node.
+    let naive: u64 = net.nodes.iter().map(|n| n.shape.elements()).sum();
+    assert!(plan.activation_elements(1) * 3 < naive);
+}
+
+#[test]
+fn folding_scales_filters_and_shifts_biases() {
+    // Two output channels of two weights each.
+    let mut w = vec![1.0, 2.0, 3.0, 4.0];
+    let mut b = vec![0.5, -1.0];
+    fold_affine(&mut w, &mut b, &[2.0, 0.5], &[1.0, 3.0]);
+    assert_eq!(w, [2.0, 4.0, 1.5, 2.0]);
+    assert_eq!(b, [2.0, 2.5]);
+}
+
+#[test]
+fn a_missing_weight_is_named() {
+    let net = SpaceId::Nb201
+        .parse_arch("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|")
+        .unwrap()
+        .lower(Dataset::Cifar10)
+        .unwrap();
+    let err = plan(&net, &|_| None).unwrap_err().to_string();
+    assert!(err.contains("has no float tensor") && err.contains(".weight"), "{err}");
+}
