@@ -23,10 +23,16 @@ setup:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
 
 ## Set-up: onnx + onnxruntime from PyPI, for the cross-runtime checks of the
-## exported ONNX files (tests skip, saying why, when they are missing).
+## exported ONNX files, and NVIDIA's NVRTC wheel, so the CUDA backend's
+## kernels are compiled by a test on machines without a GPU (tests skip,
+## saying why, when these are missing).
+NVRTC_VERSION := 13.0.88
+NVRTC_LIB = $$(ls -d $(CURDIR)/$(VENV)/lib/python3*/site-packages/nvidia/cu13/lib 2>/dev/null)
 setup-python:
 	@$(PYTHON) -c 'import onnx, onnxruntime, numpy' 2>/dev/null || \
 	  { python3 -m venv $(VENV) && $(PYTHON) -m pip install --quiet onnx onnxruntime numpy; }
+	@ls $(VENV)/lib/python3*/site-packages/nvidia/cu13/lib/libnvrtc.so.13 >/dev/null 2>&1 || \
+	  $(PYTHON) -m pip install --quiet nvidia-cuda-nvrtc==$(NVRTC_VERSION)
 
 ## Set-up: the tools that build the explorer page. trunk is pinned to 0.21
 ## (0.22 needs a newer rustc than 1.95); wasm-bindgen-cli must equal the
@@ -62,7 +68,8 @@ lint: setup
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 test-rust: setup setup-python
-	LATSCOPE_PYTHON=$(CURDIR)/$(PYTHON) $(CARGO) test --workspace
+	LATSCOPE_PYTHON=$(CURDIR)/$(PYTHON) LATSCOPE_CUDA_LIB_DIRS=$(NVRTC_LIB) \
+	  $(CARGO) test --workspace
 
 ## shared and model must keep building for wasm32 on their own too.
 test-wasm: setup

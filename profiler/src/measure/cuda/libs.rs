@@ -21,6 +21,11 @@ pub struct CudaLib {
     pub files: &'static [&'static str],
     /// cudarc's own probe (its name list).
     pub present: fn() -> bool,
+    /// Libraries this one opens by name at run time (NVRTC's builtins,
+    /// cuBLASLt, cuDNN 9's sub-libraries). When the library is loaded from
+    /// a search folder, the files of that folder starting with these are
+    /// loaded first, so those later lookups by name find them.
+    pub companions: &'static [&'static str],
 }
 
 fn cuda_present() -> bool {
@@ -45,24 +50,28 @@ pub const DRIVER: CudaLib = CudaLib {
     what: "the NVIDIA driver (libcuda)",
     files: &["libcuda.so.1", "libcuda.so"],
     present: cuda_present,
+    companions: &[],
 };
 /// The runtime compiler for the element-wise kernels.
 pub const NVRTC: CudaLib = CudaLib {
     what: "NVRTC (libnvrtc, CUDA 13)",
     files: &["libnvrtc.so.13", "libnvrtc.so"],
     present: nvrtc_present,
+    companions: &["libnvrtc-builtins.so"],
 };
 /// cuBLAS, for linear layers (it loads libcublasLt from its own folder).
 pub const CUBLAS: CudaLib = CudaLib {
     what: "cuBLAS (libcublas, CUDA 13)",
     files: &["libcublas.so.13", "libcublas.so"],
     present: cublas_present,
+    companions: &["libcublasLt.so"],
 };
 /// cuDNN 9, for convolutions and pooling.
 pub const CUDNN: CudaLib = CudaLib {
     what: "cuDNN 9 (libcudnn)",
     files: &["libcudnn.so.9", "libcudnn.so"],
     present: cudnn_present,
+    companions: &["libcudnn_"],
 };
 
 /// All four, in the order they are checked.
@@ -144,6 +153,7 @@ pub fn ensure(lib: CudaLib) -> Result<()> {
             if !path.exists() {
                 continue;
             }
+            load_companions(dir, lib.companions);
             // SAFETY: loading a CUDA library runs its initialisers, which is
             // what cudarc would do itself a moment later.
             match unsafe { libloading::Library::new(&path) } {
@@ -167,6 +177,31 @@ pub fn ensure(lib: CudaLib) -> Result<()> {
         if searched.is_empty() { "" } else { " and in " },
         searched.join(", ")
     )
+}
+
+/// Loads the files of `dir` whose names start with one of `prefixes`
+/// (best effort: one that fails to load is left to fail later, by name).
+fn load_companions(dir: &Path, prefixes: &[&str]) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            prefixes.iter().any(|prefix| name.starts_with(prefix))
+                && name.contains(".so")
+                && !name.contains(".alt.")
+        })
+        .collect();
+    files.sort();
+    for file in files {
+        // SAFETY: as in `ensure`; kept loaded for the process.
+        if let Ok(handle) = unsafe { libloading::Library::new(&file) } {
+            std::mem::forget(handle);
+        }
+    }
 }
 
 /// Checks all four libraries; the first missing one is the error.

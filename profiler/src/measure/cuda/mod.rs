@@ -21,6 +21,9 @@ pub mod session;
 mod timing;
 pub mod verify;
 
+#[cfg(test)]
+mod gpu_tests;
+
 use super::stats::{summarise, TimingSummary};
 use super::Backend;
 use anyhow::{bail, Context, Result};
