@@ -312,6 +312,177 @@ fn measure_refuses_unclear_requests() {
 }
 
 #[test]
+fn measure_records_the_machine_and_samples_by_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cpu.csv");
+    let o = profiler(&[
+        "measure",
+        "-s",
+        "nb201",
+        "--stratified",
+        "4",
+        "--seed",
+        "2",
+        "--warmup",
+        "1",
+        "--runs",
+        "3",
+        "--quiet",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = long_rows(&out);
+    assert_eq!(rows.len(), 4);
+    assert!(rows
+        .iter()
+        .all(|r| r.source.as_deref() == Some("latscope-cpu(tract)")));
+    let runs = std::fs::read_to_string(dir.path().join("cpu.csv.runs.jsonl")).unwrap();
+    let line: serde_json::Value = serde_json::from_str(runs.lines().next().unwrap()).unwrap();
+    assert_eq!(line["device"], "cpu_fp32_b1");
+    assert_eq!(line["backend"]["kind"], "cpu");
+    assert!(line["backend"]["model"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    assert!(line["command"].to_string().contains("--stratified"));
+}
+
+#[test]
+fn measure_check_reports_the_spread_of_repeated_campaigns() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("check.csv");
+    let text = stdout_of(&[
+        "measure",
+        "-s",
+        "nb201",
+        "--random",
+        "3",
+        "--seed",
+        "1",
+        "--check",
+        "3",
+        "--warmup",
+        "1",
+        "--runs",
+        "3",
+        "--quiet",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(text.contains("run-to-run spread of the median"), "{text}");
+    assert!(text.contains("3 architectures × 3 rounds"), "{text}");
+    assert!(text.contains("| share ≤ 3 % |"), "{text}");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 9);
+    assert!(csv
+        .lines()
+        .skip(1)
+        .all(|l| l.split(',').nth(2).unwrap().parse::<f64>().unwrap() > 0.0));
+    // The medians file is not overwritten without --force.
+    let err = stderr_of_failure(&[
+        "measure",
+        "-s",
+        "nb201",
+        "--random",
+        "3",
+        "--check",
+        "2",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("exists"), "{err}");
+    let err = stderr_of_failure(&["measure", "-s", "nb201", "--random", "3", "--check", "1"]);
+    assert!(err.contains("at least 2 rounds"), "{err}");
+}
+
+#[test]
+fn measure_cuda_without_a_gpu_says_what_is_missing_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gpu.csv");
+    let o = profiler(&[
+        "measure",
+        "-s",
+        "nb201",
+        "--random",
+        "2",
+        "--backend",
+        "cuda",
+        "--runs",
+        "3",
+        "--quiet",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    if o.status.success() {
+        eprintln!("skipped: this machine has a usable GPU (the GPU tests cover it)");
+        return;
+    }
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("the cuda backend cannot start"), "{err}");
+    assert!(
+        err.contains("is not installed")
+            || err.contains("no CUDA GPU")
+            || err.contains("cannot start"),
+        "{err}"
+    );
+    assert!(!out.exists() && !dir.path().join("gpu.csv.runs.jsonl").exists());
+    let err = stderr_of_failure(&[
+        "measure",
+        "-s",
+        "nb201",
+        "--random",
+        "2",
+        "--precision",
+        "fp16",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("--precision fp16 needs --backend cuda"),
+        "{err}"
+    );
+}
+
+#[test]
+fn export_ir_writes_one_network_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("archs.txt");
+    std::fs::write(&list, format!("{ALL_CONV3}\n# a comment\n{ALL_NONE}\n")).unwrap();
+    let out = dir.path().join("nets.jsonl");
+    stdout_of(&[
+        "export-ir",
+        "-s",
+        "nb201",
+        "--list",
+        list.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["arch"], ALL_CONV3);
+    let nodes = lines[0]["network"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes[0]["op"]["op"], "input");
+    assert!(nodes.iter().any(|n| n["op"]["op"] == "conv2d"));
+    let output = lines[0]["network"]["output"].as_u64().unwrap() as usize;
+    assert_eq!(nodes[output]["shape"]["channels"], 10);
+    let err = stderr_of_failure(&[
+        "export-ir",
+        "-s",
+        "nb201",
+        "--list",
+        list.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("exists"), "{err}");
+}
+
+#[test]
 fn evaluate_flops_on_n0_lists_the_six_test_devices() {
     // Run from the repository root, where the default data file lives.
     let out = Command::new(env!("CARGO_BIN_EXE_profiler"))

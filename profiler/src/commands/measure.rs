@@ -156,7 +156,10 @@ pub fn run(args: MeasureArgs) -> Result<()> {
     if let Some(rounds) = args.check {
         return run_check(&args, backend.as_mut(), &archs, rounds, &device, &source);
     }
-    let out = args.out.clone().expect("clap requires --out without --check");
+    let out = args
+        .out
+        .clone()
+        .expect("clap requires --out without --check");
     let runs = record::append_run(&out, &device, &source, backend.description())?;
     let report = campaign::run(
         backend.as_mut(),

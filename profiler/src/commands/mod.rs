@@ -7,6 +7,7 @@ mod data;
 mod evaluate;
 mod export;
 mod export_arch;
+mod export_ir;
 mod files;
 mod heatmap_svg;
 mod info;
@@ -36,6 +37,8 @@ enum Command {
     Info(info::InfoArgs),
     /// Write an architecture as an ONNX model with seeded weights.
     ExportArch(export_arch::ExportArchArgs),
+    /// Write architectures' layer-level IR as JSON lines (for other tools).
+    ExportIr(export_ir::ExportIrArgs),
     /// Measure architectures' latency on this machine.
     Measure(measure::MeasureArgs),
     /// Inspect and convert latency datasets.
@@ -65,6 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Info(args) => info::run(args),
         Command::ExportArch(args) => export_arch::run(args),
+        Command::ExportIr(args) => export_ir::run(args),
         Command::Measure(args) => measure::run(args),
         Command::Data(args) => data::run(args),
         Command::Train(args) => train::run(args),

@@ -120,8 +120,20 @@ mod tests {
     fn runs_are_appended_beside_the_dataset() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("h100.csv");
-        append_run(&out, "h100_fp32_b32", "latscope-cuda(x)", json!({"kind": "cuda"})).unwrap();
-        append_run(&out, "h100_fp32_b32", "latscope-cuda(x)", json!({"kind": "cuda"})).unwrap();
+        append_run(
+            &out,
+            "h100_fp32_b32",
+            "latscope-cuda(x)",
+            json!({"kind": "cuda"}),
+        )
+        .unwrap();
+        append_run(
+            &out,
+            "h100_fp32_b32",
+            "latscope-cuda(x)",
+            json!({"kind": "cuda"}),
+        )
+        .unwrap();
         let text = std::fs::read_to_string(runs_path(&out)).unwrap();
         let lines: Vec<Value> = text
             .lines()

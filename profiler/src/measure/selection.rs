@@ -3,9 +3,9 @@
 
 use anyhow::{bail, Context, Result};
 use latscope_shared::dataset::read_tables_path;
+use latscope_shared::features::cost_features_without_signatures;
 use latscope_shared::space::nb201::Cell;
 use latscope_shared::space::{Arch, SpaceId};
-use latscope_shared::features::cost_features_without_signatures;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -110,5 +110,7 @@ fn out_of_memory_is_an_error_and_the_gpu_stays_usable() {
     let Some(mut small) = open(settings(1, Precision::Fp32, TimingMode::Eager)) else {
         return;
     };
-    assert!(small.measure(&SpaceId::Nb201.parse_arch(NB201[0]).unwrap()).is_ok());
+    assert!(small
+        .measure(&SpaceId::Nb201.parse_arch(NB201[0]).unwrap())
+        .is_ok());
 }

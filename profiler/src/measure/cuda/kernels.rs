@@ -16,7 +16,12 @@ pub const ACT_RELU6: i32 = 2;
 pub const ACT_HSWISH: i32 = 3;
 
 /// Names of the kernels, without the dtype suffix.
-pub const KERNEL_NAMES: [&str; 4] = ["channel_affine", "add4", "global_avg_pool", "channel_shuffle"];
+pub const KERNEL_NAMES: [&str; 4] = [
+    "channel_affine",
+    "add4",
+    "global_avg_pool",
+    "channel_shuffle",
+];
 
 /// Threads per block of the element-wise kernels.
 pub const BLOCK: u32 = 256;

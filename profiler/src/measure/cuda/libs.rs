@@ -164,7 +164,11 @@ pub fn ensure(lib: CudaLib) -> Result<()> {
                         return Ok(());
                     }
                 }
-                Err(e) => bail!("{} found at {} but it does not load: {e}", lib.what, path.display()),
+                Err(e) => bail!(
+                    "{} found at {} but it does not load: {e}",
+                    lib.what,
+                    path.display()
+                ),
             }
         }
     }
@@ -189,7 +193,11 @@ fn load_companions(dir: &Path, prefixes: &[&str]) {
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
-            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             prefixes.iter().any(|prefix| name.starts_with(prefix))
                 && name.contains(".so")
                 && !name.contains(".alt.")

@@ -222,7 +222,12 @@ impl CudaBackend {
         input: &[f32],
     ) -> Result<(Vec<f32>, network::LaunchCounts)> {
         let (gpu, _) = self.prepare(net, seed)?;
-        gpu.load_input(&self.session, input, net.input_shape(), self.settings.layout)?;
+        gpu.load_input(
+            &self.session,
+            input,
+            net.input_shape(),
+            self.settings.layout,
+        )?;
         gpu.forward(&self.session)?;
         Ok((gpu.read_output(&self.session)?, gpu.counts()))
     }
@@ -232,7 +237,10 @@ impl CudaBackend {
         let dataset = s.dataset.unwrap_or(arch.space().default_dataset());
         let net = arch.lower(dataset)?;
         let (gpu, _) = self.prepare(&net, 0)?;
-        let input = latscope_model::arch_onnx::random_input(1, net.input_shape().elements() as usize * s.batch);
+        let input = latscope_model::arch_onnx::random_input(
+            1,
+            net.input_shape().elements() as usize * s.batch,
+        );
         gpu.load_input(&self.session, &input, net.input_shape(), s.layout)?;
         let timings = timing::time(&self.session, &gpu, &s)?;
         summarise(&timings).context("no timed runs (--runs 0)")
@@ -292,7 +300,10 @@ mod tests {
     #[test]
     fn precisions_round_trip_their_bytes() {
         let values = [0.0f32, 1.0, -2.5, 65504.0, 1e-3];
-        assert_eq!(Precision::Fp32.decode(&Precision::Fp32.encode(&values)), values);
+        assert_eq!(
+            Precision::Fp32.decode(&Precision::Fp32.encode(&values)),
+            values
+        );
         let halves = Precision::Fp16.decode(&Precision::Fp16.encode(&values));
         for (h, v) in halves.iter().zip(values) {
             assert!((h - v).abs() <= v.abs() * 1e-3, "{h} vs {v}");

@@ -145,7 +145,12 @@ fn act_code(act: Option<Activation>) -> i32 {
 
 /// Converts float weights to the bytes of `precision`, in `layout`'s filter
 /// order for 4-D conv weights (`dims` = [out, in/groups, kh, kw]).
-fn weight_bytes(values: &[f32], dims: Option<[usize; 4]>, precision: Precision, layout: Layout) -> Vec<u8> {
+fn weight_bytes(
+    values: &[f32],
+    dims: Option<[usize; 4]>,
+    precision: Precision,
+    layout: Layout,
+) -> Vec<u8> {
     let ordered: Vec<f32> = match (dims, layout) {
         (Some([o, i, kh, kw]), Layout::Nhwc) => {
             // OIHW → OHWI (cuDNN's NHWC filter order, "KRSC").
@@ -189,7 +194,9 @@ impl GpuNetwork {
             .steps
             .iter()
             .map(|s| match s {
-                Step::Conv { weight, bias, .. } => weight.len() * precision.bytes() + bias.len() * 6,
+                Step::Conv { weight, bias, .. } => {
+                    weight.len() * precision.bytes() + bias.len() * 6
+                }
                 Step::Linear { weight, bias, .. } => {
                     weight.len() * precision.bytes() + bias.as_ref().map_or(0, |b| b.len() * 4)
                 }
@@ -252,9 +259,19 @@ impl GpuNetwork {
 
     /// Copies one batch of input (NCHW floats, as the CPU backend takes it)
     /// to the GPU in this network's layout and precision.
-    pub fn load_input(&self, session: &GpuSession, nchw: &[f32], shape: Shape, layout: Layout) -> Result<()> {
+    pub fn load_input(
+        &self,
+        session: &GpuSession,
+        nchw: &[f32],
+        shape: Shape,
+        layout: Layout,
+    ) -> Result<()> {
         if nchw.len() != self.input.1 {
-            bail!("input has {} floats, the network takes {}", nchw.len(), self.input.1);
+            bail!(
+                "input has {} floats, the network takes {}",
+                nchw.len(),
+                self.input.1
+            );
         }
         let values = match layout {
             Layout::Nchw => nchw.to_vec(),
@@ -263,7 +280,11 @@ impl GpuNetwork {
         let bytes = self.precision.encode(&values);
         // SAFETY: the input buffer holds exactly `bytes.len()` bytes.
         unsafe {
-            cudarc::driver::result::memcpy_htod_async(self.input.0, &bytes, session.stream.cu_stream())
+            cudarc::driver::result::memcpy_htod_async(
+                self.input.0,
+                &bytes,
+                session.stream.cu_stream(),
+            )
         }?;
         session.stream.synchronize()?;
         Ok(())
@@ -275,7 +296,11 @@ impl GpuNetwork {
         session.stream.synchronize()?;
         // SAFETY: the output buffer holds at least `bytes.len()` bytes.
         unsafe {
-            cudarc::driver::result::memcpy_dtoh_async(&mut bytes, self.output.0, session.stream.cu_stream())
+            cudarc::driver::result::memcpy_dtoh_async(
+                &mut bytes,
+                self.output.0,
+                session.stream.cu_stream(),
+            )
         }?;
         session.stream.synchronize()?;
         Ok(self.precision.decode(&bytes))
@@ -316,7 +341,9 @@ impl GpuNetwork {
         let zero = &ZERO as *const f32 as *const c_void;
         match launch {
             Launch::Conv(c) => enqueue_conv(s, self.precision, c)?,
-            Launch::Kernel { name, args, grid } => launch_kernel(s, self.precision, name, args, *grid)?,
+            Launch::Kernel { name, args, grid } => {
+                launch_kernel(s, self.precision, name, args, *grid)?
+            }
             Launch::Pool {
                 desc,
                 x_desc,
@@ -386,10 +413,15 @@ impl GpuNetwork {
         }
         Ok(())
     }
-
 }
 
-fn launch_kernel(s: &GpuSession, precision: Precision, name: &str, args: &[Arg], grid: u32) -> Result<()> {
+fn launch_kernel(
+    s: &GpuSession,
+    precision: Precision,
+    name: &str,
+    args: &[Arg],
+    grid: u32,
+) -> Result<()> {
     let function = s.function(name, precision);
     let mut builder = s.stream.launch_builder(function);
     for arg in args {
@@ -409,7 +441,6 @@ fn launch_kernel(s: &GpuSession, precision: Precision, name: &str, args: &[Arg],
     unsafe { builder.launch(cfg) }.with_context(|| format!("launching {name}"))?;
     Ok(())
 }
-
 
 /// One convolution: the fused cuDNN call, or the conv and our bias kernel.
 fn enqueue_conv(s: &GpuSession, precision: Precision, c: &ConvLaunch) -> Result<()> {
@@ -458,7 +489,13 @@ fn enqueue_conv(s: &GpuSession, precision: Precision, c: &ConvLaunch) -> Result<
                 c.y as *mut c_void,
             )
             .map_err(dnn_err("cudnnConvolutionForward"))?;
-            launch_kernel(s, precision, "channel_affine", &c.bias_act.args, c.bias_act.grid)?;
+            launch_kernel(
+                s,
+                precision,
+                "channel_affine",
+                &c.bias_act.args,
+                c.bias_act.grid,
+            )?;
         }
     }
     Ok(())
@@ -511,7 +548,11 @@ impl Builder<'_> {
                     grid: kernels::grid_for(total as u64, sm),
                 });
             }
-            Step::Add { inputs, output, act } => {
+            Step::Add {
+                inputs,
+                output,
+                act,
+            } => {
                 let total = n(*output);
                 let y = ptr(*output);
                 // Four terms per launch; later launches add to y in place.
@@ -520,7 +561,9 @@ impl Builder<'_> {
                     let take = terms.len().min(4);
                     let chunk: Vec<u64> = terms.drain(..take).collect();
                     let last = terms.is_empty();
-                    let mut args: Vec<Arg> = (0..4).map(|i| Arg::Ptr(*chunk.get(i).unwrap_or(&0))).collect();
+                    let mut args: Vec<Arg> = (0..4)
+                        .map(|i| Arg::Ptr(*chunk.get(i).unwrap_or(&0)))
+                        .collect();
                     args.extend([
                         Arg::Ptr(y),
                         Arg::I64(total),
@@ -554,7 +597,8 @@ impl Builder<'_> {
                         count_include_pad: false,
                     } => dnn::cudnnPoolingMode_t::CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING,
                 };
-                let desc = cudnn::create_pooling_descriptor().map_err(dnn_err("cudnnCreatePoolingDescriptor"))?;
+                let desc = cudnn::create_pooling_descriptor()
+                    .map_err(dnn_err("cudnnCreatePoolingDescriptor"))?;
                 self.net.pool_descs.push(desc);
                 let (k, s, p) = (*kernel as i32, *stride as i32, *padding as i32);
                 // SAFETY: a fresh descriptor.
@@ -676,16 +720,22 @@ impl Builder<'_> {
     ) -> Result<ConvLaunch> {
         let in_per_group = g.input.channels / g.groups;
         let dims = [g.output.channels, in_per_group, g.kernel, g.kernel];
-        let w = self.upload(&weight_bytes(weight, Some(dims), self.precision, self.layout))?;
+        let w = self.upload(&weight_bytes(
+            weight,
+            Some(dims),
+            self.precision,
+            self.layout,
+        ))?;
         let bias_typed = self.upload(&self.precision.encode(bias))?;
         let bias_f32 = self.upload_f32(bias)?;
         let x_desc = self.tensor_desc(g.input)?;
         let y_desc = self.tensor_desc(g.output)?;
         let bias_desc = self.tensor_desc_nchw(Shape::new(g.output.channels, 1, 1), 1)?;
-        let w_desc = cudnn::create_filter_descriptor().map_err(dnn_err("cudnnCreateFilterDescriptor"))?;
+        let w_desc =
+            cudnn::create_filter_descriptor().map_err(dnn_err("cudnnCreateFilterDescriptor"))?;
         self.net.filter_descs.push(w_desc);
-        let conv_desc =
-            cudnn::create_convolution_descriptor().map_err(dnn_err("cudnnCreateConvolutionDescriptor"))?;
+        let conv_desc = cudnn::create_convolution_descriptor()
+            .map_err(dnn_err("cudnnCreateConvolutionDescriptor"))?;
         self.net.conv_descs.push(conv_desc);
         let (p, s) = (g.padding as i32, g.stride as i32);
         // SAFETY: fresh descriptors.
@@ -732,11 +782,13 @@ impl Builder<'_> {
         unsafe { cudnn::set_convolution_math_type(conv_desc, chosen.math) }
             .map_err(dnn_err("cudnnSetConvolutionMathType"))?;
 
-        let act_desc = cudnn::create_activation_descriptor().map_err(dnn_err("cudnnCreateActivationDescriptor"))?;
+        let act_desc = cudnn::create_activation_descriptor()
+            .map_err(dnn_err("cudnnCreateActivationDescriptor"))?;
         self.net.act_descs.push(act_desc);
         // cuDNN fuses ReLU with any algorithm, identity only with implicit
         // precomputed GEMM; other activations go to our bias_act kernel.
-        let precomp = chosen.algo == dnn::cudnnConvolutionFwdAlgo_t::CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM;
+        let precomp = chosen.algo
+            == dnn::cudnnConvolutionFwdAlgo_t::CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM;
         let fused_mode = match act {
             Some(Activation::Relu) => Some(dnn::cudnnActivationMode_t::CUDNN_ACTIVATION_RELU),
             None if precomp => Some(dnn::cudnnActivationMode_t::CUDNN_ACTIVATION_IDENTITY),
@@ -814,7 +866,8 @@ impl Builder<'_> {
         y_desc: dnn::cudnnTensorDescriptor_t,
         y: u64,
     ) -> Result<ChosenAlgo> {
-        const MAX: usize = dnn::cudnnConvolutionFwdAlgo_t::CUDNN_CONVOLUTION_FWD_ALGO_COUNT as usize;
+        const MAX: usize =
+            dnn::cudnnConvolutionFwdAlgo_t::CUDNN_CONVOLUTION_FWD_ALGO_COUNT as usize;
         // SAFETY: zeroed plain-data structs that cuDNN fills.
         let mut perf: [dnn::cudnnConvolutionFwdAlgoPerf_t; MAX] = unsafe { std::mem::zeroed() };
         let mut returned = 0;
@@ -866,7 +919,8 @@ impl Builder<'_> {
     }
 
     fn tensor_desc(&mut self, shape: Shape) -> Result<dnn::cudnnTensorDescriptor_t> {
-        let desc = cudnn::create_tensor_descriptor().map_err(dnn_err("cudnnCreateTensorDescriptor"))?;
+        let desc =
+            cudnn::create_tensor_descriptor().map_err(dnn_err("cudnnCreateTensorDescriptor"))?;
         self.net.tensor_descs.push(desc);
         // SAFETY: a fresh descriptor.
         unsafe {
@@ -881,8 +935,13 @@ impl Builder<'_> {
         Ok(desc)
     }
 
-    fn tensor_desc_nchw(&mut self, shape: Shape, batch: usize) -> Result<dnn::cudnnTensorDescriptor_t> {
-        let desc = cudnn::create_tensor_descriptor().map_err(dnn_err("cudnnCreateTensorDescriptor"))?;
+    fn tensor_desc_nchw(
+        &mut self,
+        shape: Shape,
+        batch: usize,
+    ) -> Result<dnn::cudnnTensorDescriptor_t> {
+        let desc =
+            cudnn::create_tensor_descriptor().map_err(dnn_err("cudnnCreateTensorDescriptor"))?;
         self.net.tensor_descs.push(desc);
         // SAFETY: a fresh descriptor.
         unsafe {
@@ -915,7 +974,10 @@ impl Builder<'_> {
 
 fn alloc(session: &GpuSession, bytes: usize) -> Result<CudaSlice<u8>> {
     session.stream.alloc_zeros::<u8>(bytes).map_err(|e| {
-        anyhow!("out of GPU memory allocating {:.1} MiB: {e} (try a smaller --batch)", mib(bytes))
+        anyhow!(
+            "out of GPU memory allocating {:.1} MiB: {e} (try a smaller --batch)",
+            mib(bytes)
+        )
     })
 }
 
@@ -949,14 +1011,16 @@ mod tests {
         let oihw: Vec<f32> = (0..o)
             .flat_map(|oc| {
                 (0..i).flat_map(move |ic| {
-                    (0..k).flat_map(move |y| (0..k).map(move |x| (oc * 100 + ic * 10 + y * 2 + x) as f32))
+                    (0..k).flat_map(move |y| {
+                        (0..k).map(move |x| (oc * 100 + ic * 10 + y * 2 + x) as f32)
+                    })
                 })
             })
             .collect();
         let bytes = weight_bytes(&oihw, Some([o, i, k, k]), Precision::Fp32, Layout::Nhwc);
         let ohwi = Precision::Fp32.decode(&bytes);
         // OHWI: index ((oc·k + y)·k + x)·i + ic.
-        assert_eq!(ohwi[((1 * k + 1) * k) * i + 2], 100.0 + 20.0 + 2.0);
+        assert_eq!(ohwi[((k + 1) * k) * i + 2], 100.0 + 20.0 + 2.0);
         assert_eq!(ohwi[1], 10.0);
 
         let shape = Shape::new(3, 2, 2);

@@ -267,8 +267,8 @@ pub fn plan(net: &Network, weight: &dyn Fn(&str) -> Option<Vec<f32>>) -> Result<
                         out_channels
                     );
                 }
-                if let Some(bn) = sole_reader(chain_end)
-                    .filter(|&n| matches!(net.nodes[n].op, Op::BatchNorm))
+                if let Some(bn) =
+                    sole_reader(chain_end).filter(|&n| matches!(net.nodes[n].op, Op::BatchNorm))
                 {
                     let (scale, shift) = batch_norm_affine(&net.nodes[bn].name, &take)?;
                     fold_affine(&mut w, &mut b, &scale, &shift);
@@ -318,7 +318,7 @@ pub fn plan(net: &Network, weight: &dyn Fn(&str) -> Option<Vec<f32>>) -> Result<
                 padding,
                 count_include_pad,
             } => steps.push(Step::Pool {
-                input: input,
+                input,
                 output: id,
                 kind: PoolKind::Avg { count_include_pad },
                 kernel,
@@ -330,17 +330,14 @@ pub fn plan(net: &Network, weight: &dyn Fn(&str) -> Option<Vec<f32>>) -> Result<
                 stride,
                 padding,
             } => steps.push(Step::Pool {
-                input: input,
+                input,
                 output: id,
                 kind: PoolKind::Max,
                 kernel,
                 stride,
                 padding,
             }),
-            Op::GlobalAvgPool => steps.push(Step::GlobalAvgPool {
-                input: input,
-                output: id,
-            }),
+            Op::GlobalAvgPool => steps.push(Step::GlobalAvgPool { input, output: id }),
             Op::Add => {
                 // Zero inputs were dropped by `resolve`; what is left has at
                 // least two distinct-or-equal terms (one term became an alias).
@@ -376,7 +373,7 @@ pub fn plan(net: &Network, weight: &dyn Fn(&str) -> Option<Vec<f32>>) -> Result<
                     None
                 };
                 steps.push(Step::Linear {
-                    input: input,
+                    input,
                     output: id,
                     in_features,
                     out_features,
@@ -385,7 +382,7 @@ pub fn plan(net: &Network, weight: &dyn Fn(&str) -> Option<Vec<f32>>) -> Result<
                 });
             }
             &Op::ChannelShuffle { groups } => steps.push(Step::ChannelShuffle {
-                input: input,
+                input,
                 output: id,
                 groups,
             }),
@@ -570,7 +567,10 @@ fn assign_slots(
         };
         slot_of.insert(out, slot);
         for v in step.inputs() {
-            if v != 0 && v != output && last_read.get(&v) == Some(&i) && !free.contains(&slot_of[&v])
+            if v != 0
+                && v != output
+                && last_read.get(&v) == Some(&i)
+                && !free.contains(&slot_of[&v])
             {
                 free.push(slot_of[&v]);
             }

@@ -31,7 +31,12 @@ pub struct Agreement {
 }
 
 /// Runs `net` on both backends for `batch` samples with weight seed `seed`.
-pub fn compare(backend: &mut CudaBackend, net: &Network, batch: usize, seed: u64) -> Result<Agreement> {
+pub fn compare(
+    backend: &mut CudaBackend,
+    net: &Network,
+    batch: usize,
+    seed: u64,
+) -> Result<Agreement> {
     let bytes = export_network_bytes(net, &ExportOptions::new(seed).with_batch(batch))?;
     let mut cpu = ArchRunner::new(&bytes, batch).context("loading the architecture into tract")?;
     let input = random_input(1, cpu.input_len());
@@ -52,7 +57,9 @@ pub fn agreement(expected: &[f32], got: &[f32]) -> Agreement {
             launches: LaunchCounts::default(),
         };
     }
-    let scale = expected.iter().fold(0.0f64, |m, &v| m.max(f64::from(v).abs()));
+    let scale = expected
+        .iter()
+        .fold(0.0f64, |m, &v| m.max(f64::from(v).abs()));
     let mut worst = 0.0f64;
     for (&e, &g) in expected.iter().zip(got) {
         let d = (f64::from(g) - f64::from(e)).abs();

@@ -67,7 +67,8 @@ fn interpret(plan: &Plan, input: &[f32]) -> Vec<f32> {
                                             continue;
                                         }
                                         sum += weight[((o * ipg + i) * k + ky) * k + kx]
-                                            * x[(c * h as usize + iy as usize) * w as usize + ix as usize];
+                                            * x[(c * h as usize + iy as usize) * w as usize
+                                                + ix as usize];
                                     }
                                 }
                             }
@@ -120,11 +121,17 @@ fn interpret(plan: &Plan, input: &[f32]) -> Vec<f32> {
                                         && (iy as usize) < si.height
                                         && (ix as usize) < si.width;
                                     if inside {
-                                        let v = x[(c * si.height + iy as usize) * si.width + ix as usize];
+                                        let v = x[(c * si.height + iy as usize) * si.width
+                                            + ix as usize];
                                         acc += v;
                                         max = max.max(v);
                                         count += 1;
-                                    } else if matches!(kind, PoolKind::Avg { count_include_pad: true }) {
+                                    } else if matches!(
+                                        kind,
+                                        PoolKind::Avg {
+                                            count_include_pad: true
+                                        }
+                                    ) {
                                         count += 1;
                                     }
                                 }
@@ -148,7 +155,9 @@ fn interpret(plan: &Plan, input: &[f32]) -> Vec<f32> {
             Step::Add { inputs, act: a, .. } => {
                 let mut sum = read(&slots, inputs[0]);
                 for &i in &inputs[1..] {
-                    sum.iter_mut().zip(read(&slots, i)).for_each(|(s, v)| *s += v);
+                    sum.iter_mut()
+                        .zip(read(&slots, i))
+                        .for_each(|(s, v)| *s += v);
                 }
                 sum.into_iter().map(|v| act(v, *a)).collect()
             }
@@ -244,7 +253,10 @@ fn fbnet_plans_compute_what_tract_computes() {
     assert!(kinds.contains(&"channel_shuffle"));
     // conv → BN → ReLU chains become one step each: no BN is left standing
     // and some convs carry their activation.
-    assert!(plan.steps.iter().any(|s| matches!(s, Step::Conv { act: Some(_), .. })));
+    assert!(plan
+        .steps
+        .iter()
+        .any(|s| matches!(s, Step::Conv { act: Some(_), .. })));
     assert!(!plan
         .steps
         .iter()
@@ -259,17 +271,28 @@ fn batch_norm_folds_into_the_conv_and_the_relu_is_computed_once() {
         .lower(Dataset::Cifar10)
         .unwrap();
     let plan = plan_of(&net, 1);
-    let ir_convs = net.nodes.iter().filter(|n| matches!(n.op, Op::Conv2d { .. })).count();
+    let ir_convs = net
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.op, Op::Conv2d { .. }))
+        .count();
     let convs = plan.steps.iter().filter(|s| s.kind() == "conv").count();
     assert_eq!(convs, ir_convs, "every conv is live here");
-    let ir_bns = net.nodes.iter().filter(|n| matches!(n.op, Op::BatchNorm)).count();
+    let ir_bns = net
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.op, Op::BatchNorm))
+        .count();
     let affine_bns = plan
         .steps
         .iter()
         .filter(|s| matches!(s, Step::ChannelAffine { scale: Some(_), .. }))
         .count();
     // Only batch-norms that do not follow a conv remain (NB201's last one).
-    assert!(affine_bns < ir_bns && affine_bns <= 1, "{affine_bns} of {ir_bns} left");
+    assert!(
+        affine_bns < ir_bns && affine_bns <= 1,
+        "{affine_bns} of {ir_bns} left"
+    );
     // Each cell node is ReLU'd once however many edges leave it.
     let ir_relus = net
         .nodes
@@ -279,9 +302,21 @@ fn batch_norm_folds_into_the_conv_and_the_relu_is_computed_once() {
     let relus = plan
         .steps
         .iter()
-        .filter(|s| matches!(s, Step::ChannelAffine { act: Some(_), scale: None, .. }))
+        .filter(|s| {
+            matches!(
+                s,
+                Step::ChannelAffine {
+                    act: Some(_),
+                    scale: None,
+                    ..
+                }
+            )
+        })
         .count();
-    assert!(relus < ir_relus, "{relus} ReLU steps for {ir_relus} IR ReLUs");
+    assert!(
+        relus < ir_relus,
+        "{relus} ReLU steps for {ir_relus} IR ReLUs"
+    );
 }
 
 #[test]
@@ -321,5 +356,8 @@ fn a_missing_weight_is_named() {
         .lower(Dataset::Cifar10)
         .unwrap();
     let err = plan(&net, &|_| None).unwrap_err().to_string();
-    assert!(err.contains("has no float tensor") && err.contains(".weight"), "{err}");
+    assert!(
+        err.contains("has no float tensor") && err.contains(".weight"),
+        "{err}"
+    );
 }
