@@ -16,7 +16,7 @@ PORT ?= 8080
 # apt needs root; use sudo when we are not.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup setup-python setup-web setup-browser web lint test-rust test-wasm test-browser
+.PHONY: run test setup setup-python setup-web setup-browser web lint test-rust test-wasm test-browser gpu-bundle
 
 ## Set-up: the Rust target for the browser module.
 setup:
@@ -82,3 +82,13 @@ test-browser: web setup-browser
 	cd tests/browser && PROFILER=$(CURDIR)/target/debug/profiler node e2e.mjs
 
 test: lint test-rust test-wasm test-browser
+
+## For a GPU machine without Rust: the release profiler and the profiler's
+## release test binary (target/release/profiler-tests), to carry there and
+## run with tests/gpu/device_checks.sh.
+gpu-bundle:
+	$(CARGO) build --release -p latscope-profiler
+	$(CARGO) test --release -p latscope-profiler --bin profiler --no-run --message-format=json \
+	  | python3 -c 'import sys, json; exes = [m["executable"] for m in map(json.loads, sys.stdin) if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]]; print(exes[-1])' \
+	  | xargs -I{} cp {} target/release/profiler-tests
+	@ls -la target/release/profiler target/release/profiler-tests

@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
 # The GPU checks of the cuda backend, as one script for a machine with an
-# NVIDIA GPU and no Rust toolchain. Build both binaries on a build machine:
-#   cargo build --release -p latscope-profiler
-#   cargo test --release -p latscope-profiler --no-run   # prints the test binary's path
-#   cp <that path> target/release/profiler-tests
-# then, on the GPU machine, from the repository root:
+# NVIDIA GPU and no Rust toolchain. Build both binaries on a build machine
+# (`make gpu-bundle`: target/release/profiler and target/release/profiler-tests),
+# carry them, then, on the GPU machine, from the repository root:
 #   OUT=results bash tests/gpu/device_checks.sh
 # Steps, cheapest first; every campaign appends and resumes, so a run cut off
 # by a time limit continues where it stopped when started again:

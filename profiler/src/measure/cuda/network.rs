@@ -842,8 +842,11 @@ impl Builder<'_> {
             // fused kernel: try it once now and fall back if so.
             let probe = enqueue_conv(self.session, self.precision, &launch)
                 .and_then(|()| Ok(self.session.stream.synchronize()?));
+            // Any cuDNN refusal (NOT_SUPPORTED, or BAD_PARAM for a data-type
+            // combination this cuDNN lacks) falls back to the unfused pair,
+            // which is always valid; driver errors are real errors.
             if let Err(e) = probe {
-                if !e.to_string().contains("NOT_SUPPORTED") {
+                if !format!("{e:#}").contains("CUDNN_STATUS") {
                     return Err(e);
                 }
                 launch.fused = false;
@@ -906,7 +909,12 @@ impl Builder<'_> {
             .find(|p| allowed(p))
             .map(|p| ChosenAlgo {
                 algo: p.algo,
-                math: p.mathType,
+                // CUDNN_DEFAULT_MATH would let fp32 use TF32 on Ampere and
+                // later; FMA runs the same non-tensor-core kernel without it.
+                math: match self.precision {
+                    Precision::Fp32 => dnn::cudnnMathType_t::CUDNN_FMA_MATH,
+                    Precision::Fp16 => p.mathType,
+                },
                 workspace_bytes: p.memory,
             })
             .ok_or_else(|| {

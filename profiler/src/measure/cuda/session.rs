@@ -94,6 +94,8 @@ impl GpuSession {
         let (major, minor) = ctx.compute_capability()?;
         let functions = compile_kernels(&ctx, major, minor)?;
 
+        // cuDNN and cuBLAS attach to the context current on this thread.
+        ctx.bind_to_thread()?;
         let cudnn = cudarc::cudnn::result::create_handle()
             .map_err(|e| anyhow!("cuDNN cannot start: {e}"))?;
         // SAFETY: fresh handle; the stream outlives the session (held in it).
