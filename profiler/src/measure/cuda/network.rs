@@ -730,7 +730,11 @@ impl Builder<'_> {
         let bias_f32 = self.upload_f32(bias)?;
         let x_desc = self.tensor_desc(g.input)?;
         let y_desc = self.tensor_desc(g.output)?;
-        let bias_desc = self.tensor_desc_nchw(Shape::new(g.output.channels, 1, 1), 1)?;
+        let bias_desc = self.tensor_desc_as(
+            dnn::cudnnTensorFormat_t::CUDNN_TENSOR_NCHW,
+            1,
+            Shape::new(g.output.channels, 1, 1),
+        )?;
         let w_desc =
             cudnn::create_filter_descriptor().map_err(dnn_err("cudnnCreateFilterDescriptor"))?;
         self.net.filter_descs.push(w_desc);
@@ -926,27 +930,16 @@ impl Builder<'_> {
             })
     }
 
+    /// A descriptor for `batch` samples of `shape` in the network's layout.
     fn tensor_desc(&mut self, shape: Shape) -> Result<dnn::cudnnTensorDescriptor_t> {
-        let desc =
-            cudnn::create_tensor_descriptor().map_err(dnn_err("cudnnCreateTensorDescriptor"))?;
-        self.net.tensor_descs.push(desc);
-        // SAFETY: a fresh descriptor.
-        unsafe {
-            cudnn::set_tensor4d_descriptor(
-                desc,
-                self.layout.cudnn_format(),
-                self.precision.cudnn_dtype(),
-                [self.batch, shape.channels, shape.height, shape.width].map(|d| d as i32),
-            )
-        }
-        .map_err(dnn_err("cudnnSetTensor4dDescriptor"))?;
-        Ok(desc)
+        self.tensor_desc_as(self.layout.cudnn_format(), self.batch, shape)
     }
 
-    fn tensor_desc_nchw(
+    fn tensor_desc_as(
         &mut self,
-        shape: Shape,
+        format: dnn::cudnnTensorFormat_t,
         batch: usize,
+        shape: Shape,
     ) -> Result<dnn::cudnnTensorDescriptor_t> {
         let desc =
             cudnn::create_tensor_descriptor().map_err(dnn_err("cudnnCreateTensorDescriptor"))?;
@@ -955,7 +948,7 @@ impl Builder<'_> {
         unsafe {
             cudnn::set_tensor4d_descriptor(
                 desc,
-                dnn::cudnnTensorFormat_t::CUDNN_TENSOR_NCHW,
+                format,
                 self.precision.cudnn_dtype(),
                 [batch, shape.channels, shape.height, shape.width].map(|d| d as i32),
             )
