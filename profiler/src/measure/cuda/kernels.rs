@@ -29,6 +29,7 @@ pub const BLOCK: u32 = 256;
 const COMMON: &str = r#"
 __device__ __forceinline__ float load_f32(const float* p, long long i) { return p[i]; }
 __device__ __forceinline__ void store_f32(float* p, long long i, float v) { p[i] = v; }
+#ifdef __CUDACC_RTC__
 __device__ __forceinline__ float load_f16(const unsigned short* p, long long i) {
     float f; unsigned short h = p[i];
     asm("{cvt.f32.f16 %0, %1;}\n" : "=f"(f) : "h"(h));
@@ -39,6 +40,26 @@ __device__ __forceinline__ void store_f16(unsigned short* p, long long i, float 
     asm("{cvt.rn.f16.f32 %0, %1;}\n" : "=h"(h) : "f"(v));
     p[i] = h;
 }
+#else
+// Host build of the same source (the kernels' CPU test): IEEE half
+// conversions in plain C, for normal and zero values (what the test uses).
+__device__ __forceinline__ float load_f16(const unsigned short* p, long long i) {
+    unsigned int h = p[i], sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
+    unsigned int bits = exp == 0 ? sign : sign | ((exp + 112) << 23) | (man << 13);
+    float f; memcpy(&f, &bits, 4); return f;
+}
+__device__ __forceinline__ void store_f16(unsigned short* p, long long i, float v) {
+    unsigned int bits; memcpy(&bits, &v, 4);
+    unsigned int sign = (bits >> 16) & 0x8000u;
+    int exp = (int)((bits >> 23) & 0xff) - 112;
+    unsigned int man = bits & 0x7fffffu;
+    if (exp <= 0) { p[i] = (unsigned short)sign; return; }
+    unsigned int h = sign | ((unsigned int)exp << 10) | (man >> 13);
+    unsigned int rest = man & 0x1fffu;
+    if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) h += 1;  // to nearest, ties to even
+    p[i] = (unsigned short)h;
+}
+#endif
 __device__ __forceinline__ float activate(float v, int act) {
     switch (act) {
         case 1: return fmaxf(v, 0.0f);
@@ -128,6 +149,9 @@ pub fn grid_for(n: u64, sm_count: u32) -> u32 {
     let needed = n.div_ceil(u64::from(BLOCK)).max(1);
     needed.min(u64::from(sm_count.max(1)) * 32) as u32
 }
+
+#[cfg(test)]
+mod host_tests;
 
 #[cfg(test)]
 mod tests {
