@@ -65,7 +65,10 @@ fn library() -> Result<&'static libloading::Library, String> {
             );
         }
         // SAFETY: a library we just built from our own source.
-        unsafe { libloading::Library::new(&lib) }.map_err(|e| e.to_string())
+        let loaded = unsafe { libloading::Library::new(&lib) }.map_err(|e| e.to_string());
+        // Once loaded, the files are no longer needed (Linux keeps the mapping).
+        let _ = std::fs::remove_dir_all(&dir);
+        loaded
     })
     .as_ref()
     .map_err(Clone::clone)
