@@ -8,6 +8,7 @@ use super::*;
 use latscope_model::arch_onnx::{initializer_f32, random_input};
 use latscope_model::{export_network, export_network_bytes, ArchRunner, ExportOptions};
 use latscope_shared::space::{Dataset, SpaceId};
+use std::path::Path;
 
 fn act(v: f32, a: Option<Activation>) -> f32 {
     match a {
@@ -241,6 +242,19 @@ fn nb201_plans_compute_what_tract_computes() {
         "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|",
     ] {
         check_against_tract(SpaceId::Nb201, arch, Dataset::Cifar10);
+    }
+}
+
+#[test]
+fn random_nb201_and_fbnet_plans_compute_what_tract_computes() {
+    let pool = crate::measure::selection::all(SpaceId::Nb201).unwrap();
+    for arch in crate::measure::selection::random(&pool, 6, 21).unwrap() {
+        check_against_tract(SpaceId::Nb201, &arch.to_string(), Dataset::Cifar10);
+    }
+    let fbnet = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/data/fbnet_latency.csv.gz");
+    let pool = crate::measure::selection::from_dataset(SpaceId::Fbnet, &fbnet).unwrap();
+    for arch in crate::measure::selection::random(&pool, 1, 21).unwrap() {
+        check_against_tract(SpaceId::Fbnet, &arch.to_string(), Dataset::Cifar10);
     }
 }
 
