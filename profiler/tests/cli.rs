@@ -441,6 +441,35 @@ fn measure_cuda_without_a_gpu_says_what_is_missing_and_writes_nothing() {
         err.contains("--precision fp16 needs --backend cuda"),
         "{err}"
     );
+    for (flag, value) in [("--timing", "graph"), ("--layout", "nhwc")] {
+        let err = stderr_of_failure(&[
+            "measure",
+            "-s",
+            "nb201",
+            "--random",
+            "2",
+            flag,
+            value,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(err.contains("needs --backend cuda"), "{flag}: {err}");
+    }
+    let err = stderr_of_failure(&[
+        "measure",
+        "-s",
+        "nb201",
+        "--random",
+        "2",
+        "--backend",
+        "cuda",
+        "--threads",
+        "4",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("--threads is for --backend cpu"), "{err}");
+    assert!(!out.exists());
 }
 
 #[test]

@@ -91,8 +91,8 @@ pub struct MeasureArgs {
     /// Timed runs per architecture (median, p10, p90 are recorded).
     #[arg(long, default_value_t = 20)]
     runs: usize,
-    /// Keep timing until this much time is measured, even past --runs (cuda;
-    /// up to 100 × --runs).
+    /// Keep timing until this much time is measured, even past --runs (up
+    /// to 100 × --runs): fast networks get enough runs for a stable median.
     #[arg(long, default_value_t = 50.0)]
     min_time_ms: f64,
     /// Measure the selection K times and report the spread of each
@@ -147,9 +147,7 @@ pub fn run(args: MeasureArgs) -> Result<()> {
     if args.batch == 0 {
         bail!("--batch must be at least 1");
     }
-    if args.backend == BackendKind::Cpu && args.precision != Precision::Fp32 {
-        bail!("--precision fp16 needs --backend cuda (the cpu backend runs fp32)");
-    }
+    check_backend_flags(&args)?;
     let archs = select(&args)?;
     let mut backend = open_backend(&args)?;
     let (device, source) = (device_name(&args, backend.as_ref()), backend.source());
@@ -180,6 +178,31 @@ pub fn run(args: MeasureArgs) -> Result<()> {
     );
     if report.failed > 0 {
         bail!("{} architectures failed (see above)", report.failed);
+    }
+    Ok(())
+}
+
+/// Flags of one backend given to the other are an error, not ignored.
+fn check_backend_flags(args: &MeasureArgs) -> Result<()> {
+    let cuda_only = [
+        (args.precision != Precision::Fp32, "--precision fp16"),
+        (!matches!(args.layout, LayoutArg::Auto), "--layout"),
+        (args.timing != TimingMode::Eager, "--timing graph"),
+        (args.gpu != 0, "--gpu"),
+        (args.workspace_mib != 256, "--workspace-mib"),
+        (args.verify, "--verify"),
+    ];
+    match args.backend {
+        BackendKind::Cpu => {
+            if let Some((_, flag)) = cuda_only.iter().find(|(given, _)| *given) {
+                bail!("{flag} needs --backend cuda (the cpu backend runs fp32 in tract)");
+            }
+        }
+        BackendKind::Cuda => {
+            if args.threads.is_some() {
+                bail!("--threads is for --backend cpu (tract's matrix-product threads)");
+            }
+        }
     }
     Ok(())
 }
@@ -215,7 +238,11 @@ trait MeasuringBackend: Backend {
 
 impl MeasuringBackend for CpuBackend {
     fn description(&self) -> serde_json::Value {
-        record::cpu_description(self.threads)
+        let mut d = record::cpu_description(self.threads);
+        d["warmup"] = self.warmup.into();
+        d["runs"] = self.runs.into();
+        d["min_time_ms"] = self.min_time_ms.into();
+        d
     }
     fn gpu_name(&self) -> Option<&str> {
         None
@@ -308,6 +335,7 @@ fn open_backend(args: &MeasureArgs) -> Result<Box<dyn MeasuringBackend>> {
             threads: args.threads,
             warmup: args.warmup,
             runs: args.runs,
+            min_time_ms: args.min_time_ms,
         }),
         BackendKind::Cuda => {
             let layout = match args.layout {

@@ -14,7 +14,10 @@ pub struct CpuBackend {
     pub batch: usize,
     pub threads: Option<usize>,
     pub warmup: usize,
+    /// At least this many timed runs…
     pub runs: usize,
+    /// …and at least this much timed time, ms (up to 100 × `runs` runs).
+    pub min_time_ms: f64,
 }
 
 impl Backend for CpuBackend {
@@ -37,10 +40,15 @@ impl Backend for CpuBackend {
             runner.run_loaded()?;
         }
         let mut timings = Vec::with_capacity(self.runs);
-        for _ in 0..self.runs {
+        let mut total = 0.0;
+        while timings.len() < self.runs
+            || (total < self.min_time_ms && timings.len() < self.runs * 100)
+        {
             let start = Instant::now();
             runner.run_loaded()?;
-            timings.push(start.elapsed().as_secs_f64() * 1e3);
+            let ms = start.elapsed().as_secs_f64() * 1e3;
+            total += ms;
+            timings.push(ms);
         }
         summarise(&timings).context("no timed runs (--runs 0)")
     }
