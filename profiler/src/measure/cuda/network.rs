@@ -10,7 +10,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use cudarc::cublas::sys as cublas_sys;
 use cudarc::cudnn::result as cudnn;
 use cudarc::cudnn::sys as dnn;
-use cudarc::driver::{CudaSlice, DevicePtr, LaunchConfig, PushKernelArg};
+use cudarc::driver::{CudaFunction, CudaSlice, DevicePtr, LaunchConfig, PushKernelArg};
 use latscope_shared::ir::{Activation, Shape};
 use std::ffi::c_void;
 
@@ -28,11 +28,7 @@ enum Arg {
 /// One launch of a forward pass.
 enum Launch {
     Conv(ConvLaunch),
-    Kernel {
-        name: &'static str,
-        args: Vec<Arg>,
-        grid: u32,
-    },
+    Kernel(KernelLaunch),
     Pool {
         desc: dnn::cudnnPoolingDescriptor_t,
         x_desc: dnn::cudnnTensorDescriptor_t,
@@ -70,12 +66,15 @@ struct ConvLaunch {
     /// One cuDNN call (conv + bias + ReLU/identity) or, where cuDNN has no
     /// fused form for it, the conv followed by `bias_act`.
     fused: bool,
-    bias_act: Launch2,
+    /// The follow-up kernel of an unfused conv (bias, then activation).
+    bias_act: KernelLaunch,
 }
 
-/// The follow-up kernel of an unfused conv (bias, then activation).
+/// One launch of an NVRTC kernel, its function resolved when built.
 #[derive(Clone)]
-struct Launch2 {
+struct KernelLaunch {
+    name: &'static str,
+    function: CudaFunction,
     args: Vec<Arg>,
     grid: u32,
 }
@@ -319,7 +318,7 @@ impl GpuNetwork {
                         c.kernels += 1;
                     }
                 }
-                Launch::Kernel { .. } => c.kernels += 1,
+                Launch::Kernel(_) => c.kernels += 1,
                 Launch::Pool { .. } => c.pools += 1,
                 Launch::Gemm { .. } => c.gemms += 1,
                 Launch::Memset { .. } => c.memsets += 1,
@@ -340,10 +339,8 @@ impl GpuNetwork {
         let one = &ONE as *const f32 as *const c_void;
         let zero = &ZERO as *const f32 as *const c_void;
         match launch {
-            Launch::Conv(c) => enqueue_conv(s, self.precision, c)?,
-            Launch::Kernel { name, args, grid } => {
-                launch_kernel(s, self.precision, name, args, *grid)?
-            }
+            Launch::Conv(c) => enqueue_conv(s, c)?,
+            Launch::Kernel(k) => launch_kernel(s, k)?,
             Launch::Pool {
                 desc,
                 x_desc,
@@ -415,16 +412,9 @@ impl GpuNetwork {
     }
 }
 
-fn launch_kernel(
-    s: &GpuSession,
-    precision: Precision,
-    name: &str,
-    args: &[Arg],
-    grid: u32,
-) -> Result<()> {
-    let function = s.function(name, precision);
-    let mut builder = s.stream.launch_builder(function);
-    for arg in args {
+fn launch_kernel(s: &GpuSession, k: &KernelLaunch) -> Result<()> {
+    let mut builder = s.stream.launch_builder(&k.function);
+    for arg in &k.args {
         match arg {
             Arg::Ptr(p) => builder.arg(p),
             Arg::I64(v) => builder.arg(v),
@@ -432,18 +422,18 @@ fn launch_kernel(
         };
     }
     let cfg = LaunchConfig {
-        grid_dim: (grid, 1, 1),
+        grid_dim: (k.grid, 1, 1),
         block_dim: (kernels::BLOCK, 1, 1),
         shared_mem_bytes: 0,
     };
     // SAFETY: the argument lists match the kernels' signatures (built
     // next to each other in `Builder`).
-    unsafe { builder.launch(cfg) }.with_context(|| format!("launching {name}"))?;
+    unsafe { builder.launch(cfg) }.with_context(|| format!("launching {}", k.name))?;
     Ok(())
 }
 
 /// One convolution: the fused cuDNN call, or the conv and our bias kernel.
-fn enqueue_conv(s: &GpuSession, precision: Precision, c: &ConvLaunch) -> Result<()> {
+fn enqueue_conv(s: &GpuSession, c: &ConvLaunch) -> Result<()> {
     let one = &ONE as *const f32 as *const c_void;
     let zero = &ZERO as *const f32 as *const c_void;
     // SAFETY: descriptors and pointers were set up by `Builder::conv` for
@@ -489,19 +479,22 @@ fn enqueue_conv(s: &GpuSession, precision: Precision, c: &ConvLaunch) -> Result<
                 c.y as *mut c_void,
             )
             .map_err(dnn_err("cudnnConvolutionForward"))?;
-            launch_kernel(
-                s,
-                precision,
-                "channel_affine",
-                &c.bias_act.args,
-                c.bias_act.grid,
-            )?;
+            launch_kernel(s, &c.bias_act)?;
         }
     }
     Ok(())
 }
 
 impl Builder<'_> {
+    fn kernel(&self, name: &'static str, args: Vec<Arg>, grid: u32) -> KernelLaunch {
+        KernelLaunch {
+            name,
+            function: self.session.function(name, self.precision).clone(),
+            args,
+            grid,
+        }
+    }
+
     fn add(&mut self, step: &Step, plan: &Plan, ptr: &dyn Fn(usize) -> u64) -> Result<()> {
         let batch = self.batch;
         let layout = self.layout;
@@ -533,9 +526,9 @@ impl Builder<'_> {
                 let scale = scale.as_ref().map_or(Ok(0), |v| self.upload_f32(v))?;
                 let shift = shift.as_ref().map_or(Ok(0), |v| self.upload_f32(v))?;
                 let total = n(*output);
-                self.net.launches.push(Launch::Kernel {
-                    name: "channel_affine",
-                    args: vec![
+                self.net.launches.push(Launch::Kernel(self.kernel(
+                    "channel_affine",
+                    vec![
                         Arg::Ptr(ptr(*input)),
                         Arg::Ptr(ptr(*output)),
                         Arg::Ptr(scale),
@@ -545,8 +538,8 @@ impl Builder<'_> {
                         Arg::I32(inner(*output)),
                         Arg::I32(act_code(*act)),
                     ],
-                    grid: kernels::grid_for(total as u64, sm),
-                });
+                    kernels::grid_for(total as u64, sm),
+                )));
             }
             Step::Add {
                 inputs,
@@ -570,11 +563,11 @@ impl Builder<'_> {
                         Arg::I32(chunk.len() as i32),
                         Arg::I32(if last { act_code(*act) } else { ACT_NONE }),
                     ]);
-                    self.net.launches.push(Launch::Kernel {
-                        name: "add4",
+                    self.net.launches.push(Launch::Kernel(self.kernel(
+                        "add4",
                         args,
-                        grid: kernels::grid_for(total as u64, sm),
-                    });
+                        kernels::grid_for(total as u64, sm),
+                    )));
                     if !last {
                         terms.insert(0, y);
                     }
@@ -630,9 +623,9 @@ impl Builder<'_> {
             Step::GlobalAvgPool { input, output } => {
                 let shape = plan.shapes[*input];
                 let threads = (self.batch * shape.channels) as u64;
-                self.net.launches.push(Launch::Kernel {
-                    name: "global_avg_pool",
-                    args: vec![
+                self.net.launches.push(Launch::Kernel(self.kernel(
+                    "global_avg_pool",
+                    vec![
                         Arg::Ptr(ptr(*input)),
                         Arg::Ptr(ptr(*output)),
                         Arg::I32(self.batch as i32),
@@ -640,8 +633,8 @@ impl Builder<'_> {
                         Arg::I32(shape.positions() as i32),
                         Arg::I32(matches!(self.layout, Layout::Nhwc) as i32),
                     ],
-                    grid: threads.div_ceil(u64::from(kernels::BLOCK)) as u32,
-                });
+                    threads.div_ceil(u64::from(kernels::BLOCK)) as u32,
+                )));
             }
             Step::Linear {
                 input,
@@ -664,9 +657,9 @@ impl Builder<'_> {
                 if let Some(bias) = bias {
                     let shift = self.upload_f32(bias)?;
                     let total = (self.batch * out_features) as i64;
-                    self.net.launches.push(Launch::Kernel {
-                        name: "channel_affine",
-                        args: vec![
+                    self.net.launches.push(Launch::Kernel(self.kernel(
+                        "channel_affine",
+                        vec![
                             Arg::Ptr(y),
                             Arg::Ptr(y),
                             Arg::Ptr(0),
@@ -676,8 +669,8 @@ impl Builder<'_> {
                             Arg::I32(1),
                             Arg::I32(ACT_NONE),
                         ],
-                        grid: kernels::grid_for(total as u64, sm),
-                    });
+                        kernels::grid_for(total as u64, sm),
+                    )));
                 }
             }
             Step::ChannelShuffle {
@@ -687,9 +680,9 @@ impl Builder<'_> {
             } => {
                 let shape = plan.shapes[*output];
                 let total = n(*output);
-                self.net.launches.push(Launch::Kernel {
-                    name: "channel_shuffle",
-                    args: vec![
+                self.net.launches.push(Launch::Kernel(self.kernel(
+                    "channel_shuffle",
+                    vec![
                         Arg::Ptr(ptr(*input)),
                         Arg::Ptr(ptr(*output)),
                         Arg::I64(total),
@@ -698,8 +691,8 @@ impl Builder<'_> {
                         Arg::I32(*groups as i32),
                         Arg::I32(matches!(self.layout, Layout::Nhwc) as i32),
                     ],
-                    grid: kernels::grid_for(total as u64, sm),
-                });
+                    kernels::grid_for(total as u64, sm),
+                )));
             }
             Step::Zero { output } => self.net.launches.push(Launch::Memset {
                 ptr: ptr(*output),
@@ -827,8 +820,9 @@ impl Builder<'_> {
             act_desc,
             chosen,
             fused: fused_mode.is_some(),
-            bias_act: Launch2 {
-                args: vec![
+            bias_act: self.kernel(
+                "channel_affine",
+                vec![
                     Arg::Ptr(y),
                     Arg::Ptr(y),
                     Arg::Ptr(0),
@@ -838,13 +832,13 @@ impl Builder<'_> {
                     Arg::I32(inner),
                     Arg::I32(act_code(act)),
                 ],
-                grid: kernels::grid_for(total as u64, self.session.sm_count()),
-            },
+                kernels::grid_for(total as u64, self.session.sm_count()),
+            ),
         };
         if launch.fused {
             // Some configurations (data type, layout, algorithm) have no
             // fused kernel: try it once now and fall back if so.
-            let probe = enqueue_conv(self.session, self.precision, &launch)
+            let probe = enqueue_conv(self.session, &launch)
                 .and_then(|()| Ok(self.session.stream.synchronize()?));
             // Any cuDNN refusal (NOT_SUPPORTED, or BAD_PARAM for a data-type
             // combination this cuDNN lacks) falls back to the unfused pair,
