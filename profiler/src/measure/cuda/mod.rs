@@ -10,7 +10,7 @@
 //!
 //! The weights are the ones the ONNX export writes for the same seed, so the
 //! GPU output can be checked against the CPU backend (`profiler measure
-//! --verify`, and the GPU test in `tests/cuda.rs`).
+//! --verify`, and the GPU tests in `gpu_tests.rs`).
 
 pub mod info;
 pub mod kernels;
