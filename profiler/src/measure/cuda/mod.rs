@@ -27,7 +27,7 @@ mod gpu_tests;
 use super::stats::{summarise, TimingSummary};
 use super::Backend;
 use anyhow::{bail, Context, Result};
-use latscope_model::arch_onnx::initializer_f32;
+use latscope_model::arch_onnx::tensor_values_f32;
 use latscope_model::{export_network, ExportOptions};
 use latscope_shared::ir::Network;
 use latscope_shared::space::{Arch, Dataset};
@@ -206,7 +206,9 @@ impl CudaBackend {
             .graph
             .iter()
             .flat_map(|g| &g.initializer)
-            .filter_map(|t| Some((t.name.clone(), initializer_f32(&model, &t.name)?)))
+            // Each tensor decoded once (looking each name up would rescan
+            // the initializer list per tensor).
+            .filter_map(|t| Some((t.name.clone(), tensor_values_f32(t)?)))
             .collect();
         let plan = plan::plan(net, &|name| tensors.get(name).cloned())?;
         let gpu = GpuNetwork::build(&mut self.session, &plan, s.batch, s.precision, s.layout)?;

@@ -176,6 +176,16 @@ enum Resolved {
     Zero,
 }
 
+impl Resolved {
+    /// The representative node, unless the value is all zeros.
+    fn node(self) -> Option<NodeId> {
+        match self {
+            Resolved::Node(n) => Some(n),
+            Resolved::Zero => None,
+        }
+    }
+}
+
 /// Plans `net`; `weight(name)` returns the float32 tensor the ONNX export
 /// wrote under that name (the same seeded weights the CPU backend runs).
 pub fn plan(net: &Network, weight: &dyn Fn(&str) -> Option<Vec<f32>>) -> Result<Plan> {
@@ -344,10 +354,7 @@ pub fn plan(net: &Network, weight: &dyn Fn(&str) -> Option<Vec<f32>>) -> Result<
                 let inputs: Vec<NodeId> = node
                     .inputs
                     .iter()
-                    .filter_map(|&i| match resolved[i] {
-                        Resolved::Node(n) => Some(n),
-                        Resolved::Zero => None,
-                    })
+                    .filter_map(|&i| resolved[i].node())
                     .collect();
                 let act = fuse_act(&mut chain_end, &mut absorbed);
                 steps.push(Step::Add {
@@ -413,25 +420,8 @@ fn resolve(net: &Network) -> Vec<Resolved> {
         let r = match &node.op {
             Op::Identity => ins[0],
             Op::Zero => Resolved::Zero,
-            // f(0) = 0 for these: relu, relu6 and hswish of 0 are 0; the
-            // pools of zeros (zero-padded) are 0; a shuffle moves zeros.
-            Op::Activation { .. }
-            | Op::AvgPool { .. }
-            | Op::MaxPool { .. }
-            | Op::GlobalAvgPool
-            | Op::ChannelShuffle { .. }
-                if ins[0] == Resolved::Zero =>
-            {
-                Resolved::Zero
-            }
             Op::Add => {
-                let mut terms: Vec<NodeId> = ins
-                    .iter()
-                    .filter_map(|r| match r {
-                        Resolved::Node(n) => Some(*n),
-                        Resolved::Zero => None,
-                    })
-                    .collect();
+                let mut terms: Vec<NodeId> = ins.iter().filter_map(|r| r.node()).collect();
                 match terms.len() {
                     0 => Resolved::Zero,
                     1 => Resolved::Node(terms[0]),
@@ -441,20 +431,16 @@ fn resolve(net: &Network) -> Vec<Resolved> {
                     }
                 }
             }
+            // Single-input ops with f(0) = 0: relu, relu6 and hswish of 0 are
+            // 0; the pools of zeros (zero-padded) are 0; a shuffle moves zeros.
             Op::Activation { .. }
             | Op::AvgPool { .. }
             | Op::MaxPool { .. }
             | Op::GlobalAvgPool
-            | Op::ChannelShuffle { .. } => {
-                let key: Vec<NodeId> = ins
-                    .iter()
-                    .map(|r| match r {
-                        Resolved::Node(n) => *n,
-                        Resolved::Zero => unreachable!("handled above"),
-                    })
-                    .collect();
-                Resolved::Node(*seen.entry((node.op.clone(), key)).or_insert(id))
-            }
+            | Op::ChannelShuffle { .. } => match ins[0].node() {
+                None => Resolved::Zero,
+                Some(n) => Resolved::Node(*seen.entry((node.op.clone(), vec![n])).or_insert(id)),
+            },
             // Ops with weights (each node has its own) and the input.
             _ => Resolved::Node(id),
         };
@@ -466,18 +452,13 @@ fn resolve(net: &Network) -> Vec<Resolved> {
 /// Which representative nodes the output depends on.
 fn live_nodes(net: &Network, resolved: &[Resolved]) -> Vec<bool> {
     let mut live = vec![false; net.nodes.len()];
-    let mut stack: Vec<NodeId> = match resolved[net.output] {
-        Resolved::Node(n) => vec![n],
-        Resolved::Zero => Vec::new(),
-    };
+    let mut stack: Vec<NodeId> = resolved[net.output].node().into_iter().collect();
     while let Some(id) = stack.pop() {
         if std::mem::replace(&mut live[id], true) {
             continue;
         }
         for &i in &net.nodes[id].inputs {
-            if let Resolved::Node(n) = resolved[i] {
-                stack.push(n);
-            }
+            stack.extend(resolved[i].node());
         }
     }
     live
@@ -492,7 +473,7 @@ fn consumers(net: &Network, resolved: &[Resolved], live: &[bool]) -> Vec<Vec<Nod
             continue;
         }
         for &i in &node.inputs {
-            if let Resolved::Node(n) = resolved[i] {
+            if let Some(n) = resolved[i].node() {
                 readers[n].push(id);
             }
         }
