@@ -1,6 +1,6 @@
 //! The CPU backend: the architecture's own ONNX export, run by tract.
 
-use super::stats::{summarise, TimingSummary};
+use super::stats::{summarise, timed_runs, TimingSummary};
 use super::Backend;
 use anyhow::{Context, Result};
 use latscope_model::{export_network_bytes, ArchRunner, ExportOptions, RunnerOptions};
@@ -39,17 +39,11 @@ impl Backend for CpuBackend {
         for _ in 0..self.warmup {
             runner.run_loaded()?;
         }
-        let mut timings = Vec::with_capacity(self.runs);
-        let mut total = 0.0;
-        while timings.len() < self.runs
-            || (total < self.min_time_ms && timings.len() < self.runs * 100)
-        {
+        let timings = timed_runs(self.runs, self.min_time_ms, || {
             let start = Instant::now();
             runner.run_loaded()?;
-            let ms = start.elapsed().as_secs_f64() * 1e3;
-            total += ms;
-            timings.push(ms);
-        }
+            Ok(start.elapsed().as_secs_f64() * 1e3)
+        })?;
         summarise(&timings).context("no timed runs (--runs 0)")
     }
 

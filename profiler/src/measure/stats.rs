@@ -10,6 +10,24 @@ pub struct TimingSummary {
     pub runs: usize,
 }
 
+/// Times `run_once` (which returns one run's latency, ms) until both
+/// `runs` samples and `min_time_ms` of timed work are collected, at most
+/// 100 × `runs` samples: fast networks get enough runs for a stable median.
+pub fn timed_runs(
+    runs: usize,
+    min_time_ms: f64,
+    mut run_once: impl FnMut() -> anyhow::Result<f64>,
+) -> anyhow::Result<Vec<f64>> {
+    let mut samples = Vec::with_capacity(runs);
+    let mut total = 0.0;
+    while samples.len() < runs || (total < min_time_ms && samples.len() < runs * 100) {
+        let ms = run_once()?;
+        total += ms;
+        samples.push(ms);
+    }
+    Ok(samples)
+}
+
 /// Linear-interpolated quantile of sorted values (numpy's default).
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let pos = q * (sorted.len() - 1) as f64;
@@ -56,6 +74,17 @@ mod tests {
             (s.median_ms, s.p10_ms, s.p90_ms, s.runs),
             (6.0, 2.0, 10.0, 11)
         );
+    }
+
+    #[test]
+    fn timed_runs_go_on_until_both_count_and_time_are_reached() {
+        // 1 ms runs: 5 runs asked, 12 ms minimum → 12 runs.
+        assert_eq!(timed_runs(5, 12.0, || Ok(1.0)).unwrap().len(), 12);
+        // Slow runs: the count decides.
+        assert_eq!(timed_runs(5, 12.0, || Ok(10.0)).unwrap().len(), 5);
+        // Never more than 100 × runs, however fast.
+        assert_eq!(timed_runs(2, 1e9, || Ok(0.0)).unwrap().len(), 200);
+        assert!(timed_runs(0, 0.0, || Ok(1.0)).unwrap().is_empty());
     }
 
     #[test]

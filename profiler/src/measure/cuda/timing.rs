@@ -10,6 +10,7 @@
 use super::network::GpuNetwork;
 use super::session::GpuSession;
 use super::CudaSettings;
+use crate::measure::stats::timed_runs;
 use anyhow::{anyhow, Context, Result};
 use cudarc::driver::sys::{CUevent_flags, CUgraphInstantiate_flags, CUstreamCaptureMode};
 
@@ -63,9 +64,7 @@ pub fn time(session: &GpuSession, net: &GpuNetwork, s: &CudaSettings) -> Result<
     let timed = Some(CUevent_flags::CU_EVENT_DEFAULT);
     let start = session.ctx.new_event(timed)?;
     let end = session.ctx.new_event(timed)?;
-    let mut samples = Vec::with_capacity(s.runs);
-    let mut total = 0.0;
-    while samples.len() < s.runs || (total < s.min_time_ms && samples.len() < s.runs * 100) {
+    timed_runs(s.runs, s.min_time_ms, || {
         start.record(stream)?;
         match &graph {
             Some(g) => g.launch()?,
@@ -73,9 +72,6 @@ pub fn time(session: &GpuSession, net: &GpuNetwork, s: &CudaSettings) -> Result<
         }
         end.record(stream)?;
         end.synchronize()?;
-        let ms = f64::from(start.elapsed_ms(&end)?);
-        total += ms;
-        samples.push(ms);
-    }
-    Ok(samples)
+        Ok(f64::from(start.elapsed_ms(&end)?))
+    })
 }
