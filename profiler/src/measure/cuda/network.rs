@@ -194,7 +194,8 @@ impl GpuNetwork {
             .iter()
             .map(|s| match s {
                 Step::Conv { weight, bias, .. } => {
-                    weight.len() * precision.bytes() + bias.len() * 6
+                    // The bias goes up twice: typed (fused call) and f32 (bias kernel).
+                    weight.len() * precision.bytes() + bias.len() * (precision.bytes() + 4)
                 }
                 Step::Linear { weight, bias, .. } => {
                     weight.len() * precision.bytes() + bias.as_ref().map_or(0, |b| b.len() * 4)
