@@ -86,3 +86,19 @@ pub fn reference_archs_for(space: SpaceId, path: Option<&Path>) -> Result<Vec<Ar
         .map(|(_, a)| a)
         .collect())
 }
+
+/// Column indices of the named devices; with no names, every device of the
+/// table that `by_default` accepts (e.g. all but the proxy).
+pub fn device_indices(
+    table: &LatencyTable,
+    names: &[String],
+    by_default: impl Fn(usize) -> bool,
+) -> Result<Vec<usize>> {
+    if names.is_empty() {
+        return Ok((0..table.n_devices()).filter(|&d| by_default(d)).collect());
+    }
+    Ok(names
+        .iter()
+        .map(|n| table.require_device(n))
+        .collect::<Result<_, _>>()?)
+}

@@ -1,6 +1,6 @@
 //! `profiler pareto`: reusing a proxy device's Pareto front on targets.
 
-use super::files::data_or_shipped;
+use super::files::{data_or_shipped, device_indices};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use latscope_model::methods::{onehot_matrix, ops_per_position};
@@ -64,14 +64,7 @@ pub fn run(args: ParetoArgs) -> Result<()> {
     let space: Option<SpaceId> = args.space.as_deref().map(str::parse).transpose()?;
     let (data, table) = data_or_shipped(args.data.as_deref(), space)?;
     let proxy = table.require_device(&args.proxy)?;
-    let targets: Vec<usize> = if args.targets.is_empty() {
-        (0..table.n_devices()).filter(|&d| d != proxy).collect()
-    } else {
-        args.targets
-            .iter()
-            .map(|t| table.require_device(t))
-            .collect::<Result<_, _>>()?
-    };
+    let targets = device_indices(&table, &args.targets, |d| d != proxy)?;
     let (table, columns) = table.complete_columns()?;
     let archs: &[Arch] = table.archs();
     let score: Vec<f64> = archs

@@ -1,6 +1,6 @@
 //! `profiler proxy`: which one device to measure on for many targets.
 
-use super::files::data_or_shipped;
+use super::files::{data_or_shipped, device_indices};
 use anyhow::Result;
 use clap::Args;
 use latscope_model::proxy::{choose_with_k, score_proxies, DeviceColumns};
@@ -55,16 +55,7 @@ pub fn run(args: ProxyArgs) -> Result<()> {
         .iter()
         .map(|t| table.require_device(t))
         .collect::<Result<_, _>>()?;
-    let candidates: Vec<usize> = if args.candidates.is_empty() {
-        (0..table.n_devices())
-            .filter(|d| !targets.contains(d))
-            .collect()
-    } else {
-        args.candidates
-            .iter()
-            .map(|c| table.require_device(c))
-            .collect::<Result<_, _>>()?
-    };
+    let candidates = device_indices(&table, &args.candidates, |d| !targets.contains(&d))?;
     let (complete, columns) = table.complete_columns()?;
     let devices = table.devices();
     let data_columns = DeviceColumns {
