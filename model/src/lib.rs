@@ -23,6 +23,7 @@ pub mod predictor_onnx;
 pub mod proxy;
 pub mod ridge;
 pub mod sampler;
+pub mod structure;
 
 pub use arch_onnx::{export_network, export_network_bytes, ExportOptions};
 pub use arch_runner::{ArchRunner, RunOutput, RunnerOptions};

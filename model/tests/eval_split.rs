@@ -2,7 +2,7 @@
 //! sound, and a method cannot see more of a test device than its K samples.
 
 use latscope_model::error::Result;
-use latscope_model::eval::task::BUILTIN_TASKS;
+use latscope_model::eval::task::{BUILTIN_TASKS, REPORTED_TEST_DEVICES, VALIDATION_TASKS};
 use latscope_model::eval::{evaluate, EvalConfig, Task, TaskSpec, TaskSplit};
 use latscope_model::fewshot::{FewShotMethod, PretrainContext, PretrainedModel};
 use latscope_model::sampler::{Sampler, SamplerKind};
@@ -64,6 +64,27 @@ fn builtin_tasks_are_disjoint_and_in_the_data() {
         .validate(table(SpaceId::Nb201))
         .unwrap_err();
     assert!(e.to_string().contains("fbnet"), "{e}");
+}
+
+#[test]
+fn validation_tasks_never_touch_a_reported_test_device() {
+    let mut reported: Vec<String> = BUILTIN_TASKS
+        .iter()
+        .flat_map(|n| Task::builtin(n).unwrap().test_devices)
+        .collect();
+    reported.sort();
+    reported.dedup();
+    let mut listed: Vec<String> = REPORTED_TEST_DEVICES.iter().map(|d| d.to_string()).collect();
+    listed.sort();
+    assert_eq!(reported, listed);
+    for name in VALIDATION_TASKS {
+        let task = Task::builtin(name).unwrap();
+        assert_eq!(task.name, name);
+        disjoint_and_present(&task);
+        for d in task.train_devices.iter().chain(&task.test_devices) {
+            assert!(!listed.contains(d), "{name} uses the reported test device {d}");
+        }
+    }
 }
 
 #[test]

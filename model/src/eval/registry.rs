@@ -7,7 +7,8 @@ use crate::error::{Error, Result};
 use crate::fewshot::FewShotMethod;
 use crate::methods::{
     Adaptation, FeaturesRidge, Flops, GnnRidge, GnnRidgeConfig, HwEmbedding, LogMeanEnsemble,
-    LutAdaptConfig, MlpDirect, MlpRidge, MlpRidgeConfig, NearestDevice, OpLutMethod, OpLutTransfer,
+    LutAdaptConfig, MlpDirect, MlpRidge, MlpRidgeConfig, MlpStructured, NearestDevice, OpCount,
+    OpLutMethod, OpLutTransfer, StructMode,
 };
 use crate::ridge::LooCriterion;
 
@@ -41,6 +42,11 @@ pub fn methods() -> Vec<MethodEntry> {
             || Box::new(FeaturesRidge::default()),
         ),
         entry(
+            "op-count",
+            "least squares in ms on how often each operation occurs, fitted on the K samples only",
+            || Box::new(OpCount),
+        ),
+        entry(
             "nearest-device",
             "the training device that ranks the K samples best, mapped by a line in log space",
             || Box::new(NearestDevice),
@@ -59,6 +65,21 @@ pub fn methods() -> Vec<MethodEntry> {
             "mlp-blend",
             "mean (log space) of mlp-ridge and mlp-head",
             || Box::new(mlp_with(Adaptation::Blend)),
+        ),
+        entry(
+            "mlp-struct",
+            "MLP ensemble's training-device predictions + operation counts in one ridge in ms (LOO λ)",
+            || Box::new(MlpStructured::new(StructMode::Structured)),
+        ),
+        entry(
+            "mlp-auto",
+            "per device, mlp-struct or mlp-head, whichever has the smaller leave-one-out log error",
+            || Box::new(MlpStructured::new(StructMode::Pick)),
+        ),
+        entry(
+            "mlp-struct-blend",
+            "mean (log space) of mlp-struct and mlp-head",
+            || Box::new(MlpStructured::new(StructMode::Blend)),
         ),
         entry(
             "mlp-hw",

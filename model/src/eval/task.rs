@@ -42,6 +42,27 @@ fn names(list: &str) -> Vec<String> {
 /// The published tasks' names, in the order [`Task::builtin`] knows them.
 pub const BUILTIN_TASKS: [&str; 4] = ["N0", "N5", "F0", "F5"];
 
+/// The validation tasks' names. Every design choice and hyperparameter of
+/// the few-shot methods is made on these; their devices are disjoint from
+/// the test devices of N0, N5, F0 and F5 in *both* spaces (titan_rtx_256,
+/// gold_6226, fpga, pixel2, raspi4, eyeriss, essential_ph_1, samsung_s7
+/// appear in no validation task, not even as training devices), so the
+/// reported tasks never steer a choice.
+pub const VALIDATION_TASKS: [&str; 4] = ["val-N0", "val-N5", "val-F0", "val-F5"];
+
+/// Devices that are the test devices of a reported task (in either space):
+/// no validation task may use them.
+pub const REPORTED_TEST_DEVICES: [&str; 8] = [
+    "titan_rtx_256",
+    "gold_6226",
+    "fpga",
+    "pixel2",
+    "raspi4",
+    "eyeriss",
+    "essential_ph_1",
+    "samsung_s7",
+];
+
 impl Task {
     /// One of the published tasks N0, N5, F0, F5 (case-insensitive), device
     /// lists as in NASFLAT's task suite (`ANCHORS.md`).
@@ -80,6 +101,36 @@ impl Task {
                     "1080ti_1,1080ti_32,1080ti_64,2080ti_1,2080ti_32,2080ti_64,titan_rtx_1,titan_rtx_32,titan_rtx_64,titanx_1,titanx_32,titanx_64,titanxp_1,titanxp_32,titanxp_64",
                     "gold_6226,essential_ph_1,samsung_s7,pixel2",
                     vec!["all 15 desktop-GPU configurations → CPUs and phones".into()],
+                ),
+                // Validation tasks: the shapes of the published ones, on the
+                // devices no published task tests on.
+                "VAL-N0" => (
+                    "val-N0",
+                    SpaceId::Nb201,
+                    "1080ti_1,1080ti_32,1080ti_256,silver_4114,gold_6240,samsung_a50,titanx_1,titanx_32,titanxp_1",
+                    "2080ti_256,silver_4210r,pixel3,titan_rtx_1,titan_rtx_32,titanxp_32",
+                    vec!["validation (N0's shape: GPUs at 3 batch sizes, CPUs, a phone → a large-batch GPU, a CPU, a phone, GPUs)".into()],
+                ),
+                "VAL-N5" => (
+                    "val-N5",
+                    SpaceId::Nb201,
+                    "titan_rtx_1,2080ti_1,titanx_1,1080ti_1,titanx_32,2080ti_32,1080ti_32,silver_4114,gold_6240,samsung_a50,pixel3",
+                    "titanxp_256,2080ti_256",
+                    vec!["validation (N5's shape: no training device resembles the additive test devices)".into()],
+                ),
+                "VAL-F0" => (
+                    "val-F0",
+                    SpaceId::Fbnet,
+                    "1080ti_1,1080ti_32,1080ti_64,silver_4114,samsung_a50,titanx_1,titanx_32,2080ti_1,titanxp_64",
+                    "pixel3,silver_4210r,gold_6240,titan_rtx_64,2080ti_32",
+                    vec!["validation (F0's shape)".into()],
+                ),
+                "VAL-F5" => (
+                    "val-F5",
+                    SpaceId::Fbnet,
+                    "1080ti_1,1080ti_32,1080ti_64,2080ti_1,2080ti_32,2080ti_64,titan_rtx_1,titan_rtx_32,titan_rtx_64,titanx_1,titanx_32,titanx_64,titanxp_1,titanxp_32,titanxp_64",
+                    "silver_4114,silver_4210r,gold_6240,samsung_a50,pixel3",
+                    vec!["validation (F5's shape: desktop GPUs → CPUs and phones)".into()],
                 ),
                 _ => return None,
             };

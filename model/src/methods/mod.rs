@@ -14,6 +14,11 @@
 //! * [`OpLutMethod`] (`op-lut`) and [`OpLutTransfer`] (`op-lut-transfer`):
 //!   operator-level lookup tables in linear ms, fitted on the samples or
 //!   transferred from the best training device ([`OpLut`]);
+//! * [`OpCount`] (`op-count`): least squares in ms on the operation counts,
+//!   fitted on the samples only (the structural baseline);
+//! * [`MlpStructured`] (`mlp-struct`, `mlp-auto`, `mlp-struct-blend`): the
+//!   MLP ensemble's training-device predictions and the operation counts in
+//!   one ridge in ms, alone or chosen against `mlp-head` per device;
 //! * [`LogMeanEnsemble`] (`ensemble`): methods averaged in log space;
 //! * [`MlpDirect`] (`mlp-direct`): an MLP ensemble trained on the target's
 //!   samples only (the plenty-of-data protocol);
@@ -31,7 +36,9 @@ mod gnn_ridge;
 mod hw_embedding;
 mod mlp_direct;
 mod mlp_ridge;
+mod mlp_struct;
 mod nearest_device;
+mod op_count;
 mod op_lut;
 
 pub use arch_inputs::ArchInputs;
@@ -44,7 +51,9 @@ pub use hw_embedding::{
 };
 pub use mlp_direct::MlpDirect;
 pub use mlp_ridge::{Adaptation, MlpRidge, MlpRidgeConfig, MlpRidgeModel};
+pub use mlp_struct::{MlpStructured, StructMode};
 pub use nearest_device::NearestDevice;
+pub use op_count::OpCount;
 pub use op_lut::{
     onehot_matrix, ops_per_position, LutAdaptConfig, OpLut, OpLutMethod, OpLutTransfer,
     OpLutTransferModel,

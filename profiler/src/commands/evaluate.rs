@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use latscope_model::eval::registry::{make_method, methods};
-use latscope_model::eval::task::BUILTIN_TASKS;
+use latscope_model::eval::task::{BUILTIN_TASKS, VALIDATION_TASKS};
 use latscope_model::eval::{evaluate, EvalConfig, TaskSpec, TaskSplit};
 use latscope_model::fewshot::FewShotMethod;
 use latscope_model::sampler::{Sampler, SamplerKind};
@@ -92,8 +92,18 @@ const DEFAULT_METHODS: [&str; 4] = ["flops", "features-ridge", "nearest-device",
 
 fn list() -> Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "tasks:")?;
+    writeln!(out, "tasks (reported):")?;
     for name in BUILTIN_TASKS {
+        let spec: TaskSpec = name.parse()?;
+        if let TaskSpec::Builtin(task) = spec {
+            writeln!(out, "  {task}")?;
+        }
+    }
+    writeln!(
+        out,
+        "validation tasks (design choices are made on these; no reported test device in them):"
+    )?;
+    for name in VALIDATION_TASKS {
         let spec: TaskSpec = name.parse()?;
         if let TaskSpec::Builtin(task) = spec {
             writeln!(out, "  {task}")?;

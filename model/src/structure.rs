@@ -1,0 +1,118 @@
+//! Structural descriptions of architectures for few-shot adaptation in
+//! milliseconds.
+//!
+//! Latencies of operators run one after another add up, so on devices that
+//! run every operator of the network (accelerators, large-batch GPUs,
+//! CPUs) a linear model in **milliseconds** over how often each operation
+//! occurs is nearly exact, while the multi-device network's log-space
+//! adaptation is not additive. This module is the one home of those
+//! additive descriptions:
+//!
+//! * [`op_counts`]: how many times each operation occurs in the
+//!   architecture (summed over the searchable positions of `onehot-v1`);
+//! * [`StandardizedDesign`]: columns standardised over every architecture of
+//!   the task (architectures are public knowledge), the design the
+//!   structured adaptation fits its ridge on.
+
+use crate::error::{Error, Result};
+use crate::methods::{onehot_matrix, ops_per_position};
+use latscope_shared::space::Arch;
+use ndarray::{concatenate, Array1, Array2, ArrayView2, Axis};
+
+/// Occurrences of each operation (columns in the space's operation order) in
+/// each architecture (rows), from `onehot-v1`.
+pub fn op_counts(archs: &[Arch]) -> Result<Array2<f64>> {
+    let Some(space) = archs.first().map(Arch::space) else {
+        return Ok(Array2::zeros((0, 0)));
+    };
+    let onehot = onehot_matrix(archs)?;
+    counts_from_onehot(onehot.view(), ops_per_position(space))
+}
+
+/// [`op_counts`] from a `onehot-v1` matrix whose positions hold `ops`
+/// columns each.
+pub fn counts_from_onehot(onehot: ArrayView2<'_, f64>, ops: usize) -> Result<Array2<f64>> {
+    if ops == 0 || !onehot.ncols().is_multiple_of(ops) {
+        return Err(Error::InvalidInput(format!(
+            "op counts: {} one-hot columns do not split into positions of {ops} operations",
+            onehot.ncols()
+        )));
+    }
+    let positions = onehot.ncols() / ops;
+    Ok(Array2::from_shape_fn((onehot.nrows(), ops), |(r, o)| {
+        (0..positions).map(|p| onehot[[r, p * ops + o]]).sum()
+    }))
+}
+
+/// Columns standardised to mean 0 and standard deviation 1 over all rows
+/// (constant columns are dropped: they carry nothing a ridge intercept does
+/// not), so that one ridge penalty treats every column alike.
+#[derive(Clone, Debug)]
+pub struct StandardizedDesign {
+    /// Rows: architectures; columns: the kept, standardised columns.
+    pub values: Array2<f64>,
+    /// Which input columns were kept.
+    pub kept: Vec<usize>,
+    pub mean: Array1<f64>,
+    pub std: Array1<f64>,
+}
+
+impl StandardizedDesign {
+    /// Standardises the columns of the blocks, side by side.
+    pub fn new(blocks: &[ArrayView2<'_, f64>]) -> Result<Self> {
+        let raw = concatenate(Axis(1), blocks).map_err(|e| {
+            Error::InvalidInput(format!("structured design: blocks differ in rows ({e})"))
+        })?;
+        let n = raw.nrows().max(1) as f64;
+        let mean_all = raw.sum_axis(Axis(0)) / n;
+        let std_all = raw
+            .axis_iter(Axis(1))
+            .zip(&mean_all)
+            .map(|(c, m)| (c.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt())
+            .collect::<Vec<f64>>();
+        let kept: Vec<usize> = (0..raw.ncols())
+            .filter(|&c| std_all[c] > 1e-12 * (1.0 + mean_all[c].abs()))
+            .collect();
+        let mean = Array1::from_iter(kept.iter().map(|&c| mean_all[c]));
+        let std = Array1::from_iter(kept.iter().map(|&c| std_all[c]));
+        let values = Array2::from_shape_fn((raw.nrows(), kept.len()), |(r, k)| {
+            (raw[[r, kept[k]]] - mean[k]) / std[k]
+        });
+        Ok(StandardizedDesign {
+            values,
+            kept,
+            mean,
+            std,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use latscope_shared::space::SpaceId;
+
+    #[test]
+    fn counts_add_up_to_the_positions_and_match_the_string() {
+        let arch = SpaceId::Nb201
+            .parse_arch(
+                "|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|none~0|none~1|avg_pool_3x3~2|",
+            )
+            .unwrap();
+        let c = op_counts(&[arch]).unwrap();
+        // none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3
+        assert_eq!(c.row(0).to_vec(), vec![2.0, 1.0, 0.0, 2.0, 1.0]);
+    }
+
+    #[test]
+    fn constant_columns_are_dropped_and_the_rest_standardised() {
+        let a = Array2::from_shape_vec((4, 2), vec![1.0, 5.0, 2.0, 5.0, 3.0, 5.0, 4.0, 5.0])
+            .unwrap();
+        let d = StandardizedDesign::new(&[a.view()]).unwrap();
+        assert_eq!(d.kept, vec![0]);
+        let col = d.values.column(0);
+        assert!(col.sum().abs() < 1e-12);
+        assert!((col.iter().map(|v| v * v).sum::<f64>() / 4.0 - 1.0).abs() < 1e-12);
+        assert!(counts_from_onehot(a.view(), 3).is_err());
+    }
+}
