@@ -44,17 +44,17 @@ pub fn counts_from_onehot(onehot: ArrayView2<'_, f64>, ops: usize) -> Result<Arr
     }))
 }
 
-/// Columns standardised to mean 0 and standard deviation 1 over all rows
-/// (constant columns are dropped: they carry nothing a ridge intercept does
-/// not), so that one ridge penalty treats every column alike.
+/// Columns standardised to mean 0 and standard deviation 1 over all rows,
+/// so that one ridge penalty treats every column alike. A constant column
+/// becomes zeros (multiplier 0): it carries nothing the ridge's intercept
+/// does not, and keeping it keeps the column positions fixed.
 #[derive(Clone, Debug)]
 pub struct StandardizedDesign {
-    /// Rows: architectures; columns: the kept, standardised columns.
+    /// Rows: architectures; columns: the standardised input columns.
     pub values: Array2<f64>,
-    /// Which input columns were kept.
-    pub kept: Vec<usize>,
+    /// `values = (raw − mean) · multiplier`, per column.
     pub mean: Array1<f64>,
-    pub std: Array1<f64>,
+    pub multiplier: Array1<f64>,
 }
 
 impl StandardizedDesign {
@@ -64,25 +64,26 @@ impl StandardizedDesign {
             Error::InvalidInput(format!("structured design: blocks differ in rows ({e})"))
         })?;
         let n = raw.nrows().max(1) as f64;
-        let mean_all = raw.sum_axis(Axis(0)) / n;
-        let std_all = raw
-            .axis_iter(Axis(1))
-            .zip(&mean_all)
-            .map(|(c, m)| (c.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt())
-            .collect::<Vec<f64>>();
-        let kept: Vec<usize> = (0..raw.ncols())
-            .filter(|&c| std_all[c] > 1e-12 * (1.0 + mean_all[c].abs()))
-            .collect();
-        let mean = Array1::from_iter(kept.iter().map(|&c| mean_all[c]));
-        let std = Array1::from_iter(kept.iter().map(|&c| std_all[c]));
-        let values = Array2::from_shape_fn((raw.nrows(), kept.len()), |(r, k)| {
-            (raw[[r, kept[k]]] - mean[k]) / std[k]
-        });
+        let mean = raw.sum_axis(Axis(0)) / n;
+        let multiplier = Array1::from_iter(raw.axis_iter(Axis(1)).zip(&mean).map(|(c, m)| {
+            let sd = (c.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt();
+            if sd > 1e-12 * (1.0 + m.abs()) {
+                1.0 / sd
+            } else {
+                0.0
+            }
+        }));
+        let mut values = raw;
+        for (mut col, (m, k)) in values
+            .axis_iter_mut(Axis(1))
+            .zip(mean.iter().zip(&multiplier))
+        {
+            col.mapv_inplace(|v| (v - m) * k);
+        }
         Ok(StandardizedDesign {
             values,
-            kept,
             mean,
-            std,
+            multiplier,
         })
     }
 }
@@ -106,8 +107,8 @@ mod tests {
 
     #[test]
     fn constant_columns_are_dropped_and_the_rest_standardised() {
-        let a = Array2::from_shape_vec((4, 2), vec![1.0, 5.0, 2.0, 5.0, 3.0, 5.0, 4.0, 5.0])
-            .unwrap();
+        let a =
+            Array2::from_shape_vec((4, 2), vec![1.0, 5.0, 2.0, 5.0, 3.0, 5.0, 4.0, 5.0]).unwrap();
         let d = StandardizedDesign::new(&[a.view()]).unwrap();
         assert_eq!(d.kept, vec![0]);
         let col = d.values.column(0);

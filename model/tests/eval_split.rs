@@ -74,7 +74,10 @@ fn validation_tasks_never_touch_a_reported_test_device() {
         .collect();
     reported.sort();
     reported.dedup();
-    let mut listed: Vec<String> = REPORTED_TEST_DEVICES.iter().map(|d| d.to_string()).collect();
+    let mut listed: Vec<String> = REPORTED_TEST_DEVICES
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
     listed.sort();
     assert_eq!(reported, listed);
     for name in VALIDATION_TASKS {
@@ -82,7 +85,10 @@ fn validation_tasks_never_touch_a_reported_test_device() {
         assert_eq!(task.name, name);
         disjoint_and_present(&task);
         for d in task.train_devices.iter().chain(&task.test_devices) {
-            assert!(!listed.contains(d), "{name} uses the reported test device {d}");
+            assert!(
+                !listed.contains(d),
+                "{name} uses the reported test device {d}"
+            );
         }
     }
 }

@@ -1,10 +1,12 @@
 //! Few-shot methods on real HELP data (small subsets, so the debug build
 //! stays fast): determinism under a seed, and `mlp-ridge` beating `flops`.
 
+use latscope_model::adapt::FitKind;
 use latscope_model::eval::registry::{make_method, method_names};
 use latscope_model::fewshot::{FewShotMethod, PretrainContext};
 use latscope_model::methods::{
-    Adaptation, FeaturesRidge, Flops, MlpRidge, MlpRidgeConfig, NearestDevice,
+    Adaptation, FeaturesRidge, Flops, MlpRidge, MlpRidgeConfig, MlpStructured, NearestDevice,
+    OpCount,
 };
 use latscope_model::nn::TrainConfig;
 use latscope_shared::dataset::{read_wide_path, LatencyTable};
@@ -53,6 +55,15 @@ fn small_mlp(adaptation: Adaptation, epochs: usize) -> MlpRidge {
     })
 }
 
+fn small_structured(candidates: &[FitKind], epochs: usize) -> MlpStructured {
+    MlpStructured {
+        base: small_mlp(Adaptation::Head, epochs).config,
+        ..MlpStructured::new("structured", candidates.to_vec(), 0.5)
+    }
+}
+
+const AUTO: [FitKind; 3] = [FitKind::Head, FitKind::Structured, FitKind::Blend];
+
 /// K random (arch, ms) samples of `device` and every other arch as query.
 fn split(
     table: &LatencyTable,
@@ -87,6 +98,10 @@ fn every_method_is_deterministic_under_a_seed() {
         Box::new(NearestDevice),
         Box::new(small_mlp(Adaptation::Ridge, 2)),
         Box::new(small_mlp(Adaptation::Head, 2)),
+        Box::new(OpCount),
+        Box::new(small_structured(&[FitKind::Structured], 2)),
+        Box::new(small_structured(&AUTO, 2)),
+        Box::new(small_structured(&[FitKind::Blend], 2)),
     ];
     let (samples, query, _) = split(&table, "fpga", 10, 1);
     for m in methods {
@@ -158,4 +173,59 @@ fn mlp_ridge_beats_flops_on_a_held_out_device() {
         "mlp-ridge ρ {rho_mlp:.3} vs flops {rho_flops:.3}"
     );
     assert!(rho_mlp > 0.8, "mlp-ridge ρ {rho_mlp:.3}");
+}
+
+/// Mean ρ over `seeds` draws of K samples of `device`.
+fn mean_rho(
+    model: &dyn latscope_model::fewshot::PretrainedModel,
+    table: &LatencyTable,
+    device: &str,
+    k: usize,
+    seeds: u64,
+) -> f64 {
+    (0..seeds)
+        .map(|seed| {
+            let (samples, query, truth) = split(table, device, k, seed);
+            spearman(&model.adapt_and_predict(&samples, &query).unwrap(), &truth).unwrap()
+        })
+        .sum::<f64>()
+        / seeds as f64
+}
+
+#[test]
+fn structure_wins_on_an_additive_device_and_the_prior_on_a_phone() {
+    // fpga runs every operator of the cell one after another: latency in ms
+    // is nearly a sum of per-operation costs. pixel2 is not additive.
+    let table = nb201_subset(1500);
+    let train = table.select_devices(&TRAIN).unwrap();
+    let ctx = PretrainContext {
+        space: table.space(),
+        archs: table.archs(),
+        train: &train,
+        seed: 5,
+    };
+    let op_count = OpCount.pretrain(&ctx).unwrap();
+    let head = small_mlp(Adaptation::Head, 15).pretrain(&ctx).unwrap();
+    let structured = small_structured(&[FitKind::Structured], 15)
+        .pretrain(&ctx)
+        .unwrap();
+    let auto = small_structured(&AUTO, 15).pretrain(&ctx).unwrap();
+    let fpga: Vec<f64> = [&op_count, &head, &structured, &auto]
+        .iter()
+        .map(|m| mean_rho(m.as_ref(), &table, "fpga", 10, 3))
+        .collect();
+    assert!(fpga[0] > 0.99, "op-count on fpga: ρ {:.3}", fpga[0]);
+    assert!(
+        fpga[2] > fpga[1] && fpga[2] > 0.98,
+        "mlp-struct {:.3} vs mlp-head {:.3} on fpga",
+        fpga[2],
+        fpga[1]
+    );
+    assert!(fpga[3] > 0.98, "mlp-auto on fpga: ρ {:.3}", fpga[3]);
+    let pixel2_count = mean_rho(op_count.as_ref(), &table, "pixel2", 10, 3);
+    let pixel2_auto = mean_rho(auto.as_ref(), &table, "pixel2", 10, 3);
+    assert!(
+        pixel2_auto > pixel2_count,
+        "mlp-auto {pixel2_auto:.3} vs op-count {pixel2_count:.3} on pixel2"
+    );
 }

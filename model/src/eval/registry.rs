@@ -3,12 +3,13 @@
 //! To plug a method in, add one line to [`methods`]:
 //! `entry("name", "one-line description", || Box::new(MyMethod::default())),`
 
+use crate::adapt::FitKind;
 use crate::error::{Error, Result};
 use crate::fewshot::FewShotMethod;
 use crate::methods::{
     Adaptation, FeaturesRidge, Flops, GnnRidge, GnnRidgeConfig, HwEmbedding, LogMeanEnsemble,
     LutAdaptConfig, MlpDirect, MlpRidge, MlpRidgeConfig, MlpStructured, NearestDevice, OpCount,
-    OpLutMethod, OpLutTransfer, StructMode,
+    OpLutMethod, OpLutTransfer,
 };
 use crate::ridge::LooCriterion;
 
@@ -68,18 +69,38 @@ pub fn methods() -> Vec<MethodEntry> {
         ),
         entry(
             "mlp-struct",
-            "MLP ensemble's training-device predictions + operation counts in one ridge in ms (LOO λ)",
-            || Box::new(MlpStructured::new(StructMode::Structured)),
-        ),
-        entry(
-            "mlp-auto",
-            "per device, mlp-struct or mlp-head, whichever has the smaller leave-one-out log error",
-            || Box::new(MlpStructured::new(StructMode::Pick)),
+            "MLP ensemble; ridge in ms over its training-device predictions and the operation counts (LOO λ)",
+            || Box::new(MlpStructured::new("mlp-struct", vec![FitKind::Structured], 1.0)),
         ),
         entry(
             "mlp-struct-blend",
-            "mean (log space) of mlp-struct and mlp-head",
-            || Box::new(MlpStructured::new(StructMode::Blend)),
+            "geometric mean of mlp-head and mlp-struct",
+            || Box::new(MlpStructured::new("mlp-struct-blend", vec![FitKind::Blend], 1.0)),
+        ),
+        entry(
+            "mlp-auto",
+            "the default: mlp-head, unless mlp-struct or the blend has < ½ its leave-one-out log error",
+            || Box::new(MlpStructured::auto()),
+        ),
+        entry(
+            "mlp-auto-r1",
+            "mlp-auto with the smallest leave-one-out error winning outright",
+            || Box::new(MlpStructured::new("mlp-auto-r1", vec![FitKind::Head, FitKind::Structured, FitKind::Blend], 1.0)),
+        ),
+        entry(
+            "mlp-auto-r0.25",
+            "mlp-auto switching only below ¼ of the head's leave-one-out log error",
+            || Box::new(MlpStructured::new("mlp-auto-r0.25", vec![FitKind::Head, FitKind::Structured, FitKind::Blend], 0.25)),
+        ),
+        entry(
+            "mlp-auto-oc",
+            "mlp-auto with the op-count fit as a fourth candidate",
+            || Box::new(MlpStructured::new("mlp-auto-oc", vec![FitKind::Head, FitKind::Structured, FitKind::Blend, FitKind::OpCount], 0.5)),
+        ),
+        entry(
+            "mlp-auto-2",
+            "mlp-auto choosing between mlp-head and mlp-struct only (no blend)",
+            || Box::new(MlpStructured::new("mlp-auto-2", vec![FitKind::Head, FitKind::Structured], 0.5)),
         ),
         entry(
             "mlp-hw",

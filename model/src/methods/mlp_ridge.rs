@@ -97,7 +97,7 @@ impl MlpRidge {
     /// Pretrains and returns the concrete model (for export, batch prediction
     /// and inspection); [`FewShotMethod::pretrain`] boxes this.
     pub fn pretrain_model(&self, ctx: &PretrainContext<'_>) -> Result<MlpRidgeModel> {
-        MlpRidgeModel::pretrain(&self.config, ctx)
+        pretrain_cache::pretrain(&self.config, ctx)
     }
 }
 
@@ -112,6 +112,67 @@ impl FewShotMethod for MlpRidge {
 
     fn pretrain(&self, ctx: &PretrainContext<'_>) -> Result<Box<dyn PretrainedModel>> {
         Ok(Box::new(self.pretrain_model(ctx)?))
+    }
+}
+
+/// `mlp-ridge`, `mlp-head`, `mlp-blend` and the structured methods differ
+/// only in how they adapt: evaluating several of them on one seed pretrains
+/// the same ensemble each time. The last pretraining is kept and handed out
+/// again when the settings (adaptation aside), the seed and the training
+/// table are the same.
+mod pretrain_cache {
+    use super::{MlpRidgeConfig, MlpRidgeModel};
+    use crate::adapt::Adaptation;
+    use crate::error::Result;
+    use crate::fewshot::PretrainContext;
+    use std::collections::hash_map::DefaultHasher;
+    use std::hash::{Hash, Hasher};
+    use std::sync::Mutex;
+
+    static LAST: Mutex<Option<(u64, MlpRidgeModel)>> = Mutex::new(None);
+
+    fn key(config: &MlpRidgeConfig, ctx: &PretrainContext<'_>) -> u64 {
+        let mut h = DefaultHasher::new();
+        let training = MlpRidgeConfig {
+            adaptation: Adaptation::Ridge,
+            ..config.clone()
+        };
+        format!("{training:?}").hash(&mut h);
+        ctx.seed.hash(&mut h);
+        ctx.space.name().hash(&mut h);
+        ctx.train.devices().hash(&mut h);
+        for a in 0..ctx.train.n_archs() {
+            ctx.archs[a].to_string().hash(&mut h);
+            for d in 0..ctx.train.n_devices() {
+                ctx.train.value(a, d).map(f64::to_bits).hash(&mut h);
+            }
+        }
+        h.finish()
+    }
+
+    pub(super) fn pretrain(
+        config: &MlpRidgeConfig,
+        ctx: &PretrainContext<'_>,
+    ) -> Result<MlpRidgeModel> {
+        if ctx.archs.len() != ctx.train.n_archs() {
+            return MlpRidgeModel::pretrain(config, ctx);
+        }
+        let key = key(config, ctx);
+        if let Ok(last) = LAST.lock() {
+            if let Some((k, model)) = last.as_ref() {
+                if *k == key {
+                    return Ok(MlpRidgeModel {
+                        config: config.clone(),
+                        ..model.clone()
+                    });
+                }
+            }
+        }
+        let model = MlpRidgeModel::pretrain(config, ctx)?;
+        if let Ok(mut last) = LAST.lock() {
+            *last = Some((key, model.clone()));
+        }
+        Ok(model)
     }
 }
 

@@ -16,9 +16,10 @@
 //!   transferred from the best training device ([`OpLut`]);
 //! * [`OpCount`] (`op-count`): least squares in ms on the operation counts,
 //!   fitted on the samples only (the structural baseline);
-//! * [`MlpStructured`] (`mlp-struct`, `mlp-auto`, `mlp-struct-blend`): the
+//! * [`MlpStructured`] (`mlp-struct`, `mlp-struct-blend`, `mlp-auto`): the
 //!   MLP ensemble's training-device predictions and the operation counts in
-//!   one ridge in ms, alone or chosen against `mlp-head` per device;
+//!   one ridge in ms, alone, blended with `mlp-head`, or chosen against it
+//!   per device from the samples ([`crate::adapt::fit_device`]);
 //! * [`LogMeanEnsemble`] (`ensemble`): methods averaged in log space;
 //! * [`MlpDirect`] (`mlp-direct`): an MLP ensemble trained on the target's
 //!   samples only (the plenty-of-data protocol);
@@ -51,7 +52,7 @@ pub use hw_embedding::{
 };
 pub use mlp_direct::MlpDirect;
 pub use mlp_ridge::{Adaptation, MlpRidge, MlpRidgeConfig, MlpRidgeModel};
-pub use mlp_struct::{MlpStructured, StructMode};
+pub use mlp_struct::MlpStructured;
 pub use nearest_device::NearestDevice;
 pub use op_count::OpCount;
 pub use op_lut::{

@@ -21,6 +21,12 @@
 //!
 //! Members' ln predictions are averaged.
 
+mod structured;
+
+pub use structured::{
+    fit_device, DeviceFit, FitKind, LooSummary, StructureLayout, StructuredConfig, FLOOR_FRACTION,
+};
+
 use crate::error::{Error, Result};
 use crate::ridge::{log_grid, LooCriterion, RidgePath};
 use latscope_shared::metrics::{pearson, spearman};

@@ -1,0 +1,433 @@
+//! Structured adaptation: a new device from its K samples as one closed
+//! form over two descriptions of each architecture,
+//!
+//! * the `embedding` row ([`super`]): what the training devices teach, in
+//!   log space (the ensemble's outputs, ln MACs, last hidden layer);
+//! * the `structure` row: the training devices' predicted **milliseconds**
+//!   and how often each operation occurs, each column standardised over
+//!   the training architectures ([`crate::structure`]). Latencies of
+//!   operators run one after another add up, so a ridge in ms over these
+//!   columns gives accelerators and large-batch GPUs their additive
+//!   per-operation costs, and phones the mixture of training devices they
+//!   resemble.
+//!
+//! Three fits are made on the samples: the log-space **head** adaptation
+//! ([`super::Adaptation::Head`]), the **structured** ridge in ms (λ by exact
+//! leave-one-out) and their **blend** (geometric mean). The device keeps the
+//! head unless another fit's leave-one-out error in log space is below
+//! [`StructuredConfig::switch_ratio`] times the head's: leave-one-out on 5
+//! to 10 samples is noisy, and on the validation tasks a free choice lost to
+//! the head on FBNet while a clear margin kept the large gains on additive
+//! devices (README, "Choices and where they were made").
+//!
+//! Every fit is one formula, so it is written into a predictor file as is:
+//! `ms = exp(embedding·w + b) · max(structure·v + c, floor)^p`, with `p = 0`
+//! for the head, `w = 0, b = 0, p = 1` for the structured fit, and half of
+//! the head's `w, b` with `p = ½` for the blend.
+
+use super::{adapt_log_latency, AdaptConfig, Adaptation, FeatureLayout};
+use crate::error::{Error, Result};
+use crate::ridge::{default_relative_lambdas, LooCriterion, RidgePath};
+use latscope_shared::metrics::spearman;
+use ndarray::{Array2, ArrayView2};
+use serde::Serialize;
+use std::fmt;
+
+/// Predictions of a linear model in ms below this fraction of the smallest
+/// sample are raised to it: a linear model can go negative, a latency
+/// cannot.
+pub const FLOOR_FRACTION: f64 = 0.01;
+
+/// Which fit a device uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FitKind {
+    Head,
+    Structured,
+    Blend,
+    /// Least squares in ms on the operation counts alone (the `op-count`
+    /// baseline as a candidate).
+    OpCount,
+}
+
+impl FitKind {
+    pub const fn name(&self) -> &'static str {
+        match self {
+            FitKind::Head => "head",
+            FitKind::Structured => "structured",
+            FitKind::Blend => "blend",
+            FitKind::OpCount => "op-count",
+        }
+    }
+}
+
+impl fmt::Display for FitKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How the fit of a device is chosen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StructuredConfig {
+    /// Which fits are allowed, the head first.
+    pub candidates: Vec<FitKind>,
+    /// A fit other than the head is chosen only when its leave-one-out
+    /// error is below this fraction of the head's (1: the smallest error
+    /// wins).
+    pub switch_ratio: f64,
+    /// Settings of the head's log-space ridge.
+    pub log: AdaptConfig,
+}
+
+impl Default for StructuredConfig {
+    fn default() -> Self {
+        StructuredConfig {
+            candidates: vec![FitKind::Head, FitKind::Structured, FitKind::Blend],
+            switch_ratio: 0.5,
+            log: AdaptConfig {
+                adaptation: Adaptation::Head,
+                ..AdaptConfig::default()
+            },
+        }
+    }
+}
+
+/// How well a fit predicted each sample when that sample was left out: the
+/// confidence a device's predictions come with.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct LooSummary {
+    /// Root mean squared error of ln(ms) (0.1 ≈ 10 % typical error).
+    pub log_rmse: f64,
+    /// Spearman ρ of the left-out predictions with the measurements (None
+    /// below 3 samples or with constant values).
+    pub spearman: Option<f64>,
+}
+
+/// A device adapted from its samples:
+/// `ms = exp(embedding·log_weights + log_bias) · max(structure·lin_weights +
+/// lin_bias, floor)^power`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceFit {
+    pub kind: FitKind,
+    pub log_weights: Vec<f64>,
+    pub log_bias: f64,
+    pub lin_weights: Vec<f64>,
+    pub lin_bias: f64,
+    pub floor: f64,
+    pub power: f64,
+    /// Leave-one-out quality of the chosen fit.
+    pub loo: LooSummary,
+    /// Leave-one-out quality of every candidate, in the config's order.
+    pub candidates: Vec<(FitKind, LooSummary)>,
+}
+
+impl DeviceFit {
+    /// Latency (ms) of each row.
+    pub fn predict(
+        &self,
+        embedding: ArrayView2<'_, f32>,
+        structure: ArrayView2<'_, f32>,
+    ) -> Result<Vec<f64>> {
+        if embedding.nrows() != structure.nrows()
+            || embedding.ncols() != self.log_weights.len()
+            || structure.ncols() != self.lin_weights.len()
+        {
+            return Err(Error::InvalidInput(format!(
+                "adapted device: rows of {}×{} embedding and {}×{} structure for {} and {} weights",
+                embedding.nrows(),
+                embedding.ncols(),
+                structure.nrows(),
+                structure.ncols(),
+                self.log_weights.len(),
+                self.lin_weights.len()
+            )));
+        }
+        Ok(embedding
+            .rows()
+            .into_iter()
+            .zip(structure.rows())
+            .map(|(e, s)| {
+                let log = dot(e.iter(), &self.log_weights) + self.log_bias;
+                let lin = dot(s.iter(), &self.lin_weights) + self.lin_bias;
+                log.exp() * lin.max(self.floor).powf(self.power)
+            })
+            .collect())
+    }
+}
+
+fn dot<'a>(x: impl Iterator<Item = &'a f32>, w: &[f64]) -> f64 {
+    x.zip(w).map(|(a, b)| f64::from(*a) * b).sum()
+}
+
+/// One candidate: its parameters, its leave-one-out predictions (ms).
+struct Candidate {
+    fit: DeviceFit,
+    loo_ms: Vec<f64>,
+}
+
+/// How the `structure` row is laid out: the training devices' predicted ms
+/// first, then the operation counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StructureLayout {
+    pub devices: usize,
+    pub ops: usize,
+}
+
+/// Adapts a device from the samples' embedding and structure rows and
+/// measured ms.
+pub fn fit_device(
+    sample_embedding: ArrayView2<'_, f32>,
+    sample_structure: ArrayView2<'_, f32>,
+    ms: &[f64],
+    layout: FeatureLayout,
+    structure: StructureLayout,
+    config: &StructuredConfig,
+) -> Result<DeviceFit> {
+    if sample_structure.ncols() != structure.devices + structure.ops {
+        return Err(Error::InvalidInput(format!(
+            "adaptation: {} structure columns, expected {} devices + {} operation counts",
+            sample_structure.ncols(),
+            structure.devices,
+            structure.ops
+        )));
+    }
+    let k = ms.len();
+    if sample_embedding.nrows() != k || sample_structure.nrows() != k {
+        return Err(Error::InvalidInput(format!(
+            "adaptation: {} embedding rows and {} structure rows for {k} measured latencies",
+            sample_embedding.nrows(),
+            sample_structure.nrows()
+        )));
+    }
+    if let Some(v) = ms.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
+        return Err(Error::InvalidInput(format!(
+            "adaptation: measured latency {v} ms is not positive"
+        )));
+    }
+    if k == 0 {
+        return Err(Error::InvalidInput(
+            "adaptation needs at least one measured architecture".into(),
+        ));
+    }
+    let head = head_fit(
+        sample_embedding,
+        sample_structure.ncols(),
+        ms,
+        layout,
+        config,
+    )?;
+    // Leave-one-out needs at least three samples to mean anything.
+    if k < 3 || config.candidates == [FitKind::Head] {
+        let mut fit = head.fit;
+        if k >= 3 {
+            fit.loo = summary(&head.loo_ms, ms);
+            fit.candidates = vec![(FitKind::Head, fit.loo)];
+        }
+        return Ok(fit);
+    }
+    let structured = structured_fit(sample_embedding.ncols(), sample_structure, ms)?;
+    let blend = Candidate {
+        fit: DeviceFit {
+            kind: FitKind::Blend,
+            log_weights: head.fit.log_weights.iter().map(|w| 0.5 * w).collect(),
+            log_bias: 0.5 * head.fit.log_bias,
+            power: 0.5,
+            ..structured.fit.clone()
+        },
+        loo_ms: head
+            .loo_ms
+            .iter()
+            .zip(&structured.loo_ms)
+            .map(|(a, b)| (a * b).sqrt())
+            .collect(),
+    };
+    let op_count = op_count_fit(sample_embedding.ncols(), sample_structure, ms, structure)?;
+    let mut all = vec![head, structured, blend];
+    all.extend(op_count);
+    let mut chosen: Vec<&Candidate> = config
+        .candidates
+        .iter()
+        .filter_map(|kind| all.iter().find(|c| c.fit.kind == *kind))
+        .collect();
+    if chosen.is_empty() {
+        return Err(Error::InvalidInput(
+            "adaptation: no candidate fit configured".into(),
+        ));
+    }
+    let summaries: Vec<(FitKind, LooSummary)> = chosen
+        .iter()
+        .map(|c| (c.fit.kind, summary(&c.loo_ms, ms)))
+        .collect();
+    // The first candidate is the default; another must beat it clearly.
+    let first_error = summaries[0].1.log_rmse.powi(2);
+    let mut best = 0;
+    for (i, (_, s)) in summaries.iter().enumerate().skip(1) {
+        let e = s.log_rmse.powi(2);
+        if e < config.switch_ratio * first_error && e < summaries[best].1.log_rmse.powi(2) {
+            best = i;
+        }
+    }
+    let mut fit = chosen.swap_remove(best).fit.clone();
+    fit.loo = summaries[best].1;
+    fit.candidates = summaries;
+    Ok(fit)
+}
+
+fn summary(loo_ms: &[f64], ms: &[f64]) -> LooSummary {
+    let (pl, yl): (Vec<f64>, Vec<f64>) =
+        loo_ms.iter().zip(ms).map(|(p, y)| (p.ln(), y.ln())).unzip();
+    let mse = pl
+        .iter()
+        .zip(&yl)
+        .map(|(p, y)| (p - y) * (p - y))
+        .sum::<f64>()
+        / ms.len() as f64;
+    LooSummary {
+        log_rmse: mse.sqrt(),
+        spearman: if ms.len() >= 3 {
+            spearman(&pl, &yl).ok()
+        } else {
+            None
+        },
+    }
+}
+
+/// The head adaptation as an affine map of the embedding (recovered by
+/// evaluating it at the origin and every unit vector: the adaptation is
+/// affine in the query row), and its leave-one-out predictions.
+fn head_fit(
+    xs: ArrayView2<'_, f32>,
+    structure_width: usize,
+    ms: &[f64],
+    layout: FeatureLayout,
+    config: &StructuredConfig,
+) -> Result<Candidate> {
+    let log_ms: Vec<f64> = ms.iter().map(|v| v.ln()).collect();
+    let e = xs.ncols();
+    let mut probes = Array2::<f32>::zeros((e + 1, e));
+    for i in 0..e {
+        probes[[i + 1, i]] = 1.0;
+    }
+    let log_config = AdaptConfig {
+        adaptation: Adaptation::Head,
+        ..config.log.clone()
+    };
+    let at = adapt_log_latency(xs, &log_ms, probes.view(), layout, &log_config)?;
+    let log_bias = at[0];
+    let log_weights = at[1..].iter().map(|v| v - log_bias).collect();
+    let mut loo_ms = Vec::with_capacity(ms.len());
+    if ms.len() >= 3 {
+        for i in 0..ms.len() {
+            let keep: Vec<usize> = (0..ms.len()).filter(|&j| j != i).collect();
+            let rest = xs.select(ndarray::Axis(0), &keep);
+            let y: Vec<f64> = keep.iter().map(|&j| log_ms[j]).collect();
+            let row = xs.slice(ndarray::s![i..i + 1, ..]);
+            loo_ms.push(adapt_log_latency(rest.view(), &y, row, layout, &log_config)?[0].exp());
+        }
+    }
+    Ok(Candidate {
+        fit: DeviceFit {
+            kind: FitKind::Head,
+            log_weights,
+            log_bias,
+            lin_weights: vec![0.0; structure_width],
+            lin_bias: 1.0,
+            floor: 1.0,
+            power: 0.0,
+            loo: LooSummary {
+                log_rmse: f64::NAN,
+                spearman: None,
+            },
+            candidates: vec![],
+        },
+        loo_ms,
+    })
+}
+
+/// Least squares in ms on the count columns (minimum norm where the counts
+/// do not determine it); None when a sample has leverage 1 (its
+/// leave-one-out prediction does not exist).
+fn op_count_fit(
+    embedding_width: usize,
+    xs: ArrayView2<'_, f32>,
+    ms: &[f64],
+    structure: StructureLayout,
+) -> Result<Option<Candidate>> {
+    let counts = xs
+        .slice(ndarray::s![.., structure.devices..])
+        .mapv(f64::from);
+    let path = RidgePath::new(counts.view(), ms)?;
+    let lambda = 1e-9 * path.lambda_scale();
+    let Some(loo) = path.loo_predictions(lambda) else {
+        return Ok(None);
+    };
+    let floor = FLOOR_FRACTION * ms.iter().copied().fold(f64::INFINITY, f64::min);
+    let ridge = path.fit(lambda);
+    let mut lin_weights = vec![0.0; structure.devices];
+    lin_weights.extend(ridge.weights.iter());
+    Ok(Some(Candidate {
+        fit: DeviceFit {
+            kind: FitKind::OpCount,
+            log_weights: vec![0.0; embedding_width],
+            log_bias: 0.0,
+            lin_weights,
+            lin_bias: ridge.intercept,
+            floor,
+            power: 1.0,
+            loo: LooSummary {
+                log_rmse: f64::NAN,
+                spearman: None,
+            },
+            candidates: vec![],
+        },
+        loo_ms: loo.into_iter().map(|p| p.max(floor)).collect(),
+    }))
+}
+
+/// Ridge in ms on the structure columns, λ by exact leave-one-out MSE.
+fn structured_fit(
+    embedding_width: usize,
+    xs: ArrayView2<'_, f32>,
+    ms: &[f64],
+) -> Result<Candidate> {
+    let x = xs.mapv(f64::from);
+    let path = RidgePath::new(x.view(), ms)?;
+    let scale = path.lambda_scale();
+    let lambdas: Vec<f64> = default_relative_lambdas()
+        .iter()
+        .map(|l| l * scale)
+        .collect();
+    let selection = path.select(&lambdas, LooCriterion::Mse);
+    let floor = FLOOR_FRACTION * ms.iter().copied().fold(f64::INFINITY, f64::min);
+    // With λ > 0 no leverage reaches 1; should it, each sample is predicted
+    // by the mean of the others.
+    let loo_ms = path
+        .loo_predictions(selection.lambda)
+        .unwrap_or_else(|| {
+            let total: f64 = ms.iter().sum();
+            ms.iter()
+                .map(|v| (total - v) / (ms.len() as f64 - 1.0).max(1.0))
+                .collect()
+        })
+        .into_iter()
+        .map(|p| p.max(floor))
+        .collect();
+    Ok(Candidate {
+        fit: DeviceFit {
+            kind: FitKind::Structured,
+            log_weights: vec![0.0; embedding_width],
+            log_bias: 0.0,
+            lin_weights: selection.ridge.weights.to_vec(),
+            lin_bias: selection.ridge.intercept,
+            floor,
+            power: 1.0,
+            loo: LooSummary {
+                log_rmse: f64::NAN,
+                spearman: None,
+            },
+            candidates: vec![],
+        },
+        loo_ms,
+    })
+}
