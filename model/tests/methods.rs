@@ -1,12 +1,11 @@
 //! Few-shot methods on real HELP data (small subsets, so the debug build
 //! stays fast): determinism under a seed, and `mlp-ridge` beating `flops`.
 
-use latscope_model::adapt::FitKind;
+use latscope_model::adapt::{FitKind, StructuredConfig};
 use latscope_model::eval::registry::{make_method, method_names};
 use latscope_model::fewshot::{FewShotMethod, PretrainContext};
 use latscope_model::methods::{
-    Adaptation, FeaturesRidge, Flops, MlpRidge, MlpRidgeConfig, MlpStructured, NearestDevice,
-    OpCount,
+    Adaptation, FeaturesRidge, Flops, MlpRidge, MlpRidgeConfig, NearestDevice, OpCount,
 };
 use latscope_model::nn::TrainConfig;
 use latscope_shared::dataset::{read_wide_path, LatencyTable};
@@ -55,11 +54,13 @@ fn small_mlp(adaptation: Adaptation, epochs: usize) -> MlpRidge {
     })
 }
 
-fn small_structured(candidates: &[FitKind], epochs: usize) -> MlpStructured {
-    MlpStructured {
-        base: small_mlp(Adaptation::Head, epochs).config,
-        ..MlpStructured::new("structured", candidates.to_vec(), 0.5)
-    }
+fn small_structured(candidates: &[FitKind], epochs: usize) -> MlpRidge {
+    let mut mlp = small_mlp(Adaptation::Auto, epochs);
+    mlp.config.structured = StructuredConfig {
+        candidates: candidates.to_vec(),
+        ..StructuredConfig::default()
+    };
+    mlp
 }
 
 const AUTO: [FitKind; 3] = [FitKind::Head, FitKind::Structured, FitKind::Blend];

@@ -192,6 +192,7 @@ mod tests {
                 mean: vec![0.0; 14],
                 scale: vec![1.0; 14],
                 default: Adaptation::Head,
+                structure: None,
             },
             adapted: vec![],
             reference_archs: vec![],

@@ -24,7 +24,7 @@
 mod structured;
 
 pub use structured::{
-    fit_device, DeviceFit, FitKind, LooSummary, StructureLayout, StructuredConfig, FLOOR_FRACTION,
+    fit_device, DeviceFit, FitKind, LooSummary, StructuredConfig, FLOOR_FRACTION,
 };
 
 use crate::error::{Error, Result};
@@ -40,16 +40,30 @@ pub enum Adaptation {
     Ridge,
     Head,
     Blend,
+    /// Per device, the head, a ridge in ms over the structure columns or
+    /// their blend, chosen by leave-one-out on the samples
+    /// ([`fit_device`]); needs the structure columns.
+    Auto,
 }
 
 impl Adaptation {
-    pub const ALL: [Adaptation; 3] = [Adaptation::Ridge, Adaptation::Head, Adaptation::Blend];
+    pub const ALL: [Adaptation; 4] = [
+        Adaptation::Ridge,
+        Adaptation::Head,
+        Adaptation::Blend,
+        Adaptation::Auto,
+    ];
+
+    /// The adaptations that use the embedding blocks alone, in log space
+    /// ([`adapt_log_latency`]).
+    pub const LOG_SPACE: [Adaptation; 3] = [Adaptation::Ridge, Adaptation::Head, Adaptation::Blend];
 
     pub const fn name(&self) -> &'static str {
         match self {
             Adaptation::Ridge => "ridge",
             Adaptation::Head => "head",
             Adaptation::Blend => "blend",
+            Adaptation::Auto => "auto",
         }
     }
 }
@@ -69,13 +83,14 @@ impl FromStr for Adaptation {
             .find(|a| a.name() == s)
             .ok_or_else(|| {
                 Error::InvalidInput(format!(
-                    "unknown adaptation {s:?} (known: ridge, head, blend)"
+                    "unknown adaptation {s:?} (known: ridge, head, blend, auto)"
                 ))
             })
     }
 }
 
-/// How the adaptation feature row is laid out.
+/// How the adaptation feature row is laid out: equal blocks (one per
+/// ensemble member), then optionally the structure columns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FeatureLayout {
     /// Ensemble members (equal-width blocks side by side).
@@ -83,21 +98,52 @@ pub struct FeatureLayout {
     /// Leading columns of each block that are per-training-device outputs
     /// (monotone in that device's predicted latency).
     pub outputs: usize,
+    /// The structure columns after the blocks (None in files written
+    /// before structured adaptation).
+    pub structure: Option<StructureLayout>,
+}
+
+/// The structure columns: the training devices' predicted ms, then the
+/// operation counts, each standardised over the training architectures
+/// ([`crate::structure`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StructureLayout {
+    pub devices: usize,
+    pub ops: usize,
+}
+
+impl StructureLayout {
+    pub const fn width(&self) -> usize {
+        self.devices + self.ops
+    }
 }
 
 impl FeatureLayout {
-    /// Checks that `width` columns split into the blocks.
+    /// Width of the structure columns (0 without them).
+    pub fn structure_width(&self) -> usize {
+        self.structure.map_or(0, |s| s.width())
+    }
+
+    /// Checks that `width` columns split into the blocks and the structure
+    /// columns, and returns the width of one block.
     pub fn block_width(&self, width: usize) -> Result<usize> {
-        if self.blocks == 0
-            || !width.is_multiple_of(self.blocks)
-            || width / self.blocks < self.outputs
-        {
-            return Err(Error::InvalidInput(format!(
-                "adaptation features: {width} columns do not split into {} blocks of at least {} outputs",
-                self.blocks, self.outputs
-            )));
+        let blocks_width = width.checked_sub(self.structure_width());
+        match blocks_width {
+            Some(w)
+                if self.blocks > 0
+                    && w.is_multiple_of(self.blocks)
+                    && w / self.blocks >= self.outputs =>
+            {
+                Ok(w / self.blocks)
+            }
+            _ => Err(Error::InvalidInput(format!(
+                "adaptation features: {width} columns do not split into {} blocks of at least {} \
+                 outputs and {} structure columns",
+                self.blocks,
+                self.outputs,
+                self.structure_width()
+            ))),
         }
-        Ok(width / self.blocks)
     }
 }
 
@@ -153,6 +199,11 @@ pub fn adapt_log_latency(
             query_features.ncols()
         )));
     }
+    if config.adaptation == Adaptation::Auto {
+        return Err(Error::InvalidInput(
+            "the auto adaptation is not a log-space adaptation: use fit_device".into(),
+        ));
+    }
     let w = layout.block_width(sample_features.ncols())?;
     let mut sum = vec![0.0; query_features.nrows()];
     for b in 0..layout.blocks {
@@ -198,7 +249,9 @@ fn adapt_block(
 ) -> Result<Vec<f64>> {
     let xs = xs.mapv(f64::from);
     let (base_q, target): (Vec<f64>, Vec<f64>) = match adaptation {
-        Adaptation::Ridge | Adaptation::Blend => (vec![0.0; xq.nrows()], y.to_vec()),
+        Adaptation::Ridge | Adaptation::Blend | Adaptation::Auto => {
+            (vec![0.0; xq.nrows()], y.to_vec())
+        }
         Adaptation::Head => {
             let j = best_matching_output(&xs.view(), y, outputs);
             let col: Vec<f64> = xs.column(j).to_vec();
@@ -270,11 +323,12 @@ mod tests {
         let layout = FeatureLayout {
             blocks: 2,
             outputs: 2,
+            structure: None,
         };
         let rows: Vec<usize> = (0..30).step_by(3).collect();
         let xs = x.select(Axis(0), &rows);
         let ys: Vec<f64> = rows.iter().map(|&r| y[r]).collect();
-        for adaptation in Adaptation::ALL {
+        for adaptation in Adaptation::LOG_SPACE {
             let config = AdaptConfig {
                 adaptation,
                 ..AdaptConfig::default()
@@ -296,6 +350,7 @@ mod tests {
         let layout = FeatureLayout {
             blocks: 4,
             outputs: 2,
+            structure: None,
         };
         let c = AdaptConfig::default();
         let err = adapt_log_latency(x.view(), &[0.0; 30], x.view(), layout, &c).unwrap_err();
@@ -303,6 +358,7 @@ mod tests {
         let layout = FeatureLayout {
             blocks: 2,
             outputs: 2,
+            structure: None,
         };
         assert!(adapt_log_latency(x.view(), &[0.0; 3], x.view(), layout, &c).is_err());
         assert!(adapt_log_latency(x.slice(s![..0, ..]), &[], x.view(), layout, &c).is_err());

@@ -1,11 +1,11 @@
 //! Structured adaptation: a new device from its K samples as one closed
-//! form over two descriptions of each architecture,
+//! form over the two parts of an adaptation feature row ([`super`]),
 //!
-//! * the `embedding` row ([`super`]): what the training devices teach, in
-//!   log space (the ensemble's outputs, ln MACs, last hidden layer);
-//! * the `structure` row: the training devices' predicted **milliseconds**
-//!   and how often each operation occurs, each column standardised over
-//!   the training architectures ([`crate::structure`]). Latencies of
+//! * the ensemble blocks: what the training devices teach, in log space
+//!   (the members' outputs, ln MACs, last hidden layer);
+//! * the structure columns: the training devices' predicted
+//!   **milliseconds** and how often each operation occurs, each column
+//!   standardised over the training architectures ([`crate::structure`]). Latencies of
 //!   operators run one after another add up, so a ridge in ms over these
 //!   columns gives accelerators and large-batch GPUs their additive
 //!   per-operation costs, and phones the mixture of training devices they
@@ -20,12 +20,13 @@
 //! the head on FBNet while a clear margin kept the large gains on additive
 //! devices (README, "Choices and where they were made").
 //!
-//! Every fit is one formula, so it is written into a predictor file as is:
-//! `ms = exp(embedding·w + b) · max(structure·v + c, floor)^p`, with `p = 0`
+//! Every fit is one formula over the whole row `x`, so it is written into a
+//! predictor file as is: `ms = exp(x·w + b) · max(x·v + c, floor)^p`, with
+//! `v` zero on the blocks and `w` zero on the structure columns; `p = 0`
 //! for the head, `w = 0, b = 0, p = 1` for the structured fit, and half of
 //! the head's `w, b` with `p = ½` for the blend.
 
-use super::{adapt_log_latency, AdaptConfig, Adaptation, FeatureLayout};
+use super::{adapt_log_latency, AdaptConfig, Adaptation, FeatureLayout, StructureLayout};
 use crate::error::{Error, Result};
 use crate::ridge::{default_relative_lambdas, LooCriterion, RidgePath};
 use latscope_shared::metrics::spearman;
@@ -95,7 +96,7 @@ impl Default for StructuredConfig {
 
 /// How well a fit predicted each sample when that sample was left out: the
 /// confidence a device's predictions come with.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct LooSummary {
     /// Root mean squared error of ln(ms) (0.1 ≈ 10 % typical error).
     pub log_rmse: f64,
@@ -123,36 +124,29 @@ pub struct DeviceFit {
 }
 
 impl DeviceFit {
-    /// Latency (ms) of each row.
-    pub fn predict(
-        &self,
-        embedding: ArrayView2<'_, f32>,
-        structure: ArrayView2<'_, f32>,
-    ) -> Result<Vec<f64>> {
-        if embedding.nrows() != structure.nrows()
-            || embedding.ncols() != self.log_weights.len()
-            || structure.ncols() != self.lin_weights.len()
-        {
+    /// Latency (ms) of each adaptation feature row.
+    pub fn predict(&self, features: ArrayView2<'_, f32>) -> Result<Vec<f64>> {
+        if features.ncols() != self.log_weights.len() {
             return Err(Error::InvalidInput(format!(
-                "adapted device: rows of {}×{} embedding and {}×{} structure for {} and {} weights",
-                embedding.nrows(),
-                embedding.ncols(),
-                structure.nrows(),
-                structure.ncols(),
-                self.log_weights.len(),
-                self.lin_weights.len()
+                "adapted device: rows of {} features for {} weights",
+                features.ncols(),
+                self.log_weights.len()
             )));
         }
-        Ok(embedding
+        Ok(features
             .rows()
             .into_iter()
-            .zip(structure.rows())
-            .map(|(e, s)| {
-                let log = dot(e.iter(), &self.log_weights) + self.log_bias;
-                let lin = dot(s.iter(), &self.lin_weights) + self.lin_bias;
-                log.exp() * lin.max(self.floor).powf(self.power)
-            })
+            .map(|x| self.predict_row(x.iter()))
             .collect())
+    }
+
+    fn predict_row<'a>(&self, x: impl Iterator<Item = &'a f32> + Clone) -> f64 {
+        let log = dot(x.clone(), &self.log_weights) + self.log_bias;
+        if self.power == 0.0 {
+            return log.exp();
+        }
+        let lin = dot(x, &self.lin_weights) + self.lin_bias;
+        log.exp() * lin.max(self.floor).powf(self.power)
     }
 }
 
@@ -166,38 +160,21 @@ struct Candidate {
     loo_ms: Vec<f64>,
 }
 
-/// How the `structure` row is laid out: the training devices' predicted ms
-/// first, then the operation counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StructureLayout {
-    pub devices: usize,
-    pub ops: usize,
-}
-
-/// Adapts a device from the samples' embedding and structure rows and
-/// measured ms.
+/// Adapts a device from the samples' adaptation feature rows and measured
+/// ms. The structure columns are needed unless the head is the only
+/// candidate.
 pub fn fit_device(
-    sample_embedding: ArrayView2<'_, f32>,
-    sample_structure: ArrayView2<'_, f32>,
+    sample_features: ArrayView2<'_, f32>,
     ms: &[f64],
     layout: FeatureLayout,
-    structure: StructureLayout,
     config: &StructuredConfig,
 ) -> Result<DeviceFit> {
-    if sample_structure.ncols() != structure.devices + structure.ops {
-        return Err(Error::InvalidInput(format!(
-            "adaptation: {} structure columns, expected {} devices + {} operation counts",
-            sample_structure.ncols(),
-            structure.devices,
-            structure.ops
-        )));
-    }
+    layout.block_width(sample_features.ncols())?;
     let k = ms.len();
-    if sample_embedding.nrows() != k || sample_structure.nrows() != k {
+    if sample_features.nrows() != k {
         return Err(Error::InvalidInput(format!(
-            "adaptation: {} embedding rows and {} structure rows for {k} measured latencies",
-            sample_embedding.nrows(),
-            sample_structure.nrows()
+            "adaptation: {} feature rows for {k} measured latencies",
+            sample_features.nrows()
         )));
     }
     if let Some(v) = ms.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
@@ -210,13 +187,7 @@ pub fn fit_device(
             "adaptation needs at least one measured architecture".into(),
         ));
     }
-    let head = head_fit(
-        sample_embedding,
-        sample_structure.ncols(),
-        ms,
-        layout,
-        config,
-    )?;
+    let head = head_fit(sample_features, ms, layout, config)?;
     // Leave-one-out needs at least three samples to mean anything.
     if k < 3 || config.candidates == [FitKind::Head] {
         let mut fit = head.fit;
@@ -226,7 +197,14 @@ pub fn fit_device(
         }
         return Ok(fit);
     }
-    let structured = structured_fit(sample_embedding.ncols(), sample_structure, ms)?;
+    let structure = layout.structure.ok_or_else(|| {
+        Error::InvalidInput(
+            "the auto adaptation needs the predictor's structure columns; this predictor \
+             (written before structured adaptation) has none: use head, ridge or blend"
+                .into(),
+        )
+    })?;
+    let structured = structured_fit(sample_features, ms, structure)?;
     let blend = Candidate {
         fit: DeviceFit {
             kind: FitKind::Blend,
@@ -242,7 +220,7 @@ pub fn fit_device(
             .map(|(a, b)| (a * b).sqrt())
             .collect(),
     };
-    let op_count = op_count_fit(sample_embedding.ncols(), sample_structure, ms, structure)?;
+    let op_count = op_count_fit(sample_features, ms, structure)?;
     let mut all = vec![head, structured, blend];
     all.extend(op_count);
     let mut chosen: Vec<&Candidate> = config
@@ -298,7 +276,6 @@ fn summary(loo_ms: &[f64], ms: &[f64]) -> LooSummary {
 /// affine in the query row), and its leave-one-out predictions.
 fn head_fit(
     xs: ArrayView2<'_, f32>,
-    structure_width: usize,
     ms: &[f64],
     layout: FeatureLayout,
     config: &StructuredConfig,
@@ -331,7 +308,7 @@ fn head_fit(
             kind: FitKind::Head,
             log_weights,
             log_bias,
-            lin_weights: vec![0.0; structure_width],
+            lin_weights: vec![0.0; e],
             lin_bias: 1.0,
             floor: 1.0,
             power: 0.0,
@@ -349,13 +326,13 @@ fn head_fit(
 /// do not determine it); None when a sample has leverage 1 (its
 /// leave-one-out prediction does not exist).
 fn op_count_fit(
-    embedding_width: usize,
     xs: ArrayView2<'_, f32>,
     ms: &[f64],
     structure: StructureLayout,
 ) -> Result<Option<Candidate>> {
+    let e = xs.ncols();
     let counts = xs
-        .slice(ndarray::s![.., structure.devices..])
+        .slice(ndarray::s![.., e - structure.ops..])
         .mapv(f64::from);
     let path = RidgePath::new(counts.view(), ms)?;
     let lambda = 1e-9 * path.lambda_scale();
@@ -364,12 +341,12 @@ fn op_count_fit(
     };
     let floor = FLOOR_FRACTION * ms.iter().copied().fold(f64::INFINITY, f64::min);
     let ridge = path.fit(lambda);
-    let mut lin_weights = vec![0.0; structure.devices];
+    let mut lin_weights = vec![0.0; e - structure.ops];
     lin_weights.extend(ridge.weights.iter());
     Ok(Some(Candidate {
         fit: DeviceFit {
             kind: FitKind::OpCount,
-            log_weights: vec![0.0; embedding_width],
+            log_weights: vec![0.0; e],
             log_bias: 0.0,
             lin_weights,
             lin_bias: ridge.intercept,
@@ -387,11 +364,14 @@ fn op_count_fit(
 
 /// Ridge in ms on the structure columns, λ by exact leave-one-out MSE.
 fn structured_fit(
-    embedding_width: usize,
     xs: ArrayView2<'_, f32>,
     ms: &[f64],
+    structure: StructureLayout,
 ) -> Result<Candidate> {
-    let x = xs.mapv(f64::from);
+    let e = xs.ncols();
+    let x = xs
+        .slice(ndarray::s![.., e - structure.width()..])
+        .mapv(f64::from);
     let path = RidgePath::new(x.view(), ms)?;
     let scale = path.lambda_scale();
     let lambdas: Vec<f64> = default_relative_lambdas()
@@ -416,9 +396,11 @@ fn structured_fit(
     Ok(Candidate {
         fit: DeviceFit {
             kind: FitKind::Structured,
-            log_weights: vec![0.0; embedding_width],
+            log_weights: vec![0.0; e],
             log_bias: 0.0,
-            lin_weights: selection.ridge.weights.to_vec(),
+            lin_weights: std::iter::repeat_n(0.0, e - structure.width())
+                .chain(selection.ridge.weights.iter().copied())
+                .collect(),
             lin_bias: selection.ridge.intercept,
             floor,
             power: 1.0,

@@ -3,13 +3,13 @@
 //! To plug a method in, add one line to [`methods`]:
 //! `entry("name", "one-line description", || Box::new(MyMethod::default())),`
 
-use crate::adapt::FitKind;
+use crate::adapt::{FitKind, StructuredConfig};
 use crate::error::{Error, Result};
 use crate::fewshot::FewShotMethod;
 use crate::methods::{
     Adaptation, FeaturesRidge, Flops, GnnRidge, GnnRidgeConfig, HwEmbedding, LogMeanEnsemble,
-    LutAdaptConfig, MlpDirect, MlpRidge, MlpRidgeConfig, MlpStructured, NearestDevice, OpCount,
-    OpLutMethod, OpLutTransfer,
+    LutAdaptConfig, MlpDirect, MlpRidge, MlpRidgeConfig, NearestDevice, OpCount, OpLutMethod,
+    OpLutTransfer,
 };
 use crate::ridge::LooCriterion;
 
@@ -68,39 +68,47 @@ pub fn methods() -> Vec<MethodEntry> {
             || Box::new(mlp_with(Adaptation::Blend)),
         ),
         entry(
+            "mlp-auto",
+            "the default: per device mlp-head, unless the ridge in ms over the training devices' \
+             predicted ms and the operation counts, or its blend with the head, has < ½ the \
+             head's leave-one-out log error",
+            || Box::new(auto_with("mlp-auto", &AUTO_FITS, 0.5)),
+        ),
+        entry(
             "mlp-struct",
-            "MLP ensemble; ridge in ms over its training-device predictions and the operation counts (LOO λ)",
-            || Box::new(MlpStructured::new("mlp-struct", vec![FitKind::Structured], 1.0)),
+            "mlp-auto's ridge in ms alone (training devices' predicted ms + operation counts, LOO λ)",
+            || Box::new(auto_with("mlp-struct", &[FitKind::Structured], 1.0)),
         ),
         entry(
             "mlp-struct-blend",
             "geometric mean of mlp-head and mlp-struct",
-            || Box::new(MlpStructured::new("mlp-struct-blend", vec![FitKind::Blend], 1.0)),
-        ),
-        entry(
-            "mlp-auto",
-            "the default: mlp-head, unless mlp-struct or the blend has < ½ its leave-one-out log error",
-            || Box::new(MlpStructured::auto()),
+            || Box::new(auto_with("mlp-struct-blend", &[FitKind::Blend], 1.0)),
         ),
         entry(
             "mlp-auto-r1",
-            "mlp-auto with the smallest leave-one-out error winning outright",
-            || Box::new(MlpStructured::new("mlp-auto-r1", vec![FitKind::Head, FitKind::Structured, FitKind::Blend], 1.0)),
+            "mlp-auto with the smallest leave-one-out error winning outright (validation alternative)",
+            || Box::new(auto_with("mlp-auto-r1", &AUTO_FITS, 1.0)),
         ),
         entry(
             "mlp-auto-r0.25",
-            "mlp-auto switching only below ¼ of the head's leave-one-out log error",
-            || Box::new(MlpStructured::new("mlp-auto-r0.25", vec![FitKind::Head, FitKind::Structured, FitKind::Blend], 0.25)),
+            "mlp-auto switching only below ¼ of the head's leave-one-out error (validation alternative)",
+            || Box::new(auto_with("mlp-auto-r0.25", &AUTO_FITS, 0.25)),
         ),
         entry(
             "mlp-auto-oc",
-            "mlp-auto with the op-count fit as a fourth candidate",
-            || Box::new(MlpStructured::new("mlp-auto-oc", vec![FitKind::Head, FitKind::Structured, FitKind::Blend, FitKind::OpCount], 0.5)),
+            "mlp-auto with the op-count fit as a fourth candidate (validation alternative)",
+            || {
+                Box::new(auto_with(
+                    "mlp-auto-oc",
+                    &[FitKind::Head, FitKind::Structured, FitKind::Blend, FitKind::OpCount],
+                    0.5,
+                ))
+            },
         ),
         entry(
             "mlp-auto-2",
-            "mlp-auto choosing between mlp-head and mlp-struct only (no blend)",
-            || Box::new(MlpStructured::new("mlp-auto-2", vec![FitKind::Head, FitKind::Structured], 0.5)),
+            "mlp-auto choosing between mlp-head and mlp-struct only (validation alternative)",
+            || Box::new(auto_with("mlp-auto-2", &[FitKind::Head, FitKind::Structured], 0.5)),
         ),
         entry(
             "mlp-hw",
@@ -159,6 +167,24 @@ pub fn methods() -> Vec<MethodEntry> {
             },
         ),
     ]
+}
+
+/// The fits `mlp-auto` chooses from, the default first.
+const AUTO_FITS: [FitKind; 3] = [FitKind::Head, FitKind::Structured, FitKind::Blend];
+
+fn auto_with(label: &'static str, candidates: &[FitKind], switch_ratio: f64) -> MlpRidge {
+    MlpRidge::labelled(
+        label,
+        MlpRidgeConfig {
+            adaptation: Adaptation::Auto,
+            structured: StructuredConfig {
+                candidates: candidates.to_vec(),
+                switch_ratio,
+                ..StructuredConfig::default()
+            },
+            ..MlpRidgeConfig::default()
+        },
+    )
 }
 
 fn mlp_with(adaptation: Adaptation) -> MlpRidge {

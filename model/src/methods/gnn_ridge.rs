@@ -196,6 +196,7 @@ impl GnnRidgeModel {
     /// ln MACs (when configured).
     pub fn layout(&self) -> FeatureLayout {
         FeatureLayout {
+            structure: None,
             blocks: self.members.len(),
             outputs: self.devices.len() + usize::from(self.config.ln_macs),
         }

@@ -11,14 +11,18 @@
 //! (the same function `profiler adapt` and the browser use on a predictor
 //! file's `embedding` output).
 
+use super::ops_per_position;
 use super::{check_samples, ArchInputs};
 pub use crate::adapt::Adaptation;
-use crate::adapt::{adapt_log_latency, AdaptConfig, FeatureLayout};
+use crate::adapt::{
+    adapt_log_latency, fit_device, AdaptConfig, FeatureLayout, StructureLayout, StructuredConfig,
+};
 use crate::error::{Error, Result};
 use crate::fewshot::{FewShotMethod, PretrainContext, PretrainedModel};
 use crate::nn::{train_mlp, Mlp, Standardizer, TrainConfig, TrainReport};
-use crate::predictor_onnx::{AdaptationFeatures, PredictorSpec};
+use crate::predictor_onnx::{AdaptationFeatures, PredictorSpec, StructureFeatures};
 use crate::ridge::{log_grid, LooCriterion};
+use crate::structure::{counts_from_onehot, StandardizedDesign};
 use latscope_shared::encoding::Encoding;
 use latscope_shared::space::SpaceId;
 use ndarray::{s, Array2, ArrayView2, Axis};
@@ -56,6 +60,8 @@ pub struct MlpRidgeConfig {
     pub criterion: LooCriterion,
     /// λ grid relative to the design's scale.
     pub relative_lambdas: Vec<f64>,
+    /// How the `auto` adaptation chooses its fit.
+    pub structured: StructuredConfig,
 }
 
 impl Default for MlpRidgeConfig {
@@ -79,6 +85,7 @@ impl Default for MlpRidgeConfig {
             onehot_weight: 0.0,
             criterion: LooCriterion::Mse,
             relative_lambdas: log_grid(1e-4, 1e3, 22),
+            structured: StructuredConfig::default(),
         }
     }
 }
@@ -87,11 +94,24 @@ impl Default for MlpRidgeConfig {
 #[derive(Clone, Debug, Default)]
 pub struct MlpRidge {
     pub config: MlpRidgeConfig,
+    /// The name in tables, when not the adaptation's (variants of `auto`).
+    pub label: Option<&'static str>,
 }
 
 impl MlpRidge {
     pub fn new(config: MlpRidgeConfig) -> Self {
-        MlpRidge { config }
+        MlpRidge {
+            config,
+            label: None,
+        }
+    }
+
+    /// A named variant (for the evaluation's tables).
+    pub fn labelled(label: &'static str, config: MlpRidgeConfig) -> Self {
+        MlpRidge {
+            config,
+            label: Some(label),
+        }
     }
 
     /// Pretrains and returns the concrete model (for export, batch prediction
@@ -103,10 +123,14 @@ impl MlpRidge {
 
 impl FewShotMethod for MlpRidge {
     fn name(&self) -> String {
+        if let Some(label) = self.label {
+            return label.into();
+        }
         match self.config.adaptation {
             Adaptation::Ridge => "mlp-ridge".into(),
             Adaptation::Head => "mlp-head".into(),
             Adaptation::Blend => "mlp-blend".into(),
+            Adaptation::Auto => "mlp-auto".into(),
         }
     }
 
@@ -135,6 +159,7 @@ mod pretrain_cache {
         let mut h = DefaultHasher::new();
         let training = MlpRidgeConfig {
             adaptation: Adaptation::Ridge,
+            structured: Default::default(),
             ..config.clone()
         };
         format!("{training:?}").hash(&mut h);
@@ -191,8 +216,14 @@ pub struct MlpRidgeModel {
     pub train_reports: Vec<TrainReport>,
     /// Adaptation features of every architecture: one block per member of
     /// `[outputs | hidden [| features | onehot]]`, standardised and
-    /// block-weighted (see [`crate::adapt`]).
+    /// block-weighted, then the structure columns (see [`crate::adapt`]).
     pub features: Array2<f32>,
+    /// The structure columns: `(raw − mean) · multiplier` of the training
+    /// devices' predicted ms and the operation counts.
+    pub structure_mean: Vec<f32>,
+    pub structure_multiplier: Vec<f32>,
+    /// Operation counts per architecture (columns of the structure).
+    structure_ops: usize,
     /// `features = (raw − adapt_mean) · adapt_scale` (for export).
     adapt_mean: Vec<f32>,
     adapt_scale: Vec<f32>,
@@ -257,20 +288,36 @@ impl MlpRidgeModel {
             adapt_mean.extend(mean);
             adapt_scale.extend(scale);
         }
-        let views: Vec<_> = blocks.iter().map(|b| b.view()).collect();
-        let features = ndarray::concatenate(Axis(1), &views).expect("same rows");
-        Ok(MlpRidgeModel {
+        // The structure columns: what the trained ensemble predicts in ms
+        // for each training device, and the operation counts.
+        let mut partial = MlpRidgeModel {
             config: config.clone(),
             devices: table.devices().to_vec(),
             members,
             input_standardizer,
             target_standardizer,
             train_reports,
-            features,
+            features: Array2::zeros((0, 0)),
+            structure_mean: vec![],
+            structure_multiplier: vec![],
+            structure_ops: 0,
             adapt_mean,
             adapt_scale,
             n_onehot,
-        })
+        };
+        let devices_ms = partial.predict_training_devices(raw.view());
+        let counts = counts_from_onehot(
+            inputs.onehot.mapv(f64::from).view(),
+            ops_per_position(ctx.space),
+        )?;
+        let design = StandardizedDesign::new(&[devices_ms.view(), counts.view()])?;
+        blocks.push(design.values.mapv(|v| v as f32));
+        let views: Vec<_> = blocks.iter().map(|b| b.view()).collect();
+        partial.features = ndarray::concatenate(Axis(1), &views).expect("same rows");
+        partial.structure_mean = design.mean.iter().map(|&v| v as f32).collect();
+        partial.structure_multiplier = design.multiplier.iter().map(|&v| v as f32).collect();
+        partial.structure_ops = counts.ncols();
+        Ok(partial)
     }
 
     /// Number of architectures the adaptation features cover.
@@ -315,6 +362,11 @@ impl MlpRidgeModel {
         let rows: Vec<usize> = samples.iter().map(|s| s.0).collect();
         let xs = self.features.select(Axis(0), &rows);
         let xq = self.features.select(Axis(0), query);
+        if adaptation == Adaptation::Auto {
+            let ms: Vec<f64> = samples.iter().map(|s| s.1).collect();
+            let fit = fit_device(xs.view(), &ms, self.layout(), &self.config.structured)?;
+            return fit.predict(xq.view());
+        }
         let config = AdaptConfig {
             adaptation,
             criterion: self.config.criterion,
@@ -329,6 +381,10 @@ impl MlpRidgeModel {
         FeatureLayout {
             blocks: self.members.len(),
             outputs: self.devices.len() + usize::from(self.config.flops_output),
+            structure: Some(StructureLayout {
+                devices: self.devices.len(),
+                ops: self.structure_ops,
+            }),
         }
     }
 }
@@ -366,6 +422,11 @@ impl MlpRidgeModel {
                 mean: self.adapt_mean.clone(),
                 scale: self.adapt_scale.clone(),
                 default: self.config.adaptation,
+                structure: Some(StructureFeatures {
+                    ops: self.structure_ops,
+                    mean: self.structure_mean.clone(),
+                    multiplier: self.structure_multiplier.clone(),
+                }),
             },
             adapted: vec![],
             reference_archs,

@@ -16,10 +16,11 @@
 //!   transferred from the best training device ([`OpLut`]);
 //! * [`OpCount`] (`op-count`): least squares in ms on the operation counts,
 //!   fitted on the samples only (the structural baseline);
-//! * [`MlpStructured`] (`mlp-struct`, `mlp-struct-blend`, `mlp-auto`): the
-//!   MLP ensemble's training-device predictions and the operation counts in
-//!   one ridge in ms, alone, blended with `mlp-head`, or chosen against it
-//!   per device from the samples ([`crate::adapt::fit_device`]);
+//! * `mlp-auto` (the default) and its variants `mlp-struct`,
+//!   `mlp-struct-blend`: [`MlpRidge`] with [`Adaptation::Auto`], the head, a
+//!   ridge in ms over the training devices' predicted ms and the operation
+//!   counts, or their blend, chosen per device from the samples
+//!   ([`crate::adapt::fit_device`]);
 //! * [`LogMeanEnsemble`] (`ensemble`): methods averaged in log space;
 //! * [`MlpDirect`] (`mlp-direct`): an MLP ensemble trained on the target's
 //!   samples only (the plenty-of-data protocol);
@@ -37,7 +38,6 @@ mod gnn_ridge;
 mod hw_embedding;
 mod mlp_direct;
 mod mlp_ridge;
-mod mlp_struct;
 mod nearest_device;
 mod op_count;
 mod op_lut;
@@ -52,7 +52,6 @@ pub use hw_embedding::{
 };
 pub use mlp_direct::MlpDirect;
 pub use mlp_ridge::{Adaptation, MlpRidge, MlpRidgeConfig, MlpRidgeModel};
-pub use mlp_struct::MlpStructured;
 pub use nearest_device::NearestDevice;
 pub use op_count::OpCount;
 pub use op_lut::{

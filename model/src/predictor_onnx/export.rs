@@ -2,7 +2,7 @@
 
 use super::metadata::{self as meta, encodings_name, entry};
 use super::read::AdaptedMeta;
-use super::spec::PredictorSpec;
+use super::spec::{AdaptedDevice, PredictorSpec, StructureFeatures};
 use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT};
 use crate::arch_onnx::proto::{attr_int, node, tensor_f32, tensor_i64, value_info_f32, Dim};
 use crate::arch_onnx::{IR_VERSION, OPSET_VERSION};
@@ -119,8 +119,17 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
     nodes.push(node("Exp", "to_ms", &["log_ms"], trained_ms, vec![]));
     // Adaptation features: blocks side by side, standardised and weighted.
     let e = spec.embedding_dim();
-    initializer.push(tensor_f32("adapt.mean", &[e], &spec.adaptation.mean));
-    initializer.push(tensor_f32("adapt.scale", &[e], &spec.adaptation.scale));
+    let blocks_width = spec.adaptation.mean.len();
+    initializer.push(tensor_f32(
+        "adapt.mean",
+        &[blocks_width],
+        &spec.adaptation.mean,
+    ));
+    initializer.push(tensor_f32(
+        "adapt.scale",
+        &[blocks_width],
+        &spec.adaptation.scale,
+    ));
     let refs: Vec<&str> = block_names.iter().map(String::as_str).collect();
     nodes.push(node(
         "Concat",
@@ -136,39 +145,23 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         "adapt.centred",
         vec![],
     ));
+    let blocks_out = if spec.adaptation.structure.is_some() {
+        "adapt.blocks"
+    } else {
+        EMBEDDING_OUTPUT
+    };
     nodes.push(node(
         "Mul",
         "adapt.mul",
         &["adapt.centred", "adapt.scale"],
-        EMBEDDING_OUTPUT,
+        blocks_out,
         vec![],
     ));
+    if let Some(st) = &spec.adaptation.structure {
+        structure_nodes(spec, st, trained_ms, &mut nodes, &mut initializer);
+    }
     if !spec.adapted.is_empty() {
-        // Adapted devices: ln(ms) affine in the embedding.
-        let a = spec.adapted.len();
-        let mut w = vec![0f32; e * a];
-        for (j, device) in spec.adapted.iter().enumerate() {
-            for (i, v) in device.weights.iter().enumerate() {
-                w[i * a + j] = *v;
-            }
-        }
-        let b: Vec<f32> = spec.adapted.iter().map(|d| d.bias).collect();
-        initializer.push(tensor_f32("adapted.weight", &[e, a], &w));
-        initializer.push(tensor_f32("adapted.bias", &[a], &b));
-        nodes.push(node(
-            "Gemm",
-            "adapted.gemm",
-            &[EMBEDDING_OUTPUT, "adapted.weight", "adapted.bias"],
-            "adapted.log_ms",
-            vec![],
-        ));
-        nodes.push(node(
-            "Exp",
-            "adapted.to_ms",
-            &["adapted.log_ms"],
-            "adapted_ms",
-            vec![],
-        ));
+        adapted_nodes(spec, e, &mut nodes, &mut initializer);
         nodes.push(node(
             "Concat",
             "latency.concat",
@@ -208,6 +201,9 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         entry(meta::EMBEDDING_OUTPUTS, spec.layout().outputs.to_string()),
         entry(meta::ADAPTATION, spec.adaptation.default.name()),
     ];
+    if let Some(st) = &spec.adaptation.structure {
+        metadata_props.push(entry(meta::STRUCTURE_OPS, st.ops.to_string()));
+    }
     if !spec.adapted.is_empty() {
         let adapted: Vec<AdaptedMeta> = spec
             .adapted
@@ -215,6 +211,8 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
             .map(|a| AdaptedMeta {
                 name: a.name.clone(),
                 samples: a.samples,
+                fit: a.fit.clone(),
+                loo: a.loo,
             })
             .collect();
         metadata_props.push(entry(meta::ADAPTED_DEVICES, json(&adapted)));
@@ -244,6 +242,152 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         metadata_props,
         ..Default::default()
     })
+}
+
+/// The structure columns appended to the embedding: the trained devices'
+/// ms and the operation counts (a MatMul of the input with a 0/1 matrix
+/// that sums the `onehot-v1` part per operation), standardised.
+fn structure_nodes(
+    spec: &PredictorSpec,
+    st: &StructureFeatures,
+    trained_ms: &str,
+    nodes: &mut Vec<NodeProto>,
+    initializer: &mut Vec<TensorProto>,
+) {
+    let f = spec.input_dim();
+    let w = spec.structure_width();
+    initializer.push(tensor_f32(
+        "structure.counts",
+        &[f, st.ops],
+        &spec.count_matrix(st.ops),
+    ));
+    initializer.push(tensor_f32("structure.mean", &[w], &st.mean));
+    initializer.push(tensor_f32("structure.multiplier", &[w], &st.multiplier));
+    nodes.push(node(
+        "MatMul",
+        "structure.count",
+        &[INPUT_NAME, "structure.counts"],
+        "structure.op_counts",
+        vec![],
+    ));
+    nodes.push(node(
+        "Concat",
+        "structure.concat",
+        &[trained_ms, "structure.op_counts"],
+        "structure.raw",
+        vec![attr_int("axis", 1)],
+    ));
+    nodes.push(node(
+        "Sub",
+        "structure.sub",
+        &["structure.raw", "structure.mean"],
+        "structure.centred",
+        vec![],
+    ));
+    nodes.push(node(
+        "Mul",
+        "structure.mul",
+        &["structure.centred", "structure.multiplier"],
+        "structure",
+        vec![],
+    ));
+    nodes.push(node(
+        "Concat",
+        "embedding.concat",
+        &["adapt.blocks", "structure"],
+        EMBEDDING_OUTPUT,
+        vec![attr_int("axis", 1)],
+    ));
+}
+
+/// `[e × a]` row-major matrix with one column per adapted device.
+fn columns(spec: &PredictorSpec, e: usize, pick: impl Fn(&AdaptedDevice) -> &[f32]) -> Vec<f32> {
+    let a = spec.adapted.len();
+    let mut w = vec![0f32; e * a];
+    for (j, device) in spec.adapted.iter().enumerate() {
+        for (i, v) in pick(device).iter().enumerate() {
+            w[i * a + j] = *v;
+        }
+    }
+    w
+}
+
+/// Adapted devices: `exp(embedding·W + b)`, times
+/// `max(embedding·V + c, floor)^power` when any device has a part linear
+/// in ms (see [`AdaptedDevice`]); the result goes to `adapted_ms`.
+fn adapted_nodes(
+    spec: &PredictorSpec,
+    e: usize,
+    nodes: &mut Vec<NodeProto>,
+    initializer: &mut Vec<TensorProto>,
+) {
+    let a = spec.adapted.len();
+    let vector = |f: fn(&AdaptedDevice) -> f32| spec.adapted.iter().map(f).collect::<Vec<f32>>();
+    initializer.push(tensor_f32(
+        "adapted.weight",
+        &[e, a],
+        &columns(spec, e, |d| &d.weights),
+    ));
+    initializer.push(tensor_f32("adapted.bias", &[a], &vector(|d| d.bias)));
+    nodes.push(node(
+        "Gemm",
+        "adapted.gemm",
+        &[EMBEDDING_OUTPUT, "adapted.weight", "adapted.bias"],
+        "adapted.log_ms",
+        vec![],
+    ));
+    let linear = spec.adapted.iter().any(|d| d.power != 0.0);
+    let exp_out = if linear { "adapted.exp" } else { "adapted_ms" };
+    nodes.push(node(
+        "Exp",
+        "adapted.to_ms",
+        &["adapted.log_ms"],
+        exp_out,
+        vec![],
+    ));
+    if !linear {
+        return;
+    }
+    initializer.push(tensor_f32(
+        "adapted.lin_weight",
+        &[e, a],
+        &columns(spec, e, |d| &d.lin_weights),
+    ));
+    initializer.push(tensor_f32(
+        "adapted.lin_bias",
+        &[a],
+        &vector(|d| d.lin_bias),
+    ));
+    initializer.push(tensor_f32("adapted.floor", &[a], &vector(|d| d.floor)));
+    initializer.push(tensor_f32("adapted.power", &[a], &vector(|d| d.power)));
+    nodes.push(node(
+        "Gemm",
+        "adapted.lin_gemm",
+        &[EMBEDDING_OUTPUT, "adapted.lin_weight", "adapted.lin_bias"],
+        "adapted.lin_ms",
+        vec![],
+    ));
+    nodes.push(node(
+        "Max",
+        "adapted.floor",
+        &["adapted.lin_ms", "adapted.floor"],
+        "adapted.lin_floored",
+        vec![],
+    ));
+    nodes.push(node(
+        "Pow",
+        "adapted.pow",
+        &["adapted.lin_floored", "adapted.power"],
+        "adapted.lin_part",
+        vec![],
+    ));
+    nodes.push(node(
+        "Mul",
+        "adapted.combine",
+        &["adapted.exp", "adapted.lin_part"],
+        "adapted_ms",
+        vec![],
+    ));
 }
 
 /// One member's Gemm/Relu chain from the standardised input `h0`; returns

@@ -3,7 +3,9 @@
 use super::metadata::PredictorMeta;
 use super::spec::AdaptedDevice;
 use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT};
-use crate::adapt::{adapt_log_latency, AdaptConfig, Adaptation};
+use crate::adapt::{
+    adapt_log_latency, fit_device, AdaptConfig, Adaptation, DeviceFit, StructuredConfig,
+};
 use crate::error::{Error, Result};
 use latscope_shared::space::Arch;
 use ndarray::{Array2, Ix2};
@@ -181,8 +183,14 @@ impl Predictor {
                 i + 1
             )));
         }
+        let adaptation = adaptation.unwrap_or(self.meta.adaptation);
+        if adaptation == Adaptation::Auto {
+            return self
+                .fit_device(sample_features, measured_ms)?
+                .predict(query_features.view());
+        }
         let config = AdaptConfig {
-            adaptation: adaptation.unwrap_or(self.meta.adaptation),
+            adaptation,
             ..AdaptConfig::default()
         };
         let log_ms: Vec<f64> = measured_ms.iter().map(|v| v.ln()).collect();
@@ -196,11 +204,35 @@ impl Predictor {
         Ok(log.into_iter().map(f64::exp).collect())
     }
 
+    /// The `auto` adaptation's fit ([`fit_device`]) from `embedding` rows
+    /// and measured ms: which fit the device uses, its formula and its
+    /// leave-one-out confidence.
+    pub fn fit_device(
+        &self,
+        sample_features: &Array2<f32>,
+        measured_ms: &[f64],
+    ) -> Result<DeviceFit> {
+        if self.meta.layout.structure.is_none() {
+            return Err(Error::InvalidInput(
+                "the auto adaptation needs the structure columns this predictor file lacks \
+                 (it was written before structured adaptation): choose head, ridge or blend, \
+                 or retrain it with profiler train"
+                    .into(),
+            ));
+        }
+        fit_device(
+            sample_features.view(),
+            measured_ms,
+            self.meta.layout,
+            &StructuredConfig::default(),
+        )
+    }
+
     /// A new device adapted from measured `(architecture, ms)` samples, as
-    /// the affine map from `embedding` to ln(ms) that
-    /// [`adapt`](Self::adapt) applies (recovered by evaluating the
-    /// adaptation at the origin and at every unit vector), ready to be
-    /// written into a predictor file.
+    /// the closed form [`adapt`](Self::adapt) applies, ready to be written
+    /// into a predictor file: the `auto` fit's formula as it is, a
+    /// log-space adaptation as the affine map from `embedding` to ln(ms)
+    /// (recovered by evaluating it at the origin and at every unit vector).
     pub fn adapted_device(
         &self,
         name: &str,
@@ -210,18 +242,40 @@ impl Predictor {
         let archs: Vec<Arch> = samples.iter().map(|(a, _)| a.clone()).collect();
         let sample_features = self.predict_archs(&archs)?.embedding;
         let measured: Vec<f64> = samples.iter().map(|(_, ms)| *ms).collect();
+        let adaptation = adaptation.unwrap_or(self.meta.adaptation);
+        if adaptation == Adaptation::Auto {
+            let fit = self.fit_device(&sample_features, &measured)?;
+            let f32s = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+            return Ok(AdaptedDevice {
+                name: name.to_string(),
+                weights: f32s(&fit.log_weights),
+                bias: fit.log_bias as f32,
+                lin_weights: if fit.power == 0.0 {
+                    vec![]
+                } else {
+                    f32s(&fit.lin_weights)
+                },
+                lin_bias: fit.lin_bias as f32,
+                floor: fit.floor as f32,
+                power: fit.power as f32,
+                samples: samples.len(),
+                fit: fit.kind.name().to_string(),
+                loo: Some(fit.loo),
+            });
+        }
         let e = self.meta.embedding_dim;
         let mut probes = Array2::<f32>::zeros((e + 1, e));
         for i in 0..e {
             probes[[i + 1, i]] = 1.0;
         }
-        let ms = self.adapt_features(&sample_features, &measured, &probes, adaptation)?;
+        let ms = self.adapt_features(&sample_features, &measured, &probes, Some(adaptation))?;
         let bias = ms[0].ln();
-        Ok(AdaptedDevice {
-            name: name.to_string(),
-            weights: ms[1..].iter().map(|v| (v.ln() - bias) as f32).collect(),
-            bias: bias as f32,
-            samples: samples.len(),
-        })
+        Ok(AdaptedDevice::log_affine(
+            name,
+            ms[1..].iter().map(|v| (v.ln() - bias) as f32).collect(),
+            bias as f32,
+            samples.len(),
+            adaptation.name(),
+        ))
     }
 }

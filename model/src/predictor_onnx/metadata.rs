@@ -16,7 +16,8 @@
 //! | `latscope.method` | how it was trained |
 //! | `latscope.embedding_blocks` | ensemble members: equal blocks of `embedding` |
 //! | `latscope.embedding_outputs` | leading columns of each block that are outputs (devices, ln MACs) |
-//! | `latscope.adaptation` | default few-shot adaptation (`head`, `ridge`, `blend`) |
+//! | `latscope.structure_ops` | operation counts among the structure columns at the end of `embedding` (absent: no structure columns) |
+//! | `latscope.adaptation` | default few-shot adaptation (`auto`, `head`, `ridge`, `blend`) |
 //! | `latscope.extra.*` | training data summary, command line, measured accuracy |
 
 use crate::error::{Error, Result};
@@ -45,6 +46,7 @@ pub const TRAINED_DEVICES: &str = "latscope.trained_devices";
 pub const EMBEDDING_BLOCKS: &str = "latscope.embedding_blocks";
 pub const EMBEDDING_OUTPUTS: &str = "latscope.embedding_outputs";
 pub const ADAPTATION: &str = "latscope.adaptation";
+pub const STRUCTURE_OPS: &str = "latscope.structure_ops";
 pub const EXTRA_PREFIX: &str = "latscope.extra.";
 
 /// What a consumer needs to use a predictor file, read from its metadata.
@@ -155,7 +157,16 @@ impl PredictorMeta {
         }
         let reference_archs: Vec<String> = parse_json(REFERENCE_ARCHS, get(REFERENCE_ARCHS)?)?;
         let method = get(METHOD)?.to_string();
+        let structure = props
+            .get(STRUCTURE_OPS)
+            .map(|v| parse_usize(STRUCTURE_OPS, v))
+            .transpose()?
+            .map(|ops| crate::adapt::StructureLayout {
+                devices: trained_devices,
+                ops,
+            });
         let layout = crate::adapt::FeatureLayout {
+            structure,
             blocks: parse_usize(EMBEDDING_BLOCKS, get(EMBEDDING_BLOCKS)?)?,
             outputs: parse_usize(EMBEDDING_OUTPUTS, get(EMBEDDING_OUTPUTS)?)?,
         };

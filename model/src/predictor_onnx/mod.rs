@@ -23,7 +23,7 @@ mod spec;
 pub use export::{export_predictor, export_predictor_bytes};
 pub use load::{Prediction, Predictor};
 pub use metadata::encodings_name;
-pub use spec::{AdaptationFeatures, AdaptedDevice, PredictorSpec};
+pub use spec::{AdaptationFeatures, AdaptedDevice, PredictorSpec, StructureFeatures};
 
 /// Graph input name.
 pub const INPUT_NAME: &str = "arch";

@@ -2,7 +2,7 @@
 //! extended (e.g. with adapted devices) and written again.
 
 use super::metadata::{self as meta, PredictorMeta};
-use super::spec::{AdaptationFeatures, AdaptedDevice, PredictorSpec};
+use super::spec::{AdaptationFeatures, AdaptedDevice, PredictorSpec, StructureFeatures};
 use crate::arch_onnx::proto::tensor_values_f32;
 use crate::error::{Error, Result};
 use crate::nn::{Dense, Mlp};
@@ -120,22 +120,68 @@ impl PredictorSpec {
                 .map_err(|e| invalid(format!("{}: {e}", meta::ADAPTED_DEVICES)))?,
             None => Vec::new(),
         };
+        let structure = if tensors.has("structure.mean") {
+            let (dims, _) = tensors.f32s("structure.counts")?;
+            let (_, mean) = tensors.f32s("structure.mean")?;
+            let (_, multiplier) = tensors.f32s("structure.multiplier")?;
+            Some(StructureFeatures {
+                ops: dims.get(1).copied().unwrap_or(0),
+                mean,
+                multiplier,
+            })
+        } else {
+            None
+        };
         let mut adapted = Vec::with_capacity(adapted_meta.len());
         if !adapted_meta.is_empty() {
-            let (dims, w) = tensors.f32s("adapted.weight")?;
-            let (_, b) = tensors.f32s("adapted.bias")?;
             let a = adapted_meta.len();
-            if dims.len() != 2 || dims[1] != a || b.len() != a {
-                return Err(invalid(format!(
-                    "adapted.weight has dims {dims:?} for {a} devices"
-                )));
-            }
+            let matrix = |name: &str| -> Result<(usize, Vec<f32>)> {
+                let (dims, w) = tensors.f32s(name)?;
+                if dims.len() != 2 || dims[1] != a {
+                    return Err(invalid(format!("{name} has dims {dims:?} for {a} devices")));
+                }
+                Ok((dims[0], w))
+            };
+            let vector = |name: &str| -> Result<Vec<f32>> {
+                let (_, v) = tensors.f32s(name)?;
+                if v.len() != a {
+                    return Err(invalid(format!(
+                        "{name} has {} values for {a} devices",
+                        v.len()
+                    )));
+                }
+                Ok(v)
+            };
+            let (e, w) = matrix("adapted.weight")?;
+            let b = vector("adapted.bias")?;
+            let linear = tensors.has("adapted.lin_weight");
+            let (lin_w, lin_b, floor, power) = if linear {
+                (
+                    matrix("adapted.lin_weight")?.1,
+                    vector("adapted.lin_bias")?,
+                    vector("adapted.floor")?,
+                    vector("adapted.power")?,
+                )
+            } else {
+                (vec![], vec![1.0; a], vec![1.0; a], vec![0.0; a])
+            };
             for (j, info) in adapted_meta.into_iter().enumerate() {
+                let column = |m: &[f32]| (0..e).map(|i| m[i * a + j]).collect::<Vec<f32>>();
                 adapted.push(AdaptedDevice {
                     name: info.name,
-                    weights: (0..dims[0]).map(|i| w[i * a + j]).collect(),
+                    weights: column(&w),
                     bias: b[j],
+                    lin_weights: if power[j] == 0.0 {
+                        vec![]
+                    } else {
+                        column(&lin_w)
+                    },
+                    lin_bias: lin_b[j],
+                    floor: floor[j],
+                    power: power[j],
                     samples: info.samples,
+                    fit: info.fit,
+                    loo: info.loo,
                 });
             }
         }
@@ -154,6 +200,7 @@ impl PredictorSpec {
                 mean: adapt_mean,
                 scale: adapt_scale,
                 default: m.adaptation,
+                structure,
             },
             adapted,
             reference_archs: m.reference_archs,
@@ -170,4 +217,14 @@ impl PredictorSpec {
 pub(crate) struct AdaptedMeta {
     pub name: String,
     pub samples: usize,
+    /// Which fit the device uses (absent in older files: a log-space one).
+    #[serde(default = "log_space_fit")]
+    pub fit: String,
+    /// Its leave-one-out confidence, when computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loo: Option<crate::adapt::LooSummary>,
+}
+
+fn log_space_fit() -> String {
+    "log-affine".into()
 }

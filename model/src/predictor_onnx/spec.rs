@@ -1,6 +1,6 @@
 //! [`PredictorSpec`]: everything a predictor file holds, in Rust form.
 
-use crate::adapt::FeatureLayout;
+use crate::adapt::{FeatureLayout, StructureLayout};
 use crate::error::{Error, Result};
 use crate::nn::Mlp;
 use latscope_shared::encoding::Encoding;
@@ -20,22 +20,77 @@ pub struct AdaptationFeatures {
     /// `members × block width` values each.
     pub mean: Vec<f32>,
     pub scale: Vec<f32>,
-    /// The adaptation this predictor was evaluated with (`head`, `ridge`,
-    /// `blend`): what consumers should use by default.
+    /// The adaptation this predictor was evaluated with (`auto`, `head`,
+    /// `ridge`, `blend`): what consumers should use by default.
     pub default: crate::adapt::Adaptation,
+    /// The structure columns appended to `embedding` (None: the file has
+    /// none, and only the log-space adaptations work).
+    pub structure: Option<StructureFeatures>,
 }
 
-/// A device added after training by few-shot adaptation: its ln(ms) is an
-/// affine function of the `embedding` output (every adaptation in
-/// [`crate::adapt`] is), so the file predicts it like any other column.
+/// The structure columns at the end of `embedding`:
+/// `(raw − mean) · multiplier` with `raw = [trained devices' ms | operation
+/// counts]`, the counts summed in the graph from the `onehot-v1` part of
+/// the input (which must come first).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StructureFeatures {
+    /// Operations per searchable position.
+    pub ops: usize,
+    pub mean: Vec<f32>,
+    pub multiplier: Vec<f32>,
+}
+
+/// A device added after training by few-shot adaptation, as the closed form
+/// every adaptation in [`crate::adapt`] has:
+/// `ms = exp(embedding·weights + bias) · max(embedding·lin_weights +
+/// lin_bias, floor)^power` (`power` 0: the log-space part alone), so the
+/// file predicts it like any other column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AdaptedDevice {
     pub name: String,
-    /// `ln(ms) = embedding · weights + bias`.
     pub weights: Vec<f32>,
     pub bias: f32,
+    /// Empty when `power` is 0.
+    pub lin_weights: Vec<f32>,
+    pub lin_bias: f32,
+    pub floor: f32,
+    pub power: f32,
     /// Measured architectures it was adapted from.
     pub samples: usize,
+    /// Which fit it uses (`head`, `structured`, `blend`, `op-count`,
+    /// `ridge`) and how well it predicted its samples left out.
+    pub fit: String,
+    pub loo: Option<crate::adapt::LooSummary>,
+}
+
+impl AdaptedDevice {
+    /// A device whose ln(ms) is affine in the embedding.
+    pub fn log_affine(name: &str, weights: Vec<f32>, bias: f32, samples: usize, fit: &str) -> Self {
+        AdaptedDevice {
+            name: name.to_string(),
+            weights,
+            bias,
+            lin_weights: vec![],
+            lin_bias: 1.0,
+            floor: 1.0,
+            power: 0.0,
+            samples,
+            fit: fit.to_string(),
+            loo: None,
+        }
+    }
+
+    /// Latency (ms) of one embedding row.
+    pub fn predict_row(&self, embedding: &[f32]) -> f32 {
+        let dot = |w: &[f32]| embedding.iter().zip(w).map(|(e, w)| e * w).sum::<f32>();
+        let log = (dot(&self.weights) + self.bias).exp();
+        if self.power == 0.0 {
+            return log;
+        }
+        log * (dot(&self.lin_weights) + self.lin_bias)
+            .max(self.floor)
+            .powf(self.power)
+    }
 }
 
 /// A trained multi-device latency predictor.
@@ -92,9 +147,17 @@ impl PredictorSpec {
         self.devices.len() + self.adaptation.input_columns.len() + hidden
     }
 
+    /// Width of the structure columns (0 without them).
+    pub fn structure_width(&self) -> usize {
+        self.adaptation
+            .structure
+            .as_ref()
+            .map_or(0, |s| self.devices.len() + s.ops)
+    }
+
     /// Width of the `embedding` output.
     pub fn embedding_dim(&self) -> usize {
-        self.members.len() * self.block_width()
+        self.members.len() * self.block_width() + self.structure_width()
     }
 
     /// How [`crate::adapt`] reads the `embedding` output.
@@ -102,7 +165,23 @@ impl PredictorSpec {
         FeatureLayout {
             blocks: self.members.len(),
             outputs: self.devices.len() + self.adaptation.input_columns.len(),
+            structure: self.adaptation.structure.as_ref().map(|s| StructureLayout {
+                devices: self.devices.len(),
+                ops: s.ops,
+            }),
         }
+    }
+
+    /// The `[input_dim × ops]` matrix that sums the `onehot-v1` part of the
+    /// input into operation counts.
+    pub fn count_matrix(&self, ops: usize) -> Vec<f32> {
+        let f = self.input_dim();
+        let onehot = self.space.onehot_len();
+        let mut m = vec![0f32; f * ops];
+        for c in 0..onehot.min(f) {
+            m[c * ops + c % ops] = 1.0;
+        }
+        m
     }
 
     /// Checks that every part has the size the others imply.
@@ -169,7 +248,28 @@ impl PredictorSpec {
             ));
         }
         let e = self.embedding_dim();
-        if self.adaptation.mean.len() != e || self.adaptation.scale.len() != e {
+        let eb = e - self.structure_width();
+        if let Some(st) = &self.adaptation.structure {
+            let w = self.structure_width();
+            if st.mean.len() != w || st.multiplier.len() != w {
+                return bad(format!(
+                    "structure width {w}, mean/multiplier have {}/{}",
+                    st.mean.len(),
+                    st.multiplier.len()
+                ));
+            }
+            if self.encodings.first() != Some(&Encoding::OneHotV1)
+                || st.ops == 0
+                || !self.space.onehot_len().is_multiple_of(st.ops)
+            {
+                return bad(format!(
+                    "structure columns need onehot-v1 as the first encoding and a whole number \
+                     of positions of {} operations",
+                    st.ops
+                ));
+            }
+        }
+        if self.adaptation.mean.len() != eb || self.adaptation.scale.len() != eb {
             return bad(format!(
                 "embedding width {e}, adaptation mean/scale have {}/{}",
                 self.adaptation.mean.len(),
@@ -186,11 +286,16 @@ impl PredictorSpec {
                 self.input_std[i]
             ));
         }
-        if let Some(a) = self.adapted.iter().find(|a| a.weights.len() != e) {
+        if let Some(a) = self
+            .adapted
+            .iter()
+            .find(|a| a.weights.len() != e || (a.power != 0.0 && a.lin_weights.len() != e))
+        {
             return bad(format!(
-                "adapted device {:?} has {} weights for an embedding of {e}",
+                "adapted device {:?} has {}/{} weights for an embedding of {e}",
                 a.name,
-                a.weights.len()
+                a.weights.len(),
+                a.lin_weights.len()
             ));
         }
         let mut seen = std::collections::HashSet::new();
@@ -267,18 +372,28 @@ impl PredictorSpec {
         {
             col.mapv_inplace(|v| (v * k * s + m).exp());
         }
+        if let Some(st) = &self.adaptation.structure {
+            let counts = x.dot(
+                &Array2::from_shape_vec((x.ncols(), st.ops), self.count_matrix(st.ops))
+                    .expect("count matrix shape"),
+            );
+            let mut tail =
+                ndarray::concatenate(Axis(1), &[sum.view(), counts.view()]).expect("same rows");
+            for (mut col, (m, k)) in tail
+                .axis_iter_mut(Axis(1))
+                .zip(st.mean.iter().zip(&st.multiplier))
+            {
+                col.mapv_inplace(|v| (v - m) * k);
+            }
+            embedding =
+                ndarray::concatenate(Axis(1), &[embedding.view(), tail.view()]).expect("same rows");
+        }
         if self.adapted.is_empty() {
             return (sum, embedding);
         }
         let extra = Array2::from_shape_fn((x.nrows(), self.adapted.len()), |(i, a)| {
-            let device = &self.adapted[a];
-            let dot: f32 = embedding
-                .row(i)
-                .iter()
-                .zip(&device.weights)
-                .map(|(e, w)| e * w)
-                .sum();
-            (dot + device.bias).exp()
+            let row = embedding.row(i);
+            self.adapted[a].predict_row(row.as_slice().expect("standard layout"))
         });
         let all = ndarray::concatenate(Axis(1), &[sum.view(), extra.view()]).expect("same rows");
         (all, embedding)

@@ -29,6 +29,7 @@ fn spec() -> PredictorSpec {
             mean: (0..26).map(|_| rng.random_range(-1.0..1.0)).collect(),
             scale: (0..26).map(|_| rng.random_range(0.1..2.0)).collect(),
             default: crate::adapt::Adaptation::Head,
+            structure: None,
         },
         adapted: vec![],
         reference_archs: vec![nb201(0).to_string()],
@@ -63,6 +64,94 @@ fn tract_gives_the_numbers_of_the_rust_forward_pass() {
             assert!(close(*a, *b), "{a} vs {b}");
         }
     }
+}
+
+/// [`spec`] with structure columns (3 devices + 5 operation counts) and
+/// adapted devices of every form.
+fn structured_spec() -> PredictorSpec {
+    let mut spec = spec();
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    spec.adaptation.structure = Some(StructureFeatures {
+        ops: 5,
+        mean: (0..8).map(|_| rng.random_range(-1.0..3.0)).collect(),
+        multiplier: (0..8)
+            .map(|i| {
+                if i == 7 {
+                    0.0
+                } else {
+                    rng.random_range(0.1..2.0)
+                }
+            })
+            .collect(),
+    });
+    spec.adaptation.default = crate::adapt::Adaptation::Auto;
+    let e = spec.embedding_dim();
+    let mut weights = |scale: f32| -> Vec<f32> {
+        (0..e)
+            .map(|_| scale * rng.random_range(-1.0..1.0))
+            .collect()
+    };
+    let head = AdaptedDevice::log_affine("head_dev", weights(0.05), 0.3, 10, "head");
+    let blend = AdaptedDevice {
+        name: "blend_dev".into(),
+        weights: weights(0.05),
+        bias: 0.1,
+        lin_weights: weights(0.5),
+        lin_bias: 4.0,
+        floor: 0.02,
+        power: 0.5,
+        samples: 10,
+        fit: "blend".into(),
+        loo: Some(crate::adapt::LooSummary {
+            log_rmse: 0.07,
+            spearman: Some(0.9),
+        }),
+    };
+    let floored = AdaptedDevice {
+        name: "floored_dev".into(),
+        weights: vec![0.0; e],
+        bias: 0.0,
+        lin_weights: vec![0.0; e],
+        lin_bias: -1.0,
+        floor: 0.5,
+        power: 1.0,
+        samples: 5,
+        fit: "structured".into(),
+        loo: None,
+    };
+    spec.adapted = vec![head, blend, floored];
+    spec
+}
+
+#[test]
+fn structure_columns_and_structured_devices_survive_the_round_trip() {
+    let spec = structured_spec();
+    spec.validate().unwrap();
+    let model = export_predictor(&spec).unwrap();
+    assert_eq!(PredictorSpec::from_model(&model).unwrap(), spec);
+    let predictor = Predictor::from_model(&model).unwrap();
+    assert_eq!(predictor.meta().layout, spec.layout());
+    let archs: Vec<Arch> = (0..9).map(|i| nb201(i * 1733 + 5)).collect();
+    let got = predictor.predict_archs(&archs).unwrap();
+    let (want_ms, want_emb) = spec.forward(&spec.encode(&archs).unwrap());
+    assert_eq!(got.embedding.ncols(), 26 + 8);
+    assert_eq!(got.latency_ms.ncols(), 6);
+    for (a, b) in got.latency_ms.iter().zip(&want_ms) {
+        assert!(close(*a, *b), "{a} vs {b}");
+    }
+    for (a, b) in got.embedding.iter().zip(&want_emb) {
+        assert!(close(*a, *b), "{a} vs {b}");
+    }
+    // The counts are the cell's operations: the all-`none` cell (code 0)
+    // has 6 of the first operation; the floor holds the linear part up.
+    let counts_col = 26 + 3;
+    let st = spec.adaptation.structure.as_ref().unwrap();
+    let row = predictor.predict_archs(&[nb201(0)]).unwrap().embedding;
+    assert!(close(
+        row[[0, counts_col]],
+        (6.0 - st.mean[3]) * st.multiplier[3]
+    ));
+    assert!(got.latency_ms.column(5).iter().all(|v| close(*v, 0.5)));
 }
 
 #[test]
