@@ -369,7 +369,7 @@ fn adapted_nodes(
     ));
     nodes.push(node(
         "Max",
-        "adapted.floor",
+        "adapted.apply_floor",
         &["adapted.lin_ms", "adapted.floor"],
         "adapted.lin_floored",
         vec![],

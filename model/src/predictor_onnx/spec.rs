@@ -392,8 +392,8 @@ impl PredictorSpec {
             return (sum, embedding);
         }
         let extra = Array2::from_shape_fn((x.nrows(), self.adapted.len()), |(i, a)| {
-            let row = embedding.row(i);
-            self.adapted[a].predict_row(row.as_slice().expect("standard layout"))
+            let row: Vec<f32> = embedding.row(i).to_vec();
+            self.adapted[a].predict_row(&row)
         });
         let all = ndarray::concatenate(Axis(1), &[sum.view(), extra.view()]).expect("same rows");
         (all, embedding)
