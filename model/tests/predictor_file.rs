@@ -115,18 +115,37 @@ fn file_predictions_and_adaptation_equal_the_training_code() {
         extended, spec,
         "a file reads back into the spec it was written from"
     );
-    let device = predictor
-        .adapted_device("new_pi", &sample_archs, None)
-        .unwrap();
-    extended.adapted.push(device);
+    // One added device per adaptation; `auto` also with a forced
+    // structured fit and a forced blend, so every form of the formula is in
+    // the graph.
+    for adaptation in Adaptation::ALL {
+        let device = predictor
+            .adapted_device(
+                &format!("new_pi_{adaptation}"),
+                &sample_archs,
+                Some(adaptation),
+            )
+            .unwrap();
+        extended.adapted.push(device);
+    }
+    assert!(extended.adapted.iter().any(|d| d.fit == "head"));
     let bytes = export_predictor_bytes(&extended).unwrap();
     let reloaded = Predictor::from_bytes(&bytes).unwrap();
-    assert_eq!(reloaded.meta().devices.last().unwrap(), "new_pi");
+    assert_eq!(reloaded.meta().devices.last().unwrap(), "new_pi_auto");
     assert_eq!(reloaded.meta().trained_devices, TRAIN.len());
-    let want = predictor.adapt(&sample_archs, &query_archs, None).unwrap();
     let got = reloaded.predict_archs(&query_archs).unwrap().latency_ms;
-    for (i, w) in want.iter().enumerate() {
-        assert_close("adapted column", f64::from(got[[i, TRAIN.len()]]), *w, 1e-4);
+    for (j, adaptation) in Adaptation::ALL.into_iter().enumerate() {
+        let want = predictor
+            .adapt(&sample_archs, &query_archs, Some(adaptation))
+            .unwrap();
+        for (i, w) in want.iter().enumerate() {
+            assert_close(
+                &format!("adapted column ({adaptation})"),
+                f64::from(got[[i, TRAIN.len() + j]]),
+                *w,
+                1e-4,
+            );
+        }
     }
     assert_eq!(
         PredictorSpec::from_model(&prost::Message::decode(bytes.as_slice()).unwrap()).unwrap(),
@@ -188,8 +207,26 @@ fn onnxruntime_gives_the_numbers_of_tract() {
     let samples: Vec<(Arch, f64)> = (0..8)
         .map(|a| (table.archs()[a].clone(), table.value(a, target).unwrap()))
         .collect();
-    spec.adapted
-        .push(plain.adapted_device("new_pi", &samples, None).unwrap());
+    for adaptation in Adaptation::ALL {
+        spec.adapted.push(
+            plain
+                .adapted_device(&format!("new_pi_{adaptation}"), &samples, Some(adaptation))
+                .unwrap(),
+        );
+    }
+    // And the linear part's every form: a structured fit and a blend.
+    let auto = spec.adapted.last().unwrap().clone();
+    for (name, power) in [("forced_structured", 1.0), ("forced_blend", 0.5)] {
+        let mut device = auto.clone();
+        device.name = name.into();
+        device.power = power;
+        device.lin_weights = (0..spec.embedding_dim())
+            .map(|i| (i % 7) as f32 * 0.01)
+            .collect();
+        device.lin_bias = 2.0;
+        device.floor = 0.05;
+        spec.adapted.push(device);
+    }
     let bytes = export_predictor_bytes(&spec).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("predictor.onnx");

@@ -362,6 +362,17 @@ fn op_count_fit(
     }))
 }
 
+/// Ridge with λ chosen by exact leave-one-out MSE on the default grid.
+fn ridge_by_loo(x: ArrayView2<'_, f64>, y: &[f64]) -> Result<crate::ridge::RidgeSelection> {
+    let path = RidgePath::new(x, y)?;
+    let scale = path.lambda_scale();
+    let lambdas: Vec<f64> = default_relative_lambdas()
+        .iter()
+        .map(|l| l * scale)
+        .collect();
+    Ok(path.select(&lambdas, LooCriterion::Mse))
+}
+
 /// Ridge in ms on the structure columns, λ by exact leave-one-out MSE.
 fn structured_fit(
     xs: ArrayView2<'_, f32>,
@@ -372,27 +383,19 @@ fn structured_fit(
     let x = xs
         .slice(ndarray::s![.., e - structure.width()..])
         .mapv(f64::from);
-    let path = RidgePath::new(x.view(), ms)?;
-    let scale = path.lambda_scale();
-    let lambdas: Vec<f64> = default_relative_lambdas()
-        .iter()
-        .map(|l| l * scale)
-        .collect();
-    let selection = path.select(&lambdas, LooCriterion::Mse);
+    let selection = ridge_by_loo(x.view(), ms)?;
     let floor = FLOOR_FRACTION * ms.iter().copied().fold(f64::INFINITY, f64::min);
-    // With λ > 0 no leverage reaches 1; should it, each sample is predicted
-    // by the mean of the others.
-    let loo_ms = path
-        .loo_predictions(selection.lambda)
-        .unwrap_or_else(|| {
-            let total: f64 = ms.iter().sum();
-            ms.iter()
-                .map(|v| (total - v) / (ms.len() as f64 - 1.0).max(1.0))
-                .collect()
-        })
-        .into_iter()
-        .map(|p| p.max(floor))
-        .collect();
+    // Each sample predicted by a fit that chose its own λ without it: the
+    // head's leave-one-out refits its whole adaptation too, so the two
+    // errors compare fairly (λ chosen on all K samples would flatter the
+    // ridge).
+    let mut loo_ms = Vec::with_capacity(ms.len());
+    for i in 0..ms.len() {
+        let keep: Vec<usize> = (0..ms.len()).filter(|&j| j != i).collect();
+        let y: Vec<f64> = keep.iter().map(|&j| ms[j]).collect();
+        let fit = ridge_by_loo(x.select(ndarray::Axis(0), &keep).view(), &y)?;
+        loo_ms.push(fit.ridge.predict_row(x.row(i)).max(floor));
+    }
     Ok(Candidate {
         fit: DeviceFit {
             kind: FitKind::Structured,

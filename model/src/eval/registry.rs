@@ -95,6 +95,17 @@ pub fn methods() -> Vec<MethodEntry> {
             || Box::new(auto_with("mlp-auto-r0.25", &AUTO_FITS, 0.25)),
         ),
         entry(
+            "mlp-auto-bf",
+            "mlp-auto with the blend as the default fit (validation alternative)",
+            || {
+                Box::new(auto_with(
+                    "mlp-auto-bf",
+                    &[FitKind::Blend, FitKind::Head, FitKind::Structured],
+                    0.5,
+                ))
+            },
+        ),
+        entry(
             "mlp-auto-oc",
             "mlp-auto with the op-count fit as a fourth candidate (validation alternative)",
             || {

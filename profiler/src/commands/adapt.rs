@@ -39,7 +39,10 @@ pub struct AdaptArgs {
     #[arg(long)]
     query: Option<PathBuf>,
 
-    /// head, ridge or blend [default: the predictor file's].
+    /// auto, head, ridge or blend [default: the predictor file's; auto
+    /// chooses per device between the head, a ridge in ms over the trained
+    /// devices and operation counts, and their blend, by leave-one-out on
+    /// your samples].
     #[arg(long)]
     adaptation: Option<String>,
 
@@ -136,6 +139,14 @@ pub fn run(args: AdaptArgs) -> Result<()> {
         (None, other) => bail!("{other} has too many architectures to list: pass --query FILE"),
     };
     let predicted = predictor.adapt(&samples, &query, adaptation)?;
+    let used = adaptation.unwrap_or(predictor.meta().adaptation);
+    let fit = if used == Adaptation::Auto {
+        let archs: Vec<Arch> = samples.iter().map(|(a, _)| a.clone()).collect();
+        let ms: Vec<f64> = samples.iter().map(|(_, v)| *v).collect();
+        Some(predictor.fit_device(&predictor.predict_archs(&archs)?.embedding, &ms)?)
+    } else {
+        None
+    };
 
     let predictor_name = args
         .predictor
@@ -160,12 +171,15 @@ pub fn run(args: AdaptArgs) -> Result<()> {
         "adapted {} ({} adaptation) to {} from {} measured architectures; \
          wrote {} predictions to {}",
         args.predictor.display(),
-        adaptation.unwrap_or(predictor.meta().adaptation),
+        used,
         args.name,
         samples.len(),
         records.len(),
         args.out.display()
     )?;
+    if let Some(fit) = &fit {
+        writeln!(out, "{}", confidence_line(fit))?;
+    }
     writeln!(out, "fastest predicted on {}:", args.name)?;
     for &i in order.iter().take(args.top) {
         writeln!(
@@ -176,4 +190,30 @@ pub fn run(args: AdaptArgs) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// How far to trust an adapted device: the chosen fit and how well each
+/// candidate predicted the samples when each was left out.
+pub fn confidence_line(fit: &latscope_model::adapt::DeviceFit) -> String {
+    let describe = |s: &latscope_model::adapt::LooSummary| {
+        let rho = s
+            .spearman
+            .map_or_else(|| "–".to_string(), |r| format!("{r:.3}"));
+        // exp(rmse of ln) − 1: the typical relative error.
+        format!(
+            "ρ {rho}, typical error {:.1} %",
+            (s.log_rmse.exp() - 1.0) * 100.0
+        )
+    };
+    let others: Vec<String> = fit
+        .candidates
+        .iter()
+        .map(|(kind, s)| format!("{kind} {}", describe(s)))
+        .collect();
+    format!(
+        "fit: {} (leave-one-out on the samples: {}; candidates: {})",
+        fit.kind,
+        describe(&fit.loo),
+        others.join("; ")
+    )
 }
