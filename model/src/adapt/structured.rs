@@ -13,11 +13,14 @@
 //!
 //! Three fits are made on the samples: the log-space **head** adaptation
 //! ([`super::Adaptation::Head`]), the **structured** ridge in ms (λ by exact
-//! leave-one-out) and their **blend** (geometric mean). The device keeps the
-//! head unless another fit's leave-one-out error in log space is below
-//! [`StructuredConfig::switch_ratio`] times the head's: leave-one-out on 5
-//! to 10 samples is noisy, and on the validation tasks a free choice lost to
-//! the head on FBNet while a clear margin kept the large gains on additive
+//! leave-one-out) and their **blend** (geometric mean). By default a device
+//! gets the blend; with at least
+//! [`StructuredConfig::min_samples_to_switch`] samples it moves to the head
+//! or the structured fit when that fit's leave-one-out error in log space is
+//! below [`StructuredConfig::switch_ratio`] times the blend's. Leave-one-out
+//! on 5 samples is too noisy to act on: on the validation tasks a free
+//! choice lost to the head on FBNet, while the blend was never far from the
+//! best and the switch at 10 samples kept the large gains on additive
 //! devices (README, "Choices and where they were made").
 //!
 //! Every fit is one formula over the whole row `x`, so it is written into a
@@ -77,6 +80,9 @@ pub struct StructuredConfig {
     /// error is below this fraction of the head's (1: the smallest error
     /// wins).
     pub switch_ratio: f64,
+    /// Below this many samples the first candidate is kept whatever the
+    /// leave-one-out errors say (they are too noisy to act on).
+    pub min_samples_to_switch: usize,
     /// Settings of the head's log-space ridge.
     pub log: AdaptConfig,
 }
@@ -84,8 +90,9 @@ pub struct StructuredConfig {
 impl Default for StructuredConfig {
     fn default() -> Self {
         StructuredConfig {
-            candidates: vec![FitKind::Head, FitKind::Structured, FitKind::Blend],
+            candidates: vec![FitKind::Blend, FitKind::Head, FitKind::Structured],
             switch_ratio: 0.5,
+            min_samples_to_switch: 10,
             log: AdaptConfig {
                 adaptation: Adaptation::Head,
                 ..AdaptConfig::default()
@@ -242,7 +249,10 @@ pub fn fit_device(
     let mut best = 0;
     for (i, (_, s)) in summaries.iter().enumerate().skip(1) {
         let e = s.log_rmse.powi(2);
-        if e < config.switch_ratio * first_error && e < summaries[best].1.log_rmse.powi(2) {
+        if k >= config.min_samples_to_switch
+            && e < config.switch_ratio * first_error
+            && e < summaries[best].1.log_rmse.powi(2)
+        {
             best = i;
         }
     }

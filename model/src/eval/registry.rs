@@ -69,57 +69,80 @@ pub fn methods() -> Vec<MethodEntry> {
         ),
         entry(
             "mlp-auto",
-            "the default: per device mlp-head, unless the ridge in ms over the training devices' \
-             predicted ms and the operation counts, or its blend with the head, has < ½ the \
-             head's leave-one-out log error",
-            || Box::new(auto_with("mlp-auto", &AUTO_FITS, 0.5)),
+            "the default: per device the blend of mlp-head and mlp-struct; from 10 samples on, \
+             mlp-head or mlp-struct instead when its leave-one-out log error is < ½ the blend's",
+            || Box::new(auto_with("mlp-auto", StructuredConfig::default())),
         ),
         entry(
             "mlp-struct",
-            "mlp-auto's ridge in ms alone (training devices' predicted ms + operation counts, LOO λ)",
-            || Box::new(auto_with("mlp-struct", &[FitKind::Structured], 1.0)),
+            "MLP ensemble; ridge in ms over its training devices' predicted ms and the operation \
+             counts (LOO λ)",
+            || Box::new(auto_with("mlp-struct", only(FitKind::Structured))),
         ),
         entry(
             "mlp-struct-blend",
             "geometric mean of mlp-head and mlp-struct",
-            || Box::new(auto_with("mlp-struct-blend", &[FitKind::Blend], 1.0)),
+            || Box::new(auto_with("mlp-struct-blend", only(FitKind::Blend))),
         ),
         entry(
-            "mlp-auto-r1",
-            "mlp-auto with the smallest leave-one-out error winning outright (validation alternative)",
-            || Box::new(auto_with("mlp-auto-r1", &AUTO_FITS, 1.0)),
-        ),
-        entry(
-            "mlp-auto-r0.25",
-            "mlp-auto switching only below ¼ of the head's leave-one-out error (validation alternative)",
-            || Box::new(auto_with("mlp-auto-r0.25", &AUTO_FITS, 0.25)),
-        ),
-        entry(
-            "mlp-auto-bf",
-            "mlp-auto with the blend as the default fit (validation alternative)",
+            "mlp-auto-any-k",
+            "validation alternative: mlp-auto switching at any K",
             || {
                 Box::new(auto_with(
-                    "mlp-auto-bf",
-                    &[FitKind::Blend, FitKind::Head, FitKind::Structured],
-                    0.5,
+                    "mlp-auto-any-k",
+                    StructuredConfig {
+                        min_samples_to_switch: 0,
+                        ..StructuredConfig::default()
+                    },
                 ))
             },
         ),
         entry(
-            "mlp-auto-oc",
-            "mlp-auto with the op-count fit as a fourth candidate (validation alternative)",
+            "mlp-auto-head-first",
+            "validation alternative: mlp-head by default, switching at any K below ½ its error",
             || {
                 Box::new(auto_with(
-                    "mlp-auto-oc",
-                    &[FitKind::Head, FitKind::Structured, FitKind::Blend, FitKind::OpCount],
-                    0.5,
+                    "mlp-auto-head-first",
+                    StructuredConfig {
+                        candidates: vec![FitKind::Head, FitKind::Structured, FitKind::Blend],
+                        min_samples_to_switch: 0,
+                        ..StructuredConfig::default()
+                    },
                 ))
             },
         ),
         entry(
-            "mlp-auto-2",
-            "mlp-auto choosing between mlp-head and mlp-struct only (validation alternative)",
-            || Box::new(auto_with("mlp-auto-2", &[FitKind::Head, FitKind::Structured], 0.5)),
+            "mlp-auto-free",
+            "validation alternative: the smallest leave-one-out error wins, at any K",
+            || {
+                Box::new(auto_with(
+                    "mlp-auto-free",
+                    StructuredConfig {
+                        switch_ratio: 1.0,
+                        min_samples_to_switch: 0,
+                        ..StructuredConfig::default()
+                    },
+                ))
+            },
+        ),
+        entry(
+            "mlp-auto-op-count",
+            "validation alternative: mlp-auto-any-k with the op-count fit as a fourth candidate",
+            || {
+                Box::new(auto_with(
+                    "mlp-auto-op-count",
+                    StructuredConfig {
+                        candidates: vec![
+                            FitKind::Blend,
+                            FitKind::Head,
+                            FitKind::Structured,
+                            FitKind::OpCount,
+                        ],
+                        min_samples_to_switch: 0,
+                        ..StructuredConfig::default()
+                    },
+                ))
+            },
         ),
         entry(
             "mlp-hw",
@@ -180,19 +203,19 @@ pub fn methods() -> Vec<MethodEntry> {
     ]
 }
 
-/// The fits `mlp-auto` chooses from, the default first.
-const AUTO_FITS: [FitKind; 3] = [FitKind::Head, FitKind::Structured, FitKind::Blend];
+fn only(kind: FitKind) -> StructuredConfig {
+    StructuredConfig {
+        candidates: vec![kind],
+        ..StructuredConfig::default()
+    }
+}
 
-fn auto_with(label: &'static str, candidates: &[FitKind], switch_ratio: f64) -> MlpRidge {
+fn auto_with(label: &'static str, structured: StructuredConfig) -> MlpRidge {
     MlpRidge::labelled(
         label,
         MlpRidgeConfig {
             adaptation: Adaptation::Auto,
-            structured: StructuredConfig {
-                candidates: candidates.to_vec(),
-                switch_ratio,
-                ..StructuredConfig::default()
-            },
+            structured,
             ..MlpRidgeConfig::default()
         },
     )

@@ -52,7 +52,8 @@ pub struct EvaluateArgs {
     sampler: String,
 
     /// Methods to evaluate, comma-separated or repeated [default: flops,
-    /// features-ridge, nearest-device, mlp-head; --list shows all].
+    /// features-ridge, op-count, nearest-device, mlp-head, mlp-auto; --list
+    /// shows all].
     #[arg(long, value_delimiter = ',')]
     method: Vec<String>,
 
@@ -87,8 +88,16 @@ pub struct EvaluateArgs {
 }
 
 /// Evaluated when --method is not given: the baselines and the shipped
-/// predictor (the others are slower or need a particular sampler).
-const DEFAULT_METHODS: [&str; 4] = ["flops", "features-ridge", "nearest-device", "mlp-head"];
+/// predictor's default adaptation beside the plain head (the others are
+/// slower or need a particular sampler).
+const DEFAULT_METHODS: [&str; 6] = [
+    "flops",
+    "features-ridge",
+    "op-count",
+    "nearest-device",
+    "mlp-head",
+    "mlp-auto",
+];
 
 fn list() -> Result<()> {
     let mut out = std::io::stdout().lock();

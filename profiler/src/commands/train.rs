@@ -65,8 +65,9 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 40)]
     epochs: usize,
 
-    /// Default few-shot adaptation recorded in the file: head, ridge, blend.
-    #[arg(long, default_value = "head")]
+    /// Default few-shot adaptation recorded in the file: auto (per device,
+    /// chosen by leave-one-out on the samples), head, ridge, blend.
+    #[arg(long, default_value = "auto")]
     adaptation: String,
 }
 
