@@ -210,14 +210,67 @@ fn proxy_choice_agrees_with_the_correlation_matrix() {
     assert!(table.proxy_choice(&["h900".to_string()]).is_err());
 }
 
-/// "Add my device" on real measurements: ten pixel3 latencies from the HELP
-/// data give a column that equals `profiler adapt`'s computation and ranks
-/// the scanned cells like the measured pixel3 latencies do.
+/// A predictor trained here, on the HELP NB201 data of every device but
+/// pixel3, so "add my device" meets a device it has never seen (the shipped
+/// files were trained on all 27).
+fn predictor_without(held_out: &str, archs: &[String]) -> Rc<LoadedPredictor> {
+    use latscope_model::fewshot::PretrainContext;
+    use latscope_model::methods::{Adaptation, MlpRidge, MlpRidgeConfig};
+    use latscope_model::nn::TrainConfig;
+    use latscope_model::predictor_onnx::export_predictor_bytes;
+    let path = format!(
+        "{}/../static/data/nb201_latency.csv.gz",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let full = latscope_shared::dataset::read_wide_path(path, None).unwrap();
+    let wanted: std::collections::HashSet<&str> = archs.iter().map(String::as_str).collect();
+    let rows: Vec<usize> = (0..full.n_archs())
+        .filter(|&a| wanted.contains(full.archs()[a].to_string().as_str()))
+        .collect();
+    let table = full.select_archs(&rows).unwrap();
+    let devices: Vec<String> = table
+        .devices()
+        .iter()
+        .filter(|d| *d != held_out)
+        .cloned()
+        .collect();
+    let train = table.select_devices(&devices).unwrap();
+    let model = MlpRidge::new(MlpRidgeConfig {
+        hidden: vec![64, 64],
+        ensemble: 2,
+        train: TrainConfig {
+            epochs: 15,
+            batch_size: 64,
+            learning_rate: 3e-3,
+            rank_weight: 0.5,
+            ..TrainConfig::default()
+        },
+        adaptation: Adaptation::Auto,
+        ..MlpRidgeConfig::default()
+    })
+    .pretrain_model(&PretrainContext {
+        space: table.space(),
+        archs: table.archs(),
+        train: &train,
+        seed: 1,
+    })
+    .unwrap();
+    let spec = model
+        .to_spec(table.space(), vec![], Default::default())
+        .unwrap();
+    assert!(!spec.devices.iter().any(|d| d == held_out));
+    Rc::new(LoadedPredictor::from_bytes(&export_predictor_bytes(&spec).unwrap()).unwrap())
+}
+
+/// "Add my device" on real measurements of a device the predictor has never
+/// seen: ten pixel3 latencies from the HELP data give a column that equals
+/// `profiler adapt`'s computation (the file's default, auto) and ranks the
+/// other scanned cells like the measured pixel3 latencies do.
 #[test]
 fn adding_a_device_from_ten_measurements() {
-    let p = predictor("nb201");
-    let data = measured("nb201");
     let archs = nb201_subset();
+    let p = predictor_without("pixel3", &archs);
+    let data = measured("nb201");
     let mut table = scan(&p, &archs, 1000);
     let d = table.devices().len();
     assert_eq!(table.correlation().unwrap().len(), d * d);
@@ -238,9 +291,13 @@ fn adding_a_device_from_ten_measurements() {
     for (a, b) in mine.iter().zip(&want) {
         assert!(close(*a, *b as f32), "{a} vs {b}");
     }
-    let predicted: Vec<f64> = mine.iter().map(|&v| v as f64).collect();
-    let rho = spearman(&predicted, &truth).unwrap();
-    assert!(rho > 0.9, "ρ with measured pixel3 = {rho}");
+    // Scored on the cells that were not measured.
+    let (predicted, measured): (Vec<f64>, Vec<f64>) = (0..archs.len())
+        .filter(|i| !samples.contains(i))
+        .map(|i| (f64::from(mine[i]), truth[i]))
+        .unzip();
+    let rho = spearman(&predicted, &measured).unwrap();
+    assert!(rho > 0.8, "ρ with measured pixel3 = {rho}");
     // The correlation matrix includes the new device (not a stale copy).
     let n = table.devices().len();
     assert_eq!(table.correlation().unwrap().len(), n * n);
@@ -250,7 +307,7 @@ fn adding_a_device_from_ten_measurements() {
         .unwrap();
     assert_eq!(table.devices().len(), devices.len());
     let err = table
-        .add_device("pixel3", &sample_archs, &sample_ms)
+        .add_device("pixel2", &sample_archs, &sample_ms)
         .unwrap_err();
     assert!(err.contains("device of the predictor file"), "{err}");
     let err = table
