@@ -8,6 +8,10 @@
 //! * [`fewshot`]: the contract of few-shot latency predictors; [`eval`]
 //!   scores them on transfer tasks, choosing target samples with a
 //!   [`sampler`].
+//! * [`adapt`]: few-shot adaptation of a pretrained predictor to a new
+//!   device, in log space and structured ([`adapt::fit_device`]: the head,
+//!   a ridge in ms over the trained devices' ms and the operation counts of
+//!   [`structure`], or their blend, chosen by leave-one-out).
 
 pub mod adapt;
 pub mod arch_onnx;
