@@ -691,6 +691,15 @@ fn train_then_adapt_to_an_unseen_device() {
         out.to_str().unwrap(),
     ]);
     assert!(text.contains("from 12 measured architectures"), "{text}");
+    // The default adaptation is auto: it says which fit it chose and how
+    // well each candidate predicted the samples left out.
+    assert!(text.contains("(auto adaptation)"), "{text}");
+    assert!(
+        text.contains("fit: ")
+            && text.contains("leave-one-out")
+            && text.contains("candidates: blend"),
+        "{text}"
+    );
     let rows = long_rows(&out);
     assert_eq!(rows.len(), query.len());
     let truth: Vec<f64> = query
