@@ -112,6 +112,14 @@ pub struct LooSummary {
     pub spearman: Option<f64>,
 }
 
+impl LooSummary {
+    /// Before the leave-one-out predictions are scored.
+    const UNKNOWN: LooSummary = LooSummary {
+        log_rmse: f64::NAN,
+        spearman: None,
+    };
+}
+
 /// A device adapted from its samples:
 /// `ms = exp(embedding·log_weights + log_bias) · max(structure·lin_weights +
 /// lin_bias, floor)^power`.
@@ -131,6 +139,22 @@ pub struct DeviceFit {
 }
 
 impl DeviceFit {
+    /// A fit linear in ms, `max(x·lin_weights + lin_bias, floor)`, with no
+    /// log-space part.
+    fn linear_in_ms(kind: FitKind, lin_weights: Vec<f64>, lin_bias: f64, floor: f64) -> Self {
+        DeviceFit {
+            kind,
+            log_weights: vec![0.0; lin_weights.len()],
+            log_bias: 0.0,
+            lin_weights,
+            lin_bias,
+            floor,
+            power: 1.0,
+            loo: LooSummary::UNKNOWN,
+            candidates: vec![],
+        }
+    }
+
     /// Latency (ms) of each adaptation feature row.
     pub fn predict(&self, features: ArrayView2<'_, f32>) -> Result<Vec<f64>> {
         if features.ncols() != self.log_weights.len() {
@@ -322,10 +346,7 @@ fn head_fit(
             lin_bias: 1.0,
             floor: 1.0,
             power: 0.0,
-            loo: LooSummary {
-                log_rmse: f64::NAN,
-                spearman: None,
-            },
+            loo: LooSummary::UNKNOWN,
             candidates: vec![],
         },
         loo_ms,
@@ -354,20 +375,7 @@ fn op_count_fit(
     let mut lin_weights = vec![0.0; e - structure.ops];
     lin_weights.extend(ridge.weights.iter());
     Ok(Some(Candidate {
-        fit: DeviceFit {
-            kind: FitKind::OpCount,
-            log_weights: vec![0.0; e],
-            log_bias: 0.0,
-            lin_weights,
-            lin_bias: ridge.intercept,
-            floor,
-            power: 1.0,
-            loo: LooSummary {
-                log_rmse: f64::NAN,
-                spearman: None,
-            },
-            candidates: vec![],
-        },
+        fit: DeviceFit::linear_in_ms(FitKind::OpCount, lin_weights, ridge.intercept, floor),
         loo_ms: loo.into_iter().map(|p| p.max(floor)).collect(),
     }))
 }
@@ -407,22 +415,14 @@ fn structured_fit(
         loo_ms.push(fit.ridge.predict_row(x.row(i)).max(floor));
     }
     Ok(Candidate {
-        fit: DeviceFit {
-            kind: FitKind::Structured,
-            log_weights: vec![0.0; e],
-            log_bias: 0.0,
-            lin_weights: std::iter::repeat_n(0.0, e - structure.width())
+        fit: DeviceFit::linear_in_ms(
+            FitKind::Structured,
+            std::iter::repeat_n(0.0, e - structure.width())
                 .chain(selection.ridge.weights.iter().copied())
                 .collect(),
-            lin_bias: selection.ridge.intercept,
+            selection.ridge.intercept,
             floor,
-            power: 1.0,
-            loo: LooSummary {
-                log_rmse: f64::NAN,
-                spearman: None,
-            },
-            candidates: vec![],
-        },
+        ),
         loo_ms,
     })
 }
