@@ -136,7 +136,7 @@ fn list() -> Result<()> {
     )?;
     writeln!(out, "methods:")?;
     for m in methods() {
-        writeln!(out, "  {:<15} {}", m.name, m.about)?;
+        writeln!(out, "  {:<20} {}", m.name, m.about)?;
     }
     writeln!(out, "samplers:")?;
     for s in SamplerKind::ALL {
