@@ -24,7 +24,7 @@
 mod structured;
 
 pub use structured::{
-    fit_device, DeviceFit, FitKind, LooSummary, StructuredConfig, FLOOR_FRACTION,
+    fit_device, latency_floor, DeviceFit, FitKind, LooSummary, StructuredConfig, FLOOR_FRACTION,
 };
 
 use crate::error::{Error, Result};

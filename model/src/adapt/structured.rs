@@ -42,6 +42,12 @@ use std::fmt;
 /// cannot.
 pub const FLOOR_FRACTION: f64 = 0.01;
 
+/// The smallest latency a linear model in ms may predict, given the
+/// measured ms ([`FLOOR_FRACTION`] of the smallest).
+pub fn latency_floor(ms: impl IntoIterator<Item = f64>) -> f64 {
+    FLOOR_FRACTION * ms.into_iter().fold(f64::INFINITY, f64::min)
+}
+
 /// Which fit a device uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -74,10 +80,10 @@ impl fmt::Display for FitKind {
 /// How the fit of a device is chosen.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StructuredConfig {
-    /// Which fits are allowed, the head first.
+    /// Which fits are allowed, the default first.
     pub candidates: Vec<FitKind>,
-    /// A fit other than the head is chosen only when its leave-one-out
-    /// error is below this fraction of the head's (1: the smallest error
+    /// A fit other than the first is chosen only when its leave-one-out
+    /// error is below this fraction of the first's (1: the smallest error
     /// wins).
     pub switch_ratio: f64,
     /// Below this many samples the first candidate is kept whatever the
@@ -218,9 +224,18 @@ pub fn fit_device(
             "adaptation needs at least one measured architecture".into(),
         ));
     }
+    if config.candidates.is_empty() {
+        return Err(Error::InvalidInput(
+            "adaptation: no candidate fit configured".into(),
+        ));
+    }
+    let needs_structure = config.candidates.iter().any(|c| *c != FitKind::Head);
+    if needs_structure && layout.structure.is_none() {
+        return Err(missing_structure());
+    }
     let head = head_fit(sample_features, ms, layout, config)?;
     // Leave-one-out needs at least three samples to mean anything.
-    if k < 3 || config.candidates == [FitKind::Head] {
+    if k < 3 || !needs_structure {
         let mut fit = head.fit;
         if k >= 3 {
             fit.loo = summary(&head.loo_ms, ms);
@@ -228,13 +243,7 @@ pub fn fit_device(
         }
         return Ok(fit);
     }
-    let structure = layout.structure.ok_or_else(|| {
-        Error::InvalidInput(
-            "the auto adaptation needs the predictor's structure columns; this predictor \
-             (written before structured adaptation) has none: use head, ridge or blend"
-                .into(),
-        )
-    })?;
+    let structure = layout.structure.ok_or_else(missing_structure)?;
     let structured = structured_fit(sample_features, ms, structure)?;
     let blend = Candidate {
         fit: DeviceFit {
@@ -251,17 +260,19 @@ pub fn fit_device(
             .map(|(a, b)| (a * b).sqrt())
             .collect(),
     };
-    let op_count = op_count_fit(sample_features, ms, structure)?;
     let mut all = vec![head, structured, blend];
-    all.extend(op_count);
+    if config.candidates.contains(&FitKind::OpCount) {
+        all.extend(op_count_fit(sample_features, ms, structure)?);
+    }
     let mut chosen: Vec<&Candidate> = config
         .candidates
         .iter()
         .filter_map(|kind| all.iter().find(|c| c.fit.kind == *kind))
         .collect();
     if chosen.is_empty() {
+        // Only op-count was asked for, and a sample has leverage 1.
         return Err(Error::InvalidInput(
-            "adaptation: no candidate fit configured".into(),
+            "adaptation: none of the configured fits has leave-one-out predictions".into(),
         ));
     }
     let summaries: Vec<(FitKind, LooSummary)> = chosen
@@ -284,6 +295,15 @@ pub fn fit_device(
     fit.loo = summaries[best].1;
     fit.candidates = summaries;
     Ok(fit)
+}
+
+fn missing_structure() -> Error {
+    Error::InvalidInput(
+        "the auto adaptation needs the structure columns this predictor lacks (it was written \
+         before structured adaptation): choose head, ridge or blend, or retrain it with \
+         profiler train"
+            .into(),
+    )
 }
 
 fn summary(loo_ms: &[f64], ms: &[f64]) -> LooSummary {
@@ -370,7 +390,7 @@ fn op_count_fit(
     let Some(loo) = path.loo_predictions(lambda) else {
         return Ok(None);
     };
-    let floor = FLOOR_FRACTION * ms.iter().copied().fold(f64::INFINITY, f64::min);
+    let floor = latency_floor(ms.iter().copied());
     let ridge = path.fit(lambda);
     let mut lin_weights = vec![0.0; e - structure.ops];
     lin_weights.extend(ridge.weights.iter());
@@ -402,7 +422,7 @@ fn structured_fit(
         .slice(ndarray::s![.., e - structure.width()..])
         .mapv(f64::from);
     let selection = ridge_by_loo(x.view(), ms)?;
-    let floor = FLOOR_FRACTION * ms.iter().copied().fold(f64::INFINITY, f64::min);
+    let floor = latency_floor(ms.iter().copied());
     // Each sample predicted by a fit that chose its own λ without it: the
     // head's leave-one-out refits its whole adaptation too, so the two
     // errors compare fairly (λ chosen on all K samples would flatter the

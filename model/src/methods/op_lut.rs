@@ -12,7 +12,7 @@
 //! proxy-device analysis builds on.
 
 use super::{check_samples, spearman_or};
-use crate::adapt::fit_line;
+use crate::adapt::{fit_line, latency_floor};
 use crate::error::{Error, Result};
 use crate::fewshot::{FewShotMethod, PretrainContext, PretrainedModel};
 use crate::ridge::{default_relative_lambdas, fit_ridge_loo, log_grid, LooCriterion, RidgePath};
@@ -242,12 +242,10 @@ impl OpLut {
     }
 }
 
-/// Predictions below this fraction of the smallest sample are raised to it:
-/// a linear model can go negative, a latency cannot.
-const FLOOR_FRACTION: f64 = 0.01;
-
+/// Predictions raised to [`latency_floor`]: a linear model can go negative,
+/// a latency cannot.
 fn floored(pred: Vec<f64>, samples: &[(usize, f64)]) -> Vec<f64> {
-    let floor = FLOOR_FRACTION * samples.iter().map(|s| s.1).fold(f64::INFINITY, f64::min);
+    let floor = latency_floor(samples.iter().map(|s| s.1));
     pred.into_iter().map(|p| p.max(floor)).collect()
 }
 

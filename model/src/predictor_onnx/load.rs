@@ -212,14 +212,6 @@ impl Predictor {
         sample_features: &Array2<f32>,
         measured_ms: &[f64],
     ) -> Result<DeviceFit> {
-        if self.meta.layout.structure.is_none() {
-            return Err(Error::InvalidInput(
-                "the auto adaptation needs the structure columns this predictor file lacks \
-                 (it was written before structured adaptation): choose head, ridge or blend, \
-                 or retrain it with profiler train"
-                    .into(),
-            ));
-        }
         fit_device(
             sample_features.view(),
             measured_ms,
