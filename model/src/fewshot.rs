@@ -9,6 +9,7 @@
 //! removed (the evaluation builds it with `select_devices`), so a method has
 //! no way to look at them while pretraining.
 
+use crate::adapt::{DesignColumns, LooSummary};
 use crate::error::Result;
 use latscope_shared::dataset::LatencyTable;
 use latscope_shared::space::{Arch, SpaceId};
@@ -34,6 +35,48 @@ pub trait PretrainedModel {
     /// ms of each architecture in `query`. Adapting to one device must not
     /// change the model for the next one (`&self`).
     fn adapt_and_predict(&self, samples: &[(usize, f64)], query: &[usize]) -> Result<Vec<f64>>;
+
+    /// [`adapt_and_predict`](Self::adapt_and_predict), with the confidence the
+    /// method states from the samples alone (None for methods that state
+    /// none). The evaluation checks the statement against the measured score.
+    fn adapt_with_confidence(&self, samples: &[(usize, f64)], query: &[usize]) -> Result<Adapted> {
+        Ok(Adapted {
+            predictions: self.adapt_and_predict(samples, query)?,
+            stated: None,
+        })
+    }
+
+    /// Suggests `n` of `candidates` to measure next on a new device, given
+    /// the architectures already `measured` there, by the spread of
+    /// `columns` ([`crate::adapt::suggest_rows`]). None: the method cannot
+    /// say.
+    fn suggest(
+        &self,
+        _measured: &[usize],
+        _candidates: &[usize],
+        _n: usize,
+        _columns: DesignColumns,
+    ) -> Option<Result<Vec<usize>>> {
+        None
+    }
+}
+
+/// Predictions for a target device and how far the method says to trust
+/// them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Adapted {
+    /// Latency (ms) of each queried architecture.
+    pub predictions: Vec<f64>,
+    pub stated: Option<StatedConfidence>,
+}
+
+/// The confidence an adapted device comes with: the fit chosen and its
+/// leave-one-out quality on the samples.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct StatedConfidence {
+    /// Name of the chosen fit, e.g. `blend`.
+    pub fit: String,
+    pub loo: LooSummary,
 }
 
 /// A few-shot latency prediction method.

@@ -46,6 +46,12 @@ fn samplers_are_deterministic_distinct_and_exact() {
     let allowed: HashSet<usize> = candidates.iter().copied().collect();
     for kind in SamplerKind::ALL {
         let sampler = Sampler::new(kind, archs, &refs).unwrap();
+        if kind.design().is_some() {
+            // Model-driven: the evaluation asks the pretrained model.
+            let e = sampler.sample(&candidates, 5, 0).unwrap_err().to_string();
+            assert!(e.contains("pretrained model"), "{e}");
+            continue;
+        }
         for k in [0, 1, 5, 10, 20] {
             let a = sampler.sample(&candidates, k, 42).unwrap();
             assert_eq!(a, sampler.sample(&candidates, k, 42).unwrap(), "{kind}");
@@ -121,7 +127,7 @@ fn flops_baseline_rho_is_the_flops_ranking() {
         ks: vec![5],
         seeds: vec![0],
     };
-    let report = evaluate(&split, &[&Flops], &sampler, &config, &mut |_| {}).unwrap();
+    let report = evaluate(&split, &[&Flops], &[&sampler], &config, &mut |_| {}).unwrap();
     assert_eq!(report.trials.len(), 3);
     for trial in &report.trials {
         // Independently: FLOPs from the cost features, truth from the table,
@@ -149,4 +155,40 @@ fn flops_baseline_rho_is_the_flops_ranking() {
         text.contains("NASFLAT") && text.contains("not measured here"),
         "{text}"
     );
+}
+
+#[test]
+fn several_samplers_share_one_pretraining_and_suggest_needs_a_model() {
+    let full = fbnet();
+    let task = Task::builtin("F0").unwrap();
+    let split = TaskSplit::new(full, &task).unwrap();
+    let archs = split.train_table().archs();
+    let random = Sampler::new(SamplerKind::Random, archs, &[]).unwrap();
+    let stratified = Sampler::new(SamplerKind::CostStratified, archs, &[]).unwrap();
+    let config = EvalConfig {
+        ks: vec![5],
+        seeds: vec![0],
+    };
+    let report = evaluate(
+        &split,
+        &[&Flops],
+        &[&random, &stratified],
+        &config,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.methods, ["flops @random", "flops @cost-stratified"]);
+    assert_eq!(report.sampler, "random, cost-stratified");
+    assert_eq!(report.trials.len(), 6);
+    // The random half is the single-sampler run.
+    let alone = evaluate(&split, &[&Flops], &[&random], &config, &mut |_| {}).unwrap();
+    for (a, b) in alone.trials.iter().zip(&report.trials[..3]) {
+        assert_eq!((a.sampled.clone(), a.score), (b.sampled.clone(), b.score));
+    }
+    // flops cannot suggest what to measure.
+    let suggest = Sampler::new(SamplerKind::Suggest, archs, &[]).unwrap();
+    let e = evaluate(&split, &[&Flops], &[&suggest], &config, &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("first method that can suggest"), "{e}");
 }

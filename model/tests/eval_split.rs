@@ -202,7 +202,7 @@ fn a_spy_method_sees_exactly_k_test_values() {
         ks: vec![5, 10],
         seeds: vec![0, 1],
     };
-    let report = evaluate(&split, &[&spy], &sampler, &config, &mut |_| {}).unwrap();
+    let report = evaluate(&split, &[&spy], &[&sampler], &config, &mut |_| {}).unwrap();
     let seen = seen.borrow();
 
     // Pretraining: once per seed, the training devices only.

@@ -230,3 +230,59 @@ fn structure_wins_on_an_additive_device_and_the_prior_on_a_phone() {
         "mlp-auto {pixel2_auto:.3} vs op-count {pixel2_count:.3} on pixel2"
     );
 }
+
+/// What to measure next comes from the pretrained model, continues one
+/// greedy design as measurements arrive, and the automatic adaptation
+/// states its leave-one-out confidence from 3 samples on.
+#[test]
+fn suggestions_and_stated_confidence() {
+    use latscope_model::adapt::DesignColumns;
+    let table = nb201_subset(400);
+    let train = table.select_devices(&TRAIN).unwrap();
+    let ctx = PretrainContext {
+        space: table.space(),
+        archs: table.archs(),
+        train: &train,
+        seed: 3,
+    };
+    let model = small_mlp(Adaptation::Auto, 3).pretrain(&ctx).unwrap();
+    let candidates: Vec<usize> = (0..table.n_archs()).step_by(2).collect();
+    for columns in [DesignColumns::Structure, DesignColumns::LogOutputs] {
+        let ten = model
+            .suggest(&[], &candidates, 10, columns)
+            .unwrap()
+            .unwrap();
+        let distinct: std::collections::HashSet<usize> = ten.iter().copied().collect();
+        assert_eq!(distinct.len(), 10, "{columns:?}: {ten:?}");
+        assert!(ten.iter().all(|a| candidates.contains(a)), "{columns:?}");
+        let rest = model
+            .suggest(&ten[..6], &candidates, 4, columns)
+            .unwrap()
+            .unwrap();
+        assert_eq!(rest, ten[6..], "{columns:?}");
+    }
+    let flops = Flops.pretrain(&ctx).unwrap();
+    assert!(flops
+        .suggest(&[], &candidates, 3, DesignColumns::Structure)
+        .is_none());
+
+    let (samples, query, _) = split(&table, "eyeriss", 10, 1);
+    let adapted = model.adapt_with_confidence(&samples, &query).unwrap();
+    assert_eq!(
+        adapted.predictions,
+        model.adapt_and_predict(&samples, &query).unwrap()
+    );
+    let stated = adapted.stated.expect("auto states a confidence");
+    assert!(stated.loo.log_rmse.is_finite() && stated.loo.log_rmse > 0.0);
+    assert!(stated.loo.spearman.is_some());
+    assert!(["head", "structured", "blend"].contains(&stated.fit.as_str()));
+    let two = model.adapt_with_confidence(&samples[..2], &query).unwrap();
+    assert!(two.stated.is_none(), "no leave-one-out from 2 samples");
+    assert!(Flops
+        .pretrain(&ctx)
+        .unwrap()
+        .adapt_with_confidence(&samples, &query)
+        .unwrap()
+        .stated
+        .is_none());
+}

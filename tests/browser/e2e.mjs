@@ -3,7 +3,8 @@
 //
 // Serves dist/ on 127.0.0.1, builds an architecture in the page, checks the
 // numbers on the page against the native `profiler predict` and `profiler
-// adapt` on the same files, loads a bad ONNX file and then the visitor's own
+// adapt` on the same files (the added device is this machine's CPU, measured
+// by `profiler measure` on the architectures the page suggests), loads a bad ONNX file and then the visitor's own
 // predictor through the file input, takes screenshots, and prints the
 // browser benchmark (time to first prediction, time to predict and rank the
 // whole space on every device, wasm size).
@@ -100,10 +101,36 @@ async function nativeAdapt(predictorFile, samples, arch) {
   const outFile = join(dir, 'out.csv');
   await writeFile(samplesFile, 'arch,latency_ms\n' + samples.map(([a, ms]) => `${a},${ms}`).join('\n') + '\n');
   await writeFile(queryFile, `${arch}\n`);
-  execFileSync(profiler, ['adapt', '--predictor', predictorFile, '--samples', samplesFile,
+  const stdout = execFileSync(profiler, ['adapt', '--predictor', predictorFile, '--samples', samplesFile,
     '--query', queryFile, '--name', 'mine', '-o', outFile], { encoding: 'utf8' });
   const [header, row] = (await readFile(outFile, 'utf8')).trim().split('\n');
-  return Number(row.split(',')[header.split(',').indexOf('latency_ms')]);
+  return {
+    ms: Number(row.split(',')[header.split(',').indexOf('latency_ms')]),
+    fit: stdout.match(/^fit: (\S+)/m)?.[1],
+  };
+}
+
+// `profiler adapt --suggest n` before any measurement.
+async function nativeSuggest(predictorFile, n) {
+  const dir = await mkdtemp(join(tmpdir(), 'latscope-e2e-'));
+  const listFile = join(dir, 'next.txt');
+  execFileSync(profiler, ['adapt', '--predictor', predictorFile, '--suggest', String(n),
+    '--suggest-out', listFile], { encoding: 'utf8' });
+  return (await readFile(listFile, 'utf8')).trim().split('\n');
+}
+
+// Measures NB201 cells on this machine's CPU with `profiler measure` (a
+// device no shipped predictor was trained on): [[arch, ms]].
+async function measureHere(archs) {
+  const dir = await mkdtemp(join(tmpdir(), 'latscope-e2e-'));
+  const listFile = join(dir, 'archs.txt');
+  const outFile = join(dir, 'cpu.csv');
+  await writeFile(listFile, archs.join('\n') + '\n');
+  execFileSync(profiler, ['measure', '--space', 'nb201', '--list', listFile, '-o', outFile],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const [header, ...rows] = (await readFile(outFile, 'utf8')).trim().split('\n');
+  const cols = header.split(',');
+  return rows.map((r) => r.split(',')).map((f) => [f[cols.indexOf('arch')], Number(f[cols.indexOf('latency_ms')])]);
 }
 
 const relative = (a, b) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
@@ -172,23 +199,37 @@ async function main() {
   const pareto = await page.textContent('#pareto-summary');
   check(/hypervolume/.test(pareto), `Pareto summary: ${pareto}`);
 
-  // Add my device: the reference architectures with pixel3's measured
-  // latencies from the HELP data, compared with `profiler adapt`.
-  await page.click('#fill-reference');
-  const samples = await page.evaluate(() => {
-    const s = window.latscope.state;
-    return s.predictor.referenceArchs.map((a) => [a, s.measured.lookup(a, ['pixel3']).pixel3]);
-  });
+  // Add my device: a device the shipped predictor was not trained on, this
+  // machine's CPU. The page suggests what to measure (as `profiler adapt
+  // --suggest` does), `profiler measure` measures those and some reference
+  // architectures, and the adapted device and its stated confidence are
+  // compared with `profiler adapt`.
+  const predictorFile = join(root, 'static/predictors/nb201.onnx');
+  await page.fill('#my-device-samples', '');
+  await page.click('#suggest-next');
+  const suggested = await page.evaluate(() => JSON.parse(document.querySelector('#my-device-result').dataset.suggested));
+  const nativeSuggested = await nativeSuggest(predictorFile, 5);
+  check(suggested.length === 5 && suggested.every((a, i) => a === nativeSuggested[i]),
+    `the page suggests what profiler adapt --suggest does: ${suggested.join(' ')}`);
+  const boxed = (await page.inputValue('#my-device-samples')).trim().split('\n');
+  check(boxed.length === 5 && boxed.every((l, i) => l.startsWith(suggested[i])),
+    'the suggestions are written into the measurements box');
+  const references = await page.evaluate(() => window.latscope.state.predictor.referenceArchs);
+  const samples = await measureHere([...suggested, ...references.slice(0, 7)]);
   await page.fill('#my-device-samples', samples.map(([a, ms]) => `${a}, ${ms}`).join('\n'));
-  await page.fill('#my-device-name', 'my_pixel3');
+  await page.fill('#my-device-name', 'this_cpu');
   await page.click('#add-device');
-  await page.waitForSelector('#device-bars .device-row[data-device="my_pixel3"]');
-  const mine = Number(await page.getAttribute('#device-bars .device-row[data-device="my_pixel3"]', 'data-predicted'));
-  const nativeMine = await nativeAdapt(join(root, 'static/predictors/nb201.onnx'), samples, arch);
-  check(relative(mine, nativeMine) <= 1e-4,
-    `my device from ${samples.length} measurements: page ${mine} ms, profiler adapt ${nativeMine} ms`);
+  await page.waitForSelector('#device-bars .device-row[data-device="this_cpu"]');
+  const mine = Number(await page.getAttribute('#device-bars .device-row[data-device="this_cpu"]', 'data-predicted'));
+  const nativeMine = await nativeAdapt(predictorFile, samples, arch);
+  check(relative(mine, nativeMine.ms) <= 1e-4,
+    `this machine's CPU from ${samples.length} measurements: page ${mine} ms, profiler adapt ${nativeMine.ms} ms`);
+  const result = await page.textContent('#my-device-result');
+  const pageFit = await page.getAttribute('#my-device-result', 'data-fit');
+  check(pageFit === nativeMine.fit && /typical error/.test(result),
+    `the page states the fit and its confidence (${pageFit}; profiler adapt: ${nativeMine.fit}): ${result.slice(0, 160)}`);
   const rankDevices = await page.$$eval('#rank-device option', (o) => o.map((x) => x.value));
-  check(rankDevices.includes('my_pixel3'), 'the added device can be ranked');
+  check(rankDevices.includes('this_cpu'), 'the added device can be ranked');
   await page.screenshot({ path: join(outDir, 'explorer.png'), fullPage: true });
 
   // A bad predictor file: the error is shown on the page.

@@ -6,7 +6,7 @@
 
 import { deviceBars, formatMs, heatmap, histogram, scatter } from './charts.js';
 import { renderBuilder } from './builder.js';
-import { parseSamples } from './samples.js';
+import { listedArchs, parseSamples } from './samples.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -382,10 +382,41 @@ async function addMyDevice() {
     renderRanking();
   }
   renderDevices();
+  const fit = state.predictor.adaptationFit(archs, Float64Array.from(ms));
   $('my-device-result').textContent =
-    `${name} (from ${archs.length} measurements): this architecture is predicted at ${formatMs(mine)} ms.` +
+    `${name} (from ${archs.length} measurements${fit ? `; ${describeFit(fit)}` : ''}): ` +
+    `this architecture is predicted at ${formatMs(mine)} ms.` +
     (state.table ? ` ${name} is now in the ranking, the heatmap and the device lists.` : '');
+  $('my-device-result').dataset.fit = fit ? fit.chosen.fit : '';
   clearError();
+}
+
+// The confidence `profiler adapt` prints: the fit chosen and how well it
+// predicted each measurement when that one was left out.
+function describeFit(fit) {
+  const c = fit.chosen;
+  if (c.spearman === null && c.typicalError === null) {
+    return `fit: ${c.fit}; measure at least 3 architectures to see how far to trust it`;
+  }
+  const rho = c.spearman === null ? '–' : c.spearman.toFixed(3);
+  const error = c.typicalError === null ? '–' : `${(100 * c.typicalError).toFixed(1)} %`;
+  return `fit: ${c.fit}; each measurement left out in turn, the rest predicted it with ` +
+    `rank correlation ρ ${rho} and typical error ${error}`;
+}
+
+// Proposes the architectures to measure next: those the adaptation is least
+// sure of given the ones already listed, appended for the visitor to time.
+function suggestNext() {
+  if (!state.table) throw new Error('suggestions need the whole-space predictions; wait until they are ready');
+  const box = $('my-device-samples');
+  const listed = listedArchs(box.value);
+  const next = state.table.suggest(listed, 5);
+  const text = box.value.trimEnd();
+  box.value = (text ? `${text}\n` : '') + next.map((a) => `${a}, `).join('\n');
+  $('my-device-result').textContent =
+    `Measure these ${next.length} next (most informative first: they spread your measurements ` +
+    `over what the predictor cannot yet tell apart) and write each latency after its comma.`;
+  $('my-device-result').dataset.suggested = JSON.stringify(next);
 }
 
 // ---- your own predictor file ------------------------------------------------------
@@ -428,6 +459,7 @@ function wire() {
   $('fill-reference').addEventListener('click', guarded(fillReference));
   $('pick-proxy').addEventListener('click', guarded(pickProxy));
   $('add-device').addEventListener('click', guarded(addMyDevice));
+  $('suggest-next').addEventListener('click', guarded(suggestNext));
 }
 
 async function start() {

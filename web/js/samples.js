@@ -23,3 +23,17 @@ export function parseSamples(text) {
   }
   return { archs, ms };
 }
+
+// The architectures listed in the measurements box, measured or not yet (a
+// line may hold an architecture alone, or one followed by a separator and
+// no latency, as suggestions are filled in).
+export function listedArchs(text) {
+  return text.split('\n')
+    .map((raw) => raw.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const match = line.match(/^(.*?)[\s,;]+([^\s,;]+)$/);
+      const arch = match && Number.isFinite(Number(match[2])) ? match[1] : line;
+      return arch.replace(/[\s,;]+$/, '').trim();
+    });
+}

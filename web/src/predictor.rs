@@ -1,9 +1,31 @@
 //! Loading a predictor file and asking it for latencies, as the page and
 //! embedding tools do.
 
+use latscope_model::adapt::{Adaptation, FitKind, LooSummary};
 use latscope_model::predictor_onnx::Predictor;
 use latscope_shared::space::Arch;
-use ndarray::Array2;
+use ndarray::{Array2, Axis};
+use serde::Serialize;
+use std::collections::HashSet;
+
+/// How well one fit predicted the measurements, each left out in turn.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FitQuality {
+    pub fit: &'static str,
+    /// Leave-one-out Spearman ρ (None below 3 measurements).
+    pub spearman: Option<f64>,
+    /// Typical relative error, exp(RMSE of ln ms) − 1 (None below 3).
+    #[serde(rename = "typicalError")]
+    pub typical_error: Option<f64>,
+}
+
+/// The automatic adaptation's choice for a set of measurements.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FitSummary {
+    pub samples: usize,
+    pub chosen: FitQuality,
+    pub candidates: Vec<FitQuality>,
+}
 
 /// A loaded predictor plus the parsing the JS side needs.
 #[derive(Debug)]
@@ -142,6 +164,79 @@ impl LoadedPredictor {
         self.predictor
             .adapt_features(&sample_embedding, sample_ms, query_embedding, None)
             .map_err(|e| e.to_string())
+    }
+
+    /// Which fit the default adaptation chooses for these measurements and
+    /// how well each candidate predicted them when each was left out: the
+    /// confidence `profiler adapt` prints. None for files whose default is
+    /// not the automatic adaptation.
+    pub fn fit_summary(
+        &self,
+        sample_archs: &[String],
+        sample_ms: &[f64],
+    ) -> Result<Option<FitSummary>, String> {
+        if self.predictor.meta().adaptation != Adaptation::Auto {
+            return Ok(None);
+        }
+        let samples = self.samples(sample_archs, sample_ms)?;
+        let archs: Vec<Arch> = samples.iter().map(|(a, _)| a.clone()).collect();
+        let embedding = self
+            .predictor
+            .predict_archs(&archs)
+            .map_err(|e| e.to_string())?
+            .embedding;
+        let fit = self
+            .predictor
+            .fit_device(&embedding, sample_ms)
+            .map_err(|e| e.to_string())?;
+        let quality = |kind: FitKind, loo: &LooSummary| FitQuality {
+            fit: kind.name(),
+            spearman: loo.spearman,
+            typical_error: loo.log_rmse.is_finite().then(|| loo.log_rmse.exp() - 1.0),
+        };
+        Ok(Some(FitSummary {
+            samples: sample_ms.len(),
+            chosen: quality(fit.kind, &fit.loo),
+            candidates: fit.candidates.iter().map(|(k, l)| quality(*k, l)).collect(),
+        }))
+    }
+
+    /// The `n` architectures to measure next among those whose `embedding`
+    /// rows are `candidates` (`candidate_archs` in the same order), given the
+    /// measured ones: the same choice as `profiler adapt --suggest`.
+    pub fn suggest_among(
+        &self,
+        measured_archs: &[String],
+        candidate_archs: &[String],
+        candidates: &Array2<f32>,
+        n: usize,
+    ) -> Result<Vec<String>, String> {
+        let measured = self
+            .parse_archs(measured_archs)
+            .map_err(|e| format!("measured {e}"))?;
+        let measured_set: HashSet<&Arch> = measured.iter().collect();
+        let space = self.predictor.meta().space;
+        let open: Vec<usize> = (0..candidate_archs.len())
+            .filter(|&i| {
+                space
+                    .parse_arch(&candidate_archs[i])
+                    .map_or(true, |a| !measured_set.contains(&a))
+            })
+            .collect();
+        let measured_rows = self
+            .predictor
+            .predict_archs(&measured)
+            .map_err(|e| e.to_string())?
+            .embedding;
+        let open_rows = candidates.select(Axis(0), &open);
+        let picked = self
+            .predictor
+            .suggest_features(&measured_rows, &open_rows, n)
+            .map_err(|e| e.to_string())?;
+        Ok(picked
+            .into_iter()
+            .map(|i| candidate_archs[open[i]].clone())
+            .collect())
     }
 
     /// Pairs measured architectures with their latencies, checking both.

@@ -307,6 +307,14 @@ impl SpaceTable {
     /// latencies (`sample_archs[i]` took `sample_ms[i]` ms) with the same
     /// computation as `profiler adapt`, predicted for every architecture.
     /// Devices of the predictor file cannot be replaced.
+    /// The `n` architectures of the table to measure next on a new device
+    /// where `measured` are known already (the same choice as `profiler
+    /// adapt --suggest` over these architectures).
+    pub fn suggest(&self, measured: &[String], n: usize) -> Result<Vec<String>, String> {
+        self.predictor
+            .suggest_among(measured, &self.archs, &self.embedding, n)
+    }
+
     pub fn add_device(
         &mut self,
         name: &str,

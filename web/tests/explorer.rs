@@ -314,6 +314,42 @@ fn adding_a_device_from_ten_measurements() {
         .add_device("x", &sample_archs, &sample_ms[..3])
         .unwrap_err();
     assert!(err.contains("10 measured architectures but 3"), "{err}");
+
+    // The confidence the page states is the automatic fit's own.
+    let summary = p.fit_summary(&sample_archs, &sample_ms).unwrap().unwrap();
+    assert_eq!(summary.samples, 10);
+    let rows = p
+        .inner()
+        .predict_archs(&p.parse_archs(&sample_archs).unwrap())
+        .unwrap();
+    let fit = p.inner().fit_device(&rows.embedding, &sample_ms).unwrap();
+    assert_eq!(summary.chosen.fit, fit.kind.name());
+    assert_eq!(summary.chosen.spearman, fit.loo.spearman);
+    assert_eq!(summary.candidates.len(), fit.candidates.len());
+
+    // Suggestions: one greedy design, continued after measuring, never a
+    // measured cell; ten suggested measurements adapt pixel3 as well as the
+    // bar for ten spread by index (ρ > .8 on the cells not measured).
+    let nine = table.suggest(&[], 9).unwrap();
+    assert_eq!(table.suggest(&nine[..6], 3).unwrap(), nine[6..]);
+    let suggested = table.suggest(&[], 10).unwrap();
+    assert!(suggested.iter().all(|a| archs.contains(a)));
+    let rows: Vec<usize> = suggested
+        .iter()
+        .map(|a| table.position_of(a).unwrap())
+        .collect();
+    let ms: Vec<f64> = rows.iter().map(|&i| truth[i]).collect();
+    let adapted = p.adapt(&suggested, &ms, &archs).unwrap();
+    let (predicted, measured): (Vec<f64>, Vec<f64>) = (0..archs.len())
+        .filter(|i| !rows.contains(i))
+        .map(|i| (adapted[i], truth[i]))
+        .unzip();
+    let suggested_rho = spearman(&predicted, &measured).unwrap();
+    eprintln!("pixel3 from 10 suggested cells: ρ {suggested_rho:.3} (10 by index: {rho:.3})");
+    assert!(
+        suggested_rho > 0.8,
+        "ρ from suggested cells = {suggested_rho}"
+    );
 }
 
 #[test]

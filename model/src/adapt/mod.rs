@@ -22,10 +22,12 @@
 //! Members' ln predictions are averaged.
 
 mod structured;
+mod suggest;
 
 pub use structured::{
     fit_device, latency_floor, DeviceFit, FitKind, LooSummary, StructuredConfig, FLOOR_FRACTION,
 };
+pub use suggest::{suggest_rows, DesignColumns, SUGGESTED_DESIGN};
 
 use crate::error::{Error, Result};
 use crate::ridge::{log_grid, LooCriterion, RidgePath};
@@ -143,6 +145,28 @@ impl FeatureLayout {
                 self.outputs,
                 self.structure_width()
             ))),
+        }
+    }
+}
+
+impl FeatureLayout {
+    /// The columns of `features` (rows in this layout) that
+    /// [`suggest_rows`] spreads measurements over.
+    pub fn design_columns<'a>(
+        &self,
+        features: ArrayView2<'a, f32>,
+        which: DesignColumns,
+    ) -> Result<ArrayView2<'a, f32>> {
+        self.block_width(features.ncols())?;
+        match which {
+            DesignColumns::Structure => {
+                let width = self.structure_width();
+                if width == 0 {
+                    return Err(structured::missing_structure());
+                }
+                Ok(features.slice_move(s![.., features.ncols() - width..]))
+            }
+            DesignColumns::LogOutputs => Ok(features.slice_move(s![.., ..self.outputs])),
         }
     }
 }

@@ -297,9 +297,9 @@ pub fn fit_device(
     Ok(fit)
 }
 
-fn missing_structure() -> Error {
+pub(super) fn missing_structure() -> Error {
     Error::InvalidInput(
-        "the auto adaptation needs the structure columns this predictor lacks (it was written \
+        "the auto adaptation and suggestions of what to measure need the structure columns this predictor lacks (it was written \
          before structured adaptation): choose head, ridge or blend, or retrain it with \
          profiler train"
             .into(),

@@ -8,12 +8,14 @@
 //! * [`runner`]: [`evaluate`] pretrains each method once per seed, adapts it
 //!   to every test device from K samples chosen by a
 //!   [`Sampler`](crate::sampler::Sampler), and scores it on every other
-//!   architecture; [`report`] aggregates over seeds and prints.
+//!   architecture; [`report`] aggregates over seeds and prints;
+//!   [`confidence`] checks the confidence methods state against the scores.
 //! * [`registry`]: the methods by name;
 //! * [`anchors`]: published numbers to print beside ours (not measured here).
 
 pub mod anchors;
 pub mod autotask;
+pub mod confidence;
 pub mod registry;
 pub mod report;
 pub mod runner;

@@ -2,9 +2,11 @@
 //! the text table / CSV they print as.
 
 use super::anchors::{published_devices, published_task};
+use super::confidence::{ConfidenceCheck, BANDS};
 use super::split::Score;
 use super::stats::MeanSd;
 use super::task::Task;
+use crate::fewshot::StatedConfidence;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -18,6 +20,8 @@ pub struct TrialRecord {
     /// The architectures measured (indices into the task's table).
     pub sampled: Vec<usize>,
     pub score: Score,
+    /// The confidence the method stated from the samples, if it states one.
+    pub stated: Option<StatedConfidence>,
 }
 
 /// Mean ± sd over seeds of one (method, K, device).
@@ -62,6 +66,9 @@ pub struct EvalReport {
     pub trials: Vec<TrialRecord>,
     pub devices: Vec<DeviceSummary>,
     pub summary: Vec<TaskSummary>,
+    /// Stated confidence against measured scores, per (method, K) that
+    /// states one.
+    pub confidence: Vec<ConfidenceCheck>,
 }
 
 type Metric = fn(&Score) -> f64;
@@ -138,6 +145,34 @@ pub fn aggregate(
         }
     }
     (per_device, per_task)
+}
+
+/// Writes `rows` as columns: the first left-aligned, the others right-aligned,
+/// a rule under the header row.
+fn write_aligned(out: &mut String, rows: &[Vec<String>]) {
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    for (i, row) in rows.iter().enumerate() {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (cell, w))| {
+                let pad = w - cell.chars().count();
+                if c == 0 {
+                    format!("{cell}{}", " ".repeat(pad))
+                } else {
+                    format!("{}{cell}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+        if i == 0 {
+            let total = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+            let _ = writeln!(out, "{}", "-".repeat(total));
+        }
+    }
 }
 
 fn pct(x: f64) -> String {
@@ -253,29 +288,7 @@ impl EvalReport {
             }
             rows.push(row);
         }
-        let widths: Vec<usize> = (0..rows[0].len())
-            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-            .collect();
-        for (i, row) in rows.iter().enumerate() {
-            let line: Vec<String> = row
-                .iter()
-                .zip(&widths)
-                .enumerate()
-                .map(|(c, (cell, w))| {
-                    let pad = w - cell.chars().count();
-                    if c == 0 {
-                        format!("{cell}{}", " ".repeat(pad))
-                    } else {
-                        format!("{}{cell}", " ".repeat(pad))
-                    }
-                })
-                .collect();
-            let _ = writeln!(out, "{}", line.join("  ").trim_end());
-            if i == 0 {
-                let total = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
-                let _ = writeln!(out, "{}", "-".repeat(total));
-            }
-        }
+        write_aligned(&mut out, &rows);
         if published_task(&task.name).is_some() || !published_rows.is_empty() {
             let _ = writeln!(
                 out,
@@ -283,6 +296,7 @@ impl EvalReport {
                  not measured here; NASFLAT's task means likely use 20 target samples"
             );
         }
+        self.render_confidence(&mut out);
         let constant: usize = self.devices.iter().map(|d| d.constant).sum();
         if constant > 0 {
             let _ = writeln!(
@@ -291,6 +305,51 @@ impl EvalReport {
             );
         }
         out
+    }
+
+    /// The confidence check, one row per (method, K) that states one.
+    fn render_confidence(&self, out: &mut String) {
+        if self.confidence.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "\nstated confidence (leave-one-out on the K samples) against the measured score, \
+             across devices × seeds:\n  track ρ = Spearman(stated LOO ρ, measured ρ); \
+             track err = Spearman(stated, measured ln-ms RMSE); err ratio = median measured / \
+             stated error;\n  bands of stated LOO ρ: measured ρ mean / 10th percentile (trials)"
+        );
+        let opt = |x: Option<f64>, digits: usize| x.map_or("-".into(), |v| format!("{v:.digits$}"));
+        let mut header = vec![
+            "method".to_string(),
+            "K".into(),
+            "trials".into(),
+            "track ρ".into(),
+            "track err".into(),
+            "err ratio".into(),
+        ];
+        header.extend(BANDS.iter().map(|(lo, hi)| format!("LOO ρ ({lo}, {hi}]")));
+        let mut rows = vec![header];
+        for c in &self.confidence {
+            let mut row = vec![
+                c.method.clone(),
+                c.k.to_string(),
+                c.trials.to_string(),
+                opt(c.rho_tracks_rho, 3),
+                opt(c.error_tracks_error, 3),
+                opt(c.error_ratio_median, 2),
+            ];
+            row.extend(
+                c.bands
+                    .iter()
+                    .map(|b| match (b.measured_mean, b.measured_p10) {
+                        (Some(m), Some(p)) => format!("{m:.3} / {p:.3} ({})", b.trials),
+                        _ => "-".into(),
+                    }),
+            );
+            rows.push(row);
+        }
+        write_aligned(out, &rows);
     }
 
     /// Per (method, K, device) rows, then per (method, K) task means (device
@@ -348,8 +407,10 @@ mod tests {
                 kendall: rho / 2.0,
                 mape,
                 acc10: 0.5,
+                log_rmse: None,
                 constant: false,
             },
+            stated: None,
         }
     }
 

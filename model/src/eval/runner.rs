@@ -4,6 +4,7 @@
 //! No clock, thread or file here: progress goes to a callback, so the same
 //! loop runs in the browser.
 
+use super::confidence::check_confidence;
 use super::report::{aggregate, EvalReport, TrialRecord};
 use super::split::TaskSplit;
 use crate::error::{Error, Result};
@@ -53,18 +54,22 @@ pub fn sample_seed(seed: u64, k: usize, device: usize) -> u64 {
     mix(mix(mix(seed) ^ k as u64) ^ device as u64)
 }
 
-/// Runs `methods` on `split`. `sampler` must have been built for the
-/// split's architectures (`split.train_table().archs()`).
+/// Runs `methods` on `split` with the architectures each of `samplers`
+/// draws (each built for the split's architectures,
+/// `split.train_table().archs()`). With several samplers every method is
+/// pretrained once per seed and reported once per sampler, as `method
+/// @sampler`.
 pub fn evaluate(
     split: &TaskSplit,
     methods: &[&dyn FewShotMethod],
-    sampler: &Sampler,
+    samplers: &[&Sampler],
     config: &EvalConfig,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<EvalReport> {
-    if methods.is_empty() || config.ks.is_empty() || config.seeds.is_empty() {
+    if methods.is_empty() || samplers.is_empty() || config.ks.is_empty() || config.seeds.is_empty()
+    {
         return Err(Error::Eval(
-            "nothing to evaluate: give at least one method, one K and one seed".into(),
+            "nothing to evaluate: give at least one method, one sampler, one K and one seed".into(),
         ));
     }
     if let Some(k) = config.ks.iter().find(|&&k| k == 0) {
@@ -86,67 +91,106 @@ pub fn evaluate(
         }
     }
     let names: Vec<String> = methods.iter().map(|m| m.name()).collect();
-    let total = methods.len() * config.seeds.len() * (1 + config.ks.len() * tests.len());
+    let label = |method: &str, sampler: &Sampler| {
+        if samplers.len() == 1 {
+            method.to_string()
+        } else {
+            format!("{method} @{}", sampler.kind())
+        }
+    };
+    let labels: Vec<String> = names
+        .iter()
+        .flat_map(|n| samplers.iter().map(|s| label(n, s)))
+        .collect();
+    let total =
+        methods.len() * config.seeds.len() * (1 + samplers.len() * config.ks.len() * tests.len());
     let mut done = 0;
     let mut trials = Vec::new();
     for &seed in &config.seeds {
-        // One draw per (K, device) and seed, shared by every method.
-        let mut draws = Vec::with_capacity(config.ks.len());
-        for &k in &config.ks {
-            let per_device = candidates
-                .iter()
-                .enumerate()
-                .map(|(d, c)| sampler.sample(c, k, sample_seed(seed, k, d)))
-                .collect::<Result<Vec<_>>>()?;
-            draws.push(per_device);
-        }
+        let mut models = Vec::with_capacity(methods.len());
         for (method, name) in methods.iter().zip(&names) {
             let model = method
                 .pretrain(&split.pretrain_context(seed))
                 .map_err(|e| Error::Eval(format!("{name} (seed {seed}) pretraining: {e}")))?;
+            models.push(model);
             done += 1;
             progress(&Progress {
                 done,
                 total,
                 message: format!("{name} seed {seed}: pretrained"),
             });
-            for (ki, &k) in config.ks.iter().enumerate() {
-                for (d, device) in tests.iter().enumerate() {
-                    let sampled = &draws[ki][d];
-                    let trial = device.trial(sampled)?;
-                    let context = || format!("{name} (seed {seed}, K {k}) on {}", device.name());
-                    let predictions = model
-                        .adapt_and_predict(trial.samples(), trial.query())
-                        .map_err(|e| Error::Eval(format!("{}: {e}", context())))?;
-                    let score = trial
-                        .score(&predictions)
-                        .map_err(|e| Error::Eval(format!("{}: {e}", context())))?;
-                    trials.push(TrialRecord {
-                        method: name.clone(),
-                        seed,
-                        k,
-                        device: device.name().to_string(),
-                        sampled: sampled.clone(),
-                        score,
-                    });
-                    done += 1;
-                    progress(&Progress {
-                        done,
-                        total,
-                        message: format!("{}: ρ {:.3}", context(), score.spearman),
-                    });
+        }
+        for sampler in samplers {
+            // One draw per (K, device) and seed, shared by every method; a
+            // model-driven sampler asks the first method's model.
+            let mut draws = Vec::with_capacity(config.ks.len());
+            for &k in &config.ks {
+                let per_device = candidates
+                    .iter()
+                    .enumerate()
+                    .map(|(d, c)| match sampler.kind().design() {
+                        None => sampler.sample(c, k, sample_seed(seed, k, d)),
+                        Some(columns) => {
+                            models[0].suggest(&[], c, k, columns).unwrap_or_else(|| {
+                                Err(Error::Eval(format!(
+                                    "the {} sampler needs a first method that can suggest \
+                                     (mlp-auto does; {} cannot)",
+                                    sampler.kind(),
+                                    names[0]
+                                )))
+                            })
+                        }
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                draws.push(per_device);
+            }
+            for (model, name) in models.iter().zip(&names) {
+                let label = label(name, sampler);
+                for (ki, &k) in config.ks.iter().enumerate() {
+                    for (d, device) in tests.iter().enumerate() {
+                        let sampled = &draws[ki][d];
+                        let trial = device.trial(sampled)?;
+                        let context =
+                            || format!("{label} (seed {seed}, K {k}) on {}", device.name());
+                        let adapted = model
+                            .adapt_with_confidence(trial.samples(), trial.query())
+                            .map_err(|e| Error::Eval(format!("{}: {e}", context())))?;
+                        let score = trial
+                            .score(&adapted.predictions)
+                            .map_err(|e| Error::Eval(format!("{}: {e}", context())))?;
+                        trials.push(TrialRecord {
+                            method: label.clone(),
+                            seed,
+                            k,
+                            device: device.name().to_string(),
+                            sampled: sampled.clone(),
+                            score,
+                            stated: adapted.stated,
+                        });
+                        done += 1;
+                        progress(&Progress {
+                            done,
+                            total,
+                            message: format!("{}: ρ {:.3}", context(), score.spearman),
+                        });
+                    }
                 }
             }
         }
     }
     let devices: Vec<String> = tests.iter().map(|t| t.name().to_string()).collect();
-    let (device_summaries, summary) = aggregate(&trials, &names, &config.ks, &devices);
+    let (device_summaries, summary) = aggregate(&trials, &labels, &config.ks, &devices);
+    let confidence = check_confidence(&trials, &labels, &config.ks);
     Ok(EvalReport {
         task: split.task().clone(),
-        sampler: sampler.kind().to_string(),
+        sampler: samplers
+            .iter()
+            .map(|s| s.kind().name())
+            .collect::<Vec<_>>()
+            .join(", "),
         ks: config.ks.clone(),
         seeds: config.seeds.clone(),
-        methods: names,
+        methods: labels,
         n_archs: split.n_archs(),
         measured: tests
             .iter()
@@ -155,5 +199,6 @@ pub fn evaluate(
         trials,
         devices: device_summaries,
         summary,
+        confidence,
     })
 }

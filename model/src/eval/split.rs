@@ -207,6 +207,10 @@ pub struct Score {
     pub mape: f64,
     /// Fraction within ±10 % of the measurement.
     pub acc10: f64,
+    /// Root mean squared error of ln(ms), comparable with a stated
+    /// leave-one-out error (None when a prediction is not positive).
+    #[serde(default)]
+    pub log_rmse: Option<f64>,
     /// The method predicted one value for every architecture: the rank
     /// correlations are undefined and recorded as 0.
     pub constant: bool,
@@ -218,6 +222,7 @@ pub fn score(
     truth: &[f64],
 ) -> std::result::Result<Score, latscope_shared::metrics::MetricError> {
     let constant = pred.len() >= 2 && pred.iter().all(|&p| p == pred[0]);
+    let log_rmse = log_rmse(pred, truth)?;
     if constant {
         return Ok(Score {
             n: pred.len(),
@@ -225,6 +230,7 @@ pub fn score(
             kendall: 0.0,
             mape: mape(pred, truth)?,
             acc10: accuracy_within(pred, truth, 0.10)?,
+            log_rmse,
             constant,
         });
     }
@@ -235,6 +241,20 @@ pub fn score(
         kendall: r.kendall,
         mape: r.mape,
         acc10: r.acc10,
+        log_rmse,
         constant,
     })
+}
+
+/// RMSE of ln(pred) against ln(truth), or None if a prediction is not
+/// positive.
+fn log_rmse(
+    pred: &[f64],
+    truth: &[f64],
+) -> std::result::Result<Option<f64>, latscope_shared::metrics::MetricError> {
+    if pred.iter().any(|&p| p.is_nan() || p <= 0.0) {
+        return Ok(None);
+    }
+    let ln = |v: &[f64]| v.iter().map(|x| x.ln()).collect::<Vec<_>>();
+    latscope_shared::metrics::rmse(&ln(pred), &ln(truth)).map(Some)
 }

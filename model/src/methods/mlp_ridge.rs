@@ -15,10 +15,11 @@ use super::ops_per_position;
 use super::{check_samples, ArchInputs};
 pub use crate::adapt::Adaptation;
 use crate::adapt::{
-    adapt_log_latency, fit_device, AdaptConfig, FeatureLayout, StructureLayout, StructuredConfig,
+    adapt_log_latency, fit_device, suggest_rows, AdaptConfig, DesignColumns, DeviceFit,
+    FeatureLayout, StructureLayout, StructuredConfig,
 };
 use crate::error::{Error, Result};
-use crate::fewshot::{FewShotMethod, PretrainContext, PretrainedModel};
+use crate::fewshot::{Adapted, FewShotMethod, PretrainContext, PretrainedModel, StatedConfidence};
 use crate::nn::{train_mlp, Mlp, Standardizer, TrainConfig, TrainReport};
 use crate::predictor_onnx::{AdaptationFeatures, PredictorSpec, StructureFeatures};
 use crate::ridge::{log_grid, LooCriterion};
@@ -358,15 +359,14 @@ impl MlpRidgeModel {
         samples: &[(usize, f64)],
         query: &[usize],
     ) -> Result<Vec<f64>> {
+        if adaptation == Adaptation::Auto {
+            let (fit, xq) = self.fit_auto(samples, query)?;
+            return fit.predict(xq.view());
+        }
         let y = check_samples(samples, query, self.n_archs())?;
         let rows: Vec<usize> = samples.iter().map(|s| s.0).collect();
         let xs = self.features.select(Axis(0), &rows);
         let xq = self.features.select(Axis(0), query);
-        if adaptation == Adaptation::Auto {
-            let ms: Vec<f64> = samples.iter().map(|s| s.1).collect();
-            let fit = fit_device(xs.view(), &ms, self.layout(), &self.config.structured)?;
-            return fit.predict(xq.view());
-        }
         let config = AdaptConfig {
             adaptation,
             criterion: self.config.criterion,
@@ -374,6 +374,20 @@ impl MlpRidgeModel {
         };
         let log = adapt_log_latency(xs.view(), &y, xq.view(), self.layout(), &config)?;
         Ok(log.into_iter().map(f64::exp).collect())
+    }
+
+    /// The automatic fit from `samples`, and the query's feature rows.
+    fn fit_auto(
+        &self,
+        samples: &[(usize, f64)],
+        query: &[usize],
+    ) -> Result<(DeviceFit, Array2<f32>)> {
+        check_samples(samples, query, self.n_archs())?;
+        let rows: Vec<usize> = samples.iter().map(|s| s.0).collect();
+        let xs = self.features.select(Axis(0), &rows);
+        let ms: Vec<f64> = samples.iter().map(|s| s.1).collect();
+        let fit = fit_device(xs.view(), &ms, self.layout(), &self.config.structured)?;
+        Ok((fit, self.features.select(Axis(0), query)))
     }
 
     /// Layout of [`features`](Self::features).
@@ -457,6 +471,38 @@ impl MlpRidgeModel {
 impl PretrainedModel for MlpRidgeModel {
     fn adapt_and_predict(&self, samples: &[(usize, f64)], query: &[usize]) -> Result<Vec<f64>> {
         self.adapt_with(self.config.adaptation, samples, query)
+    }
+
+    fn adapt_with_confidence(&self, samples: &[(usize, f64)], query: &[usize]) -> Result<Adapted> {
+        if self.config.adaptation != Adaptation::Auto {
+            return Ok(Adapted {
+                predictions: self.adapt_and_predict(samples, query)?,
+                stated: None,
+            });
+        }
+        let (fit, xq) = self.fit_auto(samples, query)?;
+        Ok(Adapted {
+            predictions: fit.predict(xq.view())?,
+            // Below 3 samples there is no leave-one-out to state.
+            stated: fit.loo.log_rmse.is_finite().then(|| StatedConfidence {
+                fit: fit.kind.to_string(),
+                loo: fit.loo,
+            }),
+        })
+    }
+
+    fn suggest(
+        &self,
+        measured: &[usize],
+        candidates: &[usize],
+        n: usize,
+        columns: DesignColumns,
+    ) -> Option<Result<Vec<usize>>> {
+        Some(
+            self.layout()
+                .design_columns(self.features.view(), columns)
+                .and_then(|design| suggest_rows(design, measured, candidates, n)),
+        )
     }
 }
 

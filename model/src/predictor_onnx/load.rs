@@ -4,11 +4,12 @@ use super::metadata::PredictorMeta;
 use super::spec::AdaptedDevice;
 use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT};
 use crate::adapt::{
-    adapt_log_latency, fit_device, AdaptConfig, Adaptation, DeviceFit, StructuredConfig,
+    adapt_log_latency, fit_device, suggest_rows, AdaptConfig, Adaptation, DeviceFit,
+    StructuredConfig, SUGGESTED_DESIGN,
 };
 use crate::error::{Error, Result};
 use latscope_shared::space::Arch;
-use ndarray::{Array2, Ix2};
+use ndarray::{Array2, Axis, Ix2};
 use tract_onnx::pb::ModelProto;
 use tract_onnx::prelude::*;
 
@@ -218,6 +219,31 @@ impl Predictor {
             self.meta.layout,
             &StructuredConfig::default(),
         )
+    }
+
+    /// The `n` of `candidates` (their `embedding` rows) to measure next on
+    /// a new device where the `measured` rows are known already, as indices
+    /// into `candidates`, most informative first ([`suggest_rows`] over
+    /// [`SUGGESTED_DESIGN`]).
+    pub fn suggest_features(
+        &self,
+        measured: &Array2<f32>,
+        candidates: &Array2<f32>,
+        n: usize,
+    ) -> Result<Vec<usize>> {
+        let rows = ndarray::concatenate(Axis(0), &[measured.view(), candidates.view()])
+            .map_err(|e| Error::InvalidInput(format!("suggest: embedding rows: {e}")))?;
+        let design = self
+            .meta
+            .layout
+            .design_columns(rows.view(), SUGGESTED_DESIGN)?;
+        let m = measured.nrows();
+        let measured_rows: Vec<usize> = (0..m).collect();
+        let candidate_rows: Vec<usize> = (m..rows.nrows()).collect();
+        Ok(suggest_rows(design, &measured_rows, &candidate_rows, n)?
+            .into_iter()
+            .map(|r| r - m)
+            .collect())
     }
 
     /// A new device adapted from measured `(architecture, ms)` samples, as

@@ -12,12 +12,18 @@
 //!   from everything chosen so far.
 //! * `reference`: HELP's reference architectures first (in file order; the
 //!   first K of them when K < 10), then random ones to fill K.
+//! * `suggest` and `suggest-log`: what `profiler adapt --suggest` proposes,
+//!   the greedy design of [`crate::adapt::suggest_rows`] over a pretrained
+//!   model's structure columns or its predicted ln ms. They need the model,
+//!   so [`Sampler::sample`] refuses them and the evaluation asks the model
+//!   ([`crate::fewshot::PretrainedModel::suggest`]).
 //!
 //! Every sampler is deterministic for a seed, returns exactly K distinct
 //! candidates, and errors when K exceeds the candidates.
 
 mod kmeans;
 
+use crate::adapt::DesignColumns;
 use crate::error::{Error, Result};
 use latscope_shared::features::cost_features;
 use latscope_shared::space::Arch;
@@ -34,14 +40,18 @@ pub enum SamplerKind {
     CostStratified,
     EncodingDiverse,
     Reference,
+    Suggest,
+    SuggestLog,
 }
 
 impl SamplerKind {
-    pub const ALL: [SamplerKind; 4] = [
+    pub const ALL: [SamplerKind; 6] = [
         SamplerKind::Random,
         SamplerKind::CostStratified,
         SamplerKind::EncodingDiverse,
         SamplerKind::Reference,
+        SamplerKind::Suggest,
+        SamplerKind::SuggestLog,
     ];
 
     pub const fn name(&self) -> &'static str {
@@ -50,6 +60,18 @@ impl SamplerKind {
             SamplerKind::CostStratified => "cost-stratified",
             SamplerKind::EncodingDiverse => "encoding-diverse",
             SamplerKind::Reference => "reference",
+            SamplerKind::Suggest => "suggest",
+            SamplerKind::SuggestLog => "suggest-log",
+        }
+    }
+
+    /// The columns a model-driven sampler spreads its picks over (None for
+    /// the samplers that need no model).
+    pub const fn design(&self) -> Option<DesignColumns> {
+        match self {
+            SamplerKind::Suggest => Some(DesignColumns::Structure),
+            SamplerKind::SuggestLog => Some(DesignColumns::LogOutputs),
+            _ => None,
         }
     }
 }
@@ -113,7 +135,7 @@ impl Sampler {
             reference: Vec::new(),
         };
         match kind {
-            SamplerKind::Random => {}
+            SamplerKind::Random | SamplerKind::Suggest | SamplerKind::SuggestLog => {}
             SamplerKind::CostStratified => s.macs = arch_macs(archs)?,
             SamplerKind::EncodingDiverse => {
                 s.dim = archs.first().map_or(0, |a| a.space().onehot_len());
@@ -181,6 +203,12 @@ impl Sampler {
             SamplerKind::CostStratified => self.stratified(candidates, k, &mut rng),
             SamplerKind::EncodingDiverse => self.diverse(candidates, k, &mut rng),
             SamplerKind::Reference => self.with_reference(candidates, k, &mut rng),
+            SamplerKind::Suggest | SamplerKind::SuggestLog => {
+                return Err(Error::Eval(format!(
+                    "the {} sampler asks a pretrained model; use the model's suggest",
+                    self.kind
+                )))
+            }
         };
         debug_assert_eq!(picked.len(), k);
         Ok(picked)

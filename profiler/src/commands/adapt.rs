@@ -20,15 +20,20 @@ use std::path::{Path, PathBuf};
 ///
 /// Example: profiler adapt --predictor static/predictors/nb201.onnx \
 ///     --samples my_device.csv --name my_device -o my_device_pred.csv
+///
+/// With `--suggest N` it also proposes the N architectures to measure next
+/// (before any measurement, leave out `--samples`): those the adaptation is
+/// least sure of, spread over what it cannot yet tell apart.
 #[derive(Debug, Args)]
 pub struct AdaptArgs {
     /// Predictor file (.onnx) from `profiler train`.
     #[arg(long)]
     predictor: PathBuf,
 
-    /// Your measurements: CSV with `arch` and `latency_ms` columns.
-    #[arg(long)]
-    samples: PathBuf,
+    /// Your measurements: CSV with `arch` and `latency_ms` columns (a long
+    /// CSV from `profiler measure` will do).
+    #[arg(long, required_unless_present = "suggest")]
+    samples: Option<PathBuf>,
 
     /// Name of the new device in the output.
     #[arg(long, default_value = "my_device")]
@@ -46,13 +51,24 @@ pub struct AdaptArgs {
     #[arg(long)]
     adaptation: Option<String>,
 
-    /// Output long CSV (space,arch,device,latency_ms).
-    #[arg(long, short = 'o')]
-    out: PathBuf,
+    /// Output long CSV (space,arch,device,latency_ms); needed with
+    /// --samples.
+    #[arg(long, short = 'o', requires = "samples")]
+    out: Option<PathBuf>,
 
-    /// Overwrite the output file if it exists.
+    /// Overwrite the output files if they exist.
     #[arg(long)]
     force: bool,
+
+    /// Propose the N architectures (among --query, or the whole NB201 space)
+    /// to measure next on the device.
+    #[arg(long, value_name = "N")]
+    suggest: Option<usize>,
+
+    /// Write the suggested architectures to this file, one per line (the
+    /// format `profiler measure --list` reads).
+    #[arg(long, value_name = "FILE", requires = "suggest")]
+    suggest_out: Option<PathBuf>,
 
     /// How many of the fastest predicted architectures to print.
     #[arg(long, default_value_t = 10)]
@@ -125,20 +141,62 @@ fn read_query(path: &Path, space: SpaceId) -> Result<Vec<Arch>> {
 }
 
 pub fn run(args: AdaptArgs) -> Result<()> {
-    check_new_file(&args.out, args.force)?;
+    if args.samples.is_some() && args.out.is_none() {
+        bail!("--samples needs -o/--out: the file to write the new device's predictions to");
+    }
+    for path in [&args.out, &args.suggest_out].into_iter().flatten() {
+        check_new_file(path, args.force)?;
+    }
+    if args.suggest == Some(0) {
+        bail!("--suggest 0: ask for at least one architecture");
+    }
     let bytes = std::fs::read(&args.predictor)
         .with_context(|| format!("reading {}", args.predictor.display()))?;
     let predictor = Predictor::from_bytes(&bytes)
         .with_context(|| format!("loading {}", args.predictor.display()))?;
     let space = predictor.meta().space;
     let adaptation: Option<Adaptation> = args.adaptation.as_deref().map(str::parse).transpose()?;
-    let samples = read_samples(&args.samples, space)?;
+    let samples = match &args.samples {
+        Some(path) => read_samples(path, space)?,
+        None => Vec::new(),
+    };
     let query = match (&args.query, space) {
         (Some(path), _) => read_query(path, space)?,
         (None, SpaceId::Nb201) => Cell::all().map(Arch::Nb201).collect(),
         (None, other) => bail!("{other} has too many architectures to list: pass --query FILE"),
     };
-    let predicted = predictor.adapt(&samples, &query, adaptation)?;
+    let mut out = std::io::stdout().lock();
+    let predicted = match (&args.samples, &args.out) {
+        (Some(_), Some(path)) => Some(adapt_and_write(
+            &args, &predictor, &samples, &query, adaptation, path, &mut out,
+        )?),
+        _ => None,
+    };
+    if let Some(n) = args.suggest {
+        suggest(
+            &args,
+            &predictor,
+            &samples,
+            &query,
+            predicted.as_deref(),
+            n,
+            &mut out,
+        )?;
+    }
+    Ok(())
+}
+
+/// Adapts, writes the predictions and reports; returns the predictions.
+fn adapt_and_write(
+    args: &AdaptArgs,
+    predictor: &Predictor,
+    samples: &[(Arch, f64)],
+    query: &[Arch],
+    adaptation: Option<Adaptation>,
+    path: &Path,
+    out: &mut impl Write,
+) -> Result<Vec<f64>> {
+    let predicted = predictor.adapt(samples, query, adaptation)?;
     let used = adaptation.unwrap_or(predictor.meta().adaptation);
     let fit = if used == Adaptation::Auto {
         let archs: Vec<Arch> = samples.iter().map(|(a, _)| a.clone()).collect();
@@ -160,12 +218,10 @@ pub fn run(args: AdaptArgs) -> Result<()> {
             ..LatencyRecord::new(arch, args.name.clone(), ms)
         })
         .collect();
-    write_long_path(&records, &args.out)
-        .with_context(|| format!("writing {}", args.out.display()))?;
+    write_long_path(&records, path).with_context(|| format!("writing {}", path.display()))?;
 
     let mut order: Vec<usize> = (0..query.len()).collect();
     order.sort_by(|&a, &b| predicted[a].total_cmp(&predicted[b]));
-    let mut out = std::io::stdout().lock();
     writeln!(
         out,
         "adapted {} ({} adaptation) to {} from {} measured architectures; \
@@ -175,7 +231,7 @@ pub fn run(args: AdaptArgs) -> Result<()> {
         args.name,
         samples.len(),
         records.len(),
-        args.out.display()
+        path.display()
     )?;
     if let Some(fit) = &fit {
         writeln!(out, "{}", confidence_line(fit))?;
@@ -187,6 +243,72 @@ pub fn run(args: AdaptArgs) -> Result<()> {
             "  {:>10} ms  {}",
             format_latency(predicted[i]),
             query[i]
+        )?;
+    }
+    Ok(predicted)
+}
+
+/// Prints (and writes, with --suggest-out) the `n` architectures of the
+/// query to measure next, with their predicted latency when adapted.
+fn suggest(
+    args: &AdaptArgs,
+    predictor: &Predictor,
+    samples: &[(Arch, f64)],
+    query: &[Arch],
+    predicted: Option<&[f64]>,
+    n: usize,
+    out: &mut impl Write,
+) -> Result<()> {
+    let measured: HashSet<&Arch> = samples.iter().map(|(a, _)| a).collect();
+    let open: Vec<usize> = (0..query.len())
+        .filter(|&i| !measured.contains(&query[i]))
+        .collect();
+    if open.is_empty() {
+        bail!("--suggest: every queried architecture is measured already");
+    }
+    let archs = |rows: &[usize]| rows.iter().map(|&i| query[i].clone()).collect::<Vec<_>>();
+    let sample_archs: Vec<Arch> = samples.iter().map(|(a, _)| a.clone()).collect();
+    let measured_rows = predictor.predict_archs(&sample_archs)?.embedding;
+    let candidate_rows = predictor.predict_archs(&archs(&open))?.embedding;
+    let picked: Vec<usize> = predictor
+        .suggest_features(&measured_rows, &candidate_rows, n)?
+        .into_iter()
+        .map(|i| open[i])
+        .collect();
+    writeln!(
+        out,
+        "measure next on {} ({} of {} architectures, most informative first{}):",
+        args.name,
+        picked.len(),
+        open.len(),
+        if samples.is_empty() {
+            String::new()
+        } else {
+            format!("; {} measured already", samples.len())
+        }
+    )?;
+    for &i in &picked {
+        match predicted {
+            Some(p) => writeln!(
+                out,
+                "  {}  (predicted {} ms)",
+                query[i],
+                format_latency(p[i])
+            )?,
+            None => writeln!(out, "  {}", query[i])?,
+        }
+    }
+    if let Some(path) = &args.suggest_out {
+        let mut text: String = picked.iter().map(|&i| format!("{}\n", query[i])).collect();
+        if text.is_empty() {
+            text.push('\n');
+        }
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+        writeln!(
+            out,
+            "wrote them to {} (profiler measure --list {} measures them)",
+            path.display(),
+            path.display()
         )?;
     }
     Ok(())

@@ -47,9 +47,12 @@ pub struct EvaluateArgs {
     first_seed: u64,
 
     /// Which architectures to measure on the test device: random,
-    /// cost-stratified, encoding-diverse, reference.
-    #[arg(long, default_value = "random")]
-    sampler: String,
+    /// cost-stratified, encoding-diverse, reference, suggest (what `profiler
+    /// adapt --suggest` proposes; the first method must be able to suggest)
+    /// or suggest-log; several, comma-separated, compare samplers with one
+    /// pretraining per seed.
+    #[arg(long, value_delimiter = ',', default_value = "random")]
+    sampler: Vec<String>,
 
     /// Methods to evaluate, comma-separated or repeated [default: flops,
     /// features-ridge, op-count, nearest-device, mlp-head, mlp-auto; --list
@@ -156,7 +159,11 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let name = args.task.as_deref().expect("clap requires --task");
     let spec: TaskSpec = name.parse()?;
     let space = spec.space();
-    let sampler_kind: SamplerKind = args.sampler.parse()?;
+    let sampler_kinds: Vec<SamplerKind> = args
+        .sampler
+        .iter()
+        .map(|s| s.parse())
+        .collect::<Result<_, _>>()?;
     let method_names: Vec<String> = if args.method.is_empty() {
         DEFAULT_METHODS.iter().map(|m| m.to_string()).collect()
     } else {
@@ -200,7 +207,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         return Ok(());
     }
     let split = TaskSplit::new(&table, &task)?;
-    let reference: Vec<Arch> = if sampler_kind == SamplerKind::Reference {
+    let reference: Vec<Arch> = if sampler_kinds.contains(&SamplerKind::Reference) {
         let path = args
             .reference
             .clone()
@@ -213,7 +220,11 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     } else {
         Vec::new()
     };
-    let sampler = Sampler::new(sampler_kind, split.train_table().archs(), &reference)?;
+    let samplers: Vec<Sampler> = sampler_kinds
+        .iter()
+        .map(|&kind| Sampler::new(kind, split.train_table().archs(), &reference))
+        .collect::<Result<_, _>>()?;
+    let sampler_refs: Vec<&Sampler> = samplers.iter().collect();
     let config = EvalConfig {
         ks,
         seeds: (args.first_seed..args.first_seed + args.seeds).collect(),
@@ -226,7 +237,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
             .expect("valid template")
             .progress_chars("=> "),
     );
-    let report = evaluate(&split, &refs, &sampler, &config, &mut |p| {
+    let report = evaluate(&split, &refs, &sampler_refs, &config, &mut |p| {
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
         bar.set_message(p.message.clone());

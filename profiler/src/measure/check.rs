@@ -6,10 +6,10 @@
 //! spread instead of hiding inside one architecture's runs. For each
 //! architecture the spread is p90/p10 − 1 of its K medians.
 
-use super::stats::quantile;
 use super::Backend;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use latscope_shared::metrics::quantile;
 use latscope_shared::space::Arch;
 use std::io::Write;
 use std::path::Path;

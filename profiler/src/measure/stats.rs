@@ -1,5 +1,7 @@
 //! Summaries of repeated timings.
 
+use latscope_shared::metrics::quantile;
+
 /// Median and spread of one architecture's timed runs, in ms.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TimingSummary {
@@ -26,14 +28,6 @@ pub fn timed_runs(
         samples.push(ms);
     }
     Ok(samples)
-}
-
-/// Linear-interpolated quantile of sorted values (numpy's default).
-pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let pos = q * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }
 
 /// Summarises timings: runs slower than median + 5 × MAD (scheduler

@@ -7,6 +7,7 @@
 //!   [`accuracy_within`], and all of them at once in [`RegressionReport`].
 //! - All devices at once: [`spearman_matrix`] and [`cluster_order`] (for
 //!   heatmaps).
+//! - Summaries of one sample: [`quantile`].
 //! - Latency/score trade-offs: [`pareto_front`], [`hypervolume_2d`] and
 //!   [`front_recovery`] (Pareto reuse across devices).
 //!
@@ -20,6 +21,7 @@ mod matrix;
 mod order;
 mod pareto;
 mod pearson;
+mod quantile;
 mod rank;
 mod recovery;
 mod regression;
@@ -33,6 +35,7 @@ pub use kendall::kendall_tau_b;
 pub use matrix::{cluster_order, spearman_matrix};
 pub use pareto::pareto_front;
 pub use pearson::pearson;
+pub use quantile::quantile;
 pub use rank::average_ranks;
 pub use recovery::{front_recovery, FrontRecovery};
 pub use regression::{accuracy_within, mape, rmse};

@@ -1,8 +1,8 @@
 //! `Predictor`: a latency predictor file, loaded.
 
 use super::fetch::fetch_bytes;
-use super::js_error;
 use super::table::JsSpaceScan;
+use super::{js_error, to_js};
 use crate::{LoadedPredictor, SpaceScan};
 use latscope_shared::encoding::EncodingCache;
 use std::rc::Rc;
@@ -100,6 +100,25 @@ impl JsPredictor {
         self.inner
             .adapt(&sample_archs, &sample_ms, &query)
             .map_err(js_error)
+    }
+
+    /// How far to trust a device adapted from these measurements: `{samples,
+    /// chosen: {fit, spearman, typicalError}, candidates: [...]}`, the fit the
+    /// automatic adaptation chooses and each candidate's leave-one-out ρ and
+    /// typical relative error, as `profiler adapt` prints them (`null` for a
+    /// file whose default adaptation is not `auto`).
+    #[wasm_bindgen(js_name = adaptationFit)]
+    pub fn adaptation_fit(
+        &self,
+        #[wasm_bindgen(js_name = sampleArchs)] sample_archs: Vec<String>,
+        #[wasm_bindgen(js_name = sampleMs)] sample_ms: Vec<f64>,
+    ) -> Result<JsValue, JsError> {
+        to_js(
+            &self
+                .inner
+                .fit_summary(&sample_archs, &sample_ms)
+                .map_err(js_error)?,
+        )
     }
 
     /// Starts predicting many architectures (all of NB201 when `archs` is

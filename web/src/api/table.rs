@@ -160,6 +160,18 @@ impl JsSpaceTable {
         to_js(&self.inner.front_recovery(proxy, target).map_err(js_error)?)
     }
 
+    /// The `n` architectures of the table to measure next on a new device,
+    /// most informative first, given those measured already
+    /// (`measuredArchs`, may be empty): the same choice as `profiler adapt
+    /// --suggest`.
+    pub fn suggest(
+        &self,
+        #[wasm_bindgen(js_name = measuredArchs)] measured_archs: Vec<String>,
+        n: usize,
+    ) -> Result<Vec<String>, JsError> {
+        self.inner.suggest(&measured_archs, n).map_err(js_error)
+    }
+
     /// Adds (or replaces) your own device, adapted from your measurements,
     /// as a new column; returns the device names.
     #[wasm_bindgen(js_name = addDevice)]
