@@ -926,3 +926,50 @@ fn pareto_reuse_from_pixel3() {
     ]);
     assert!(err.contains("h900"), "{err}");
 }
+
+#[test]
+fn evaluate_through_the_cli_matches_the_library_path() {
+    // The commands a user runs (train, then adapt from a samples CSV) must
+    // score as `evaluate`'s own mlp-auto does, on the same draws: only the
+    // predictor file's float32 arithmetic lies between them. A 400-cell
+    // subset of the HELP data keeps the two trainings short.
+    let dir = tempfile::tempdir().unwrap();
+    let full =
+        latscope_shared::dataset::read_wide_path(data("nb201_latency.csv.gz"), None).unwrap();
+    let archs: Vec<usize> = (0..400).map(|i| i * 39).collect();
+    let devices: Vec<&str> = full.devices().iter().map(String::as_str).collect();
+    let subset = nb201_subset_file(dir.path(), &archs, &devices);
+    let text = stdout_of(&[
+        "evaluate",
+        "--task",
+        "N0",
+        "--k",
+        "10",
+        "--seeds",
+        "1",
+        "--method",
+        "mlp-auto",
+        "--through-cli",
+        "--data",
+        subset.to_str().unwrap(),
+    ]);
+    let rhos = |prefix: &str| -> Vec<f64> {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} row: {text}"));
+        // The label, K, mean ± sd, τ, MAPE, acc10, then one ρ per device.
+        let fields: Vec<&str> = row[prefix.len()..].split_whitespace().collect();
+        assert_eq!(fields.len(), 1 + 3 + 3 + 6, "{row}");
+        fields[7..].iter().map(|f| f.parse().unwrap()).collect()
+    };
+    let library = rhos("mlp-auto ");
+    let through_cli = rhos("train+adapt (CLI) ");
+    for (l, c) in library.iter().zip(&through_cli) {
+        assert!(
+            (l - c).abs() < 0.003,
+            "{library:?} vs {through_cli:?}\n{text}"
+        );
+    }
+    assert!(library.iter().all(|&r| r > 0.5), "{text}");
+}

@@ -1,6 +1,7 @@
 //! `profiler evaluate`: score few-shot latency predictors on a transfer task.
 
 use super::files::{check_new_file, default_data, default_reference};
+use super::user_path::ThroughCli;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -80,6 +81,12 @@ pub struct EvaluateArgs {
     /// Overwrite the --json / --csv files if they exist.
     #[arg(long)]
     force: bool,
+
+    /// Add a row for the path a user takes: `profiler train` on the task's
+    /// training devices (per seed), then `profiler adapt` with the file's
+    /// default adaptation from the same samples, run as commands.
+    #[arg(long)]
+    through_cli: bool,
 
     /// Print the resolved task and exit without evaluating.
     #[arg(long)]
@@ -169,7 +176,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     } else {
         args.method.clone()
     };
-    let boxed: Vec<Box<dyn FewShotMethod>> = method_names
+    let mut boxed: Vec<Box<dyn FewShotMethod>> = method_names
         .iter()
         .map(|n| make_method(n))
         .collect::<Result<_, _>>()?;
@@ -207,6 +214,9 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         return Ok(());
     }
     let split = TaskSplit::new(&table, &task)?;
+    if args.through_cli {
+        boxed.push(Box::new(ThroughCli::new(&data)?));
+    }
     let reference: Vec<Arch> = if sampler_kinds.contains(&SamplerKind::Reference) {
         let path = args
             .reference

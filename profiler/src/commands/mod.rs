@@ -17,6 +17,7 @@ mod pareto;
 mod predict;
 mod proxy;
 mod train;
+mod user_path;
 
 use clap::{Parser, Subcommand};
 
