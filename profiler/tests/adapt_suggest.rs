@@ -1,37 +1,10 @@
 //! `profiler adapt --suggest`: what to measure next on a new device, with
 //! the shipped NB201 predictor.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn profiler(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_profiler"))
-        .args(args)
-        .output()
-        .expect("the profiler binary runs")
-}
-
-fn stdout_of(args: &[&str]) -> String {
-    let out = profiler(args);
-    assert!(
-        out.status.success(),
-        "profiler {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn stderr_of_failure(args: &[&str]) -> String {
-    let out = profiler(args);
-    assert!(!out.status.success(), "profiler {args:?} should fail");
-    String::from_utf8(out.stderr).unwrap()
-}
-
-fn shipped(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../static")
-        .join(path)
-}
+use common::{shipped, stderr_of_failure, stdout_of};
+use std::path::Path;
 
 fn lines(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)

@@ -1,39 +1,17 @@
 //! The `profiler` binary end to end, on the shipped data.
 
+mod common;
+
+use common::{profiler, shipped, stderr_of_failure, stdout_of};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 const ALL_CONV3: &str =
     "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
 const ALL_NONE: &str = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
 
-fn profiler(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_profiler"))
-        .args(args)
-        .output()
-        .expect("the profiler binary runs")
-}
-
-fn stdout_of(args: &[&str]) -> String {
-    let out = profiler(args);
-    assert!(
-        out.status.success(),
-        "profiler {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn stderr_of_failure(args: &[&str]) -> String {
-    let out = profiler(args);
-    assert!(!out.status.success(), "profiler {args:?} should fail");
-    String::from_utf8(out.stderr).unwrap()
-}
-
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../static/data")
-        .join(name)
+    shipped(&format!("data/{name}"))
 }
 
 #[test]
