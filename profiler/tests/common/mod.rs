@@ -36,3 +36,33 @@ pub fn shipped(path: &str) -> PathBuf {
         .join("../static")
         .join(path)
 }
+
+/// A file of the shipped datasets, e.g. `nb201_latency.csv.gz`.
+pub fn data(name: &str) -> PathBuf {
+    shipped(&format!("data/{name}"))
+}
+
+/// Every cell operation `nor_conv_3x3`: NB201's costliest cell.
+pub const ALL_CONV3: &str =
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+/// Every cell operation `none`: NB201's cheapest cell.
+pub const ALL_NONE: &str = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
+
+/// Rows of a long latency file.
+pub fn long_rows(path: &Path) -> Vec<latscope_shared::dataset::LatencyRecord> {
+    latscope_shared::dataset::read_long_path(path).unwrap()
+}
+
+/// Writes `archs` rows of the NB201 data for `devices` as a wide CSV.
+pub fn nb201_subset_file(dir: &Path, archs: &[usize], devices: &[&str]) -> PathBuf {
+    let full =
+        latscope_shared::dataset::read_wide_path(data("nb201_latency.csv.gz"), None).unwrap();
+    let table = full
+        .select_archs(archs)
+        .unwrap()
+        .select_devices(devices)
+        .unwrap();
+    let path = dir.join("subset.csv");
+    latscope_shared::dataset::write_wide_path(&table, &path).unwrap();
+    path
+}

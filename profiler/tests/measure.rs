@@ -1,0 +1,267 @@
+//! `profiler measure`: campaigns that append, resume, shard and check.
+
+mod common;
+
+use common::{long_rows, profiler, stderr_of_failure, stdout_of};
+
+#[test]
+fn measure_appends_resumes_and_shards_merge_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cpu.csv");
+    let out_s = out.to_str().unwrap();
+    let common = ["--warmup", "1", "--runs", "3", "--quiet"];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["measure", "-s", "nb201"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&common);
+        profiler(&args)
+    };
+    assert!(run(&["--random", "3", "--seed", "4", "-o", out_s])
+        .status
+        .success());
+    let first = long_rows(&out);
+    assert_eq!(first.len(), 3);
+    for r in &first {
+        assert_eq!(r.device, "cpu_fp32_b1");
+        assert_eq!((r.batch, r.runs.is_some()), (Some(1), true));
+        assert!(r.latency_ms > 0.0 && r.p10_ms.unwrap() <= r.p90_ms.unwrap());
+    }
+    // Extending the campaign keeps the 3 rows and adds 2.
+    let again = run(&["--random", "5", "--seed", "4", "-o", out_s]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("2 measured, 3 already there"));
+    let second = long_rows(&out);
+    assert_eq!(&second[..3], &first[..]);
+    assert_eq!(second.len(), 5);
+
+    // Two shards of the same 5 archs merge into the same set of rows.
+    let s0 = dir.path().join("s0.csv");
+    let s1 = dir.path().join("s1.csv");
+    for (shard, path) in [("0/2", &s0), ("1/2", &s1)] {
+        let o = run(&[
+            "--random",
+            "5",
+            "--seed",
+            "4",
+            "--shard",
+            shard,
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!((long_rows(&s0).len(), long_rows(&s1).len()), (3, 2));
+    let merged = dir.path().join("merged.csv");
+    stdout_of(&[
+        "data",
+        "merge",
+        s0.to_str().unwrap(),
+        s1.to_str().unwrap(),
+        "-o",
+        merged.to_str().unwrap(),
+    ]);
+    let mut a: Vec<String> = long_rows(&merged).into_iter().map(|r| r.arch).collect();
+    let mut b: Vec<String> = second.into_iter().map(|r| r.arch).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    // The same archs measured twice with different numbers do not merge.
+    let err = stderr_of_failure(&[
+        "data",
+        "merge",
+        s0.to_str().unwrap(),
+        out_s,
+        "-o",
+        dir.path().join("x.csv").to_str().unwrap(),
+    ]);
+    assert!(err.contains("different values"), "{err}");
+}
+
+#[test]
+fn measure_refuses_unclear_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.csv");
+    let err = stderr_of_failure(&[
+        "measure",
+        "-s",
+        "fbnet",
+        "--all",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("--random"), "{err}");
+    let err = stderr_of_failure(&["measure", "-s", "nb201", "-o", out.to_str().unwrap()]);
+    assert!(err.contains("choose what to measure"), "{err}");
+    let err = stderr_of_failure(&[
+        "measure",
+        "-s",
+        "nb201",
+        "--all",
+        "--shard",
+        "2/2",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("i/n"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn measure_records_the_machine_and_samples_by_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cpu.csv");
+    let o = profiler(&[
+        "measure",
+        "-s",
+        "nb201",
+        "--stratified",
+        "4",
+        "--seed",
+        "2",
+        "--warmup",
+        "1",
+        "--runs",
+        "3",
+        "--quiet",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = long_rows(&out);
+    assert_eq!(rows.len(), 4);
+    assert!(rows
+        .iter()
+        .all(|r| r.source.as_deref() == Some("latscope-cpu(tract)")));
+    let runs = std::fs::read_to_string(dir.path().join("cpu.csv.runs.jsonl")).unwrap();
+    let line: serde_json::Value = serde_json::from_str(runs.lines().next().unwrap()).unwrap();
+    assert_eq!(line["device"], "cpu_fp32_b1");
+    assert_eq!(line["backend"]["kind"], "cpu");
+    assert!(line["backend"]["model"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    assert!(line["command"].to_string().contains("--stratified"));
+}
+
+#[test]
+fn measure_check_reports_the_spread_of_repeated_campaigns() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("check.csv");
+    let text = stdout_of(&[
+        "measure",
+        "-s",
+        "nb201",
+        "--random",
+        "3",
+        "--seed",
+        "1",
+        "--check",
+        "3",
+        "--warmup",
+        "1",
+        "--runs",
+        "3",
+        "--quiet",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(text.contains("run-to-run spread of the median"), "{text}");
+    assert!(text.contains("3 architectures × 3 rounds"), "{text}");
+    assert!(text.contains("| share ≤ 3 % |"), "{text}");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 9);
+    assert!(csv
+        .lines()
+        .skip(1)
+        .all(|l| l.split(',').nth(2).unwrap().parse::<f64>().unwrap() > 0.0));
+    // The medians file is not overwritten without --force.
+    let err = stderr_of_failure(&[
+        "measure",
+        "-s",
+        "nb201",
+        "--random",
+        "3",
+        "--check",
+        "2",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("exists"), "{err}");
+    let err = stderr_of_failure(&["measure", "-s", "nb201", "--random", "3", "--check", "1"]);
+    assert!(err.contains("at least 2 rounds"), "{err}");
+}
+
+#[test]
+fn measure_cuda_without_a_gpu_says_what_is_missing_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gpu.csv");
+    let o = profiler(&[
+        "measure",
+        "-s",
+        "nb201",
+        "--random",
+        "2",
+        "--backend",
+        "cuda",
+        "--runs",
+        "3",
+        "--quiet",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    if o.status.success() {
+        eprintln!("skipped: this machine has a usable GPU (the GPU tests cover it)");
+        return;
+    }
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("the cuda backend cannot start"), "{err}");
+    assert!(
+        err.contains("is not installed")
+            || err.contains("no CUDA GPU")
+            || err.contains("cannot start"),
+        "{err}"
+    );
+    assert!(!out.exists() && !dir.path().join("gpu.csv.runs.jsonl").exists());
+    let err = stderr_of_failure(&[
+        "measure",
+        "-s",
+        "nb201",
+        "--random",
+        "2",
+        "--precision",
+        "fp16",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("--precision fp16 needs --backend cuda"),
+        "{err}"
+    );
+    for (flag, value) in [("--timing", "graph"), ("--layout", "nhwc")] {
+        let err = stderr_of_failure(&[
+            "measure",
+            "-s",
+            "nb201",
+            "--random",
+            "2",
+            flag,
+            value,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(err.contains("needs --backend cuda"), "{flag}: {err}");
+    }
+    let err = stderr_of_failure(&[
+        "measure",
+        "-s",
+        "nb201",
+        "--random",
+        "2",
+        "--backend",
+        "cuda",
+        "--threads",
+        "4",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("--threads is for --backend cpu"), "{err}");
+    assert!(!out.exists());
+}

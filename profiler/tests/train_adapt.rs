@@ -1,0 +1,187 @@
+//! `profiler train`, `adapt` and `predict`: a predictor file from data,
+//! a new device from a few measurements.
+
+mod common;
+
+use common::{
+    data, long_rows, nb201_subset_file, stderr_of_failure, stdout_of, ALL_CONV3, ALL_NONE,
+};
+use std::path::Path;
+
+#[test]
+fn train_then_adapt_to_an_unseen_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let archs: Vec<usize> = (0..600).map(|i| i * 26).collect();
+    let train = nb201_subset_file(dir.path(), &archs, &["1080ti_32", "pixel3", "silver_4114"]);
+    let model = dir.path().join("p.onnx");
+    let text = stdout_of(&[
+        "train",
+        "--data",
+        train.to_str().unwrap(),
+        "--epochs",
+        "3",
+        "--ensemble",
+        "1",
+        "--hidden",
+        "32,16",
+        "-o",
+        model.to_str().unwrap(),
+    ]);
+    assert!(
+        text.contains("600 nb201 architectures × 3 devices"),
+        "{text}"
+    );
+    // Never overwritten without --force.
+    let err = stderr_of_failure(&[
+        "train",
+        "--data",
+        train.to_str().unwrap(),
+        "-o",
+        model.to_str().unwrap(),
+    ]);
+    assert!(err.contains("--force"), "{err}");
+
+    // raspi4 was not trained on: 12 measured archs → every other one.
+    let full =
+        latscope_shared::dataset::read_wide_path(data("nb201_latency.csv.gz"), None).unwrap();
+    let raspi = full.device_position("raspi4").unwrap();
+    let mut samples = String::from("arch,latency_ms,notes\n");
+    for a in (0..12).map(|i| i * 1301 + 5) {
+        let ms = full.value(a, raspi).unwrap();
+        samples.push_str(&format!("{},{ms},measured by hand\n", full.archs()[a]));
+    }
+    let samples_path = dir.path().join("mine.csv");
+    std::fs::write(&samples_path, &samples).unwrap();
+    let query: Vec<usize> = (0..full.n_archs())
+        .filter(|a| a % 1301 != 5)
+        .step_by(7)
+        .collect();
+    let query_text: String = query
+        .iter()
+        .map(|&a| format!("{}\n", full.archs()[a]))
+        .collect();
+    let query_path = dir.path().join("query.txt");
+    std::fs::write(&query_path, query_text).unwrap();
+    let out = dir.path().join("pred.csv");
+    let text = stdout_of(&[
+        "adapt",
+        "--predictor",
+        model.to_str().unwrap(),
+        "--samples",
+        samples_path.to_str().unwrap(),
+        "--query",
+        query_path.to_str().unwrap(),
+        "--name",
+        "my_pi",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(text.contains("from 12 measured architectures"), "{text}");
+    // The default adaptation is auto: it says which fit it chose and how
+    // well each candidate predicted the samples left out.
+    assert!(text.contains("(auto adaptation)"), "{text}");
+    assert!(
+        text.contains("fit: ")
+            && text.contains("leave-one-out")
+            && text.contains("candidates: blend"),
+        "{text}"
+    );
+    let rows = long_rows(&out);
+    assert_eq!(rows.len(), query.len());
+    let truth: Vec<f64> = query
+        .iter()
+        .map(|&a| full.value(a, raspi).unwrap())
+        .collect();
+    let pred: Vec<f64> = rows.iter().map(|r| r.latency_ms).collect();
+    assert!(rows.iter().all(|r| r.device == "my_pi"));
+    let rho = latscope_shared::metrics::spearman(&truth, &pred).unwrap();
+    // The FLOPs ranking alone gives 0.87 on raspi4; adaptation must not be worse by much.
+    eprintln!("ρ on the unseen device: {rho:.3}");
+    assert!(rho > 0.8, "ρ on the unseen device: {rho}");
+
+    // The same device written into a predictor file predicts the same.
+    let extended = dir.path().join("p_plus.onnx");
+    let text = stdout_of(&[
+        "export",
+        "--predictor",
+        model.to_str().unwrap(),
+        "--add-device",
+        &format!("my_pi={}", samples_path.display()),
+        "-o",
+        extended.to_str().unwrap(),
+    ]);
+    assert!(text.contains("3 trained, 1 adapted"), "{text}");
+    let file =
+        latscope_model::predictor_onnx::Predictor::from_bytes(&std::fs::read(&extended).unwrap())
+            .unwrap();
+    assert_eq!(file.meta().devices.last().unwrap(), "my_pi");
+    let archs: Vec<_> = query.iter().map(|&a| full.archs()[a].clone()).collect();
+    let from_file = file.predict_archs(&archs).unwrap().latency_ms;
+    for (i, p) in pred.iter().enumerate() {
+        let got = f64::from(from_file[[i, 3]]);
+        assert!((got - p).abs() <= 1e-4 * p, "{got} vs {p}");
+    }
+    let err = stderr_of_failure(&[
+        "export",
+        "--predictor",
+        extended.to_str().unwrap(),
+        "--add-device",
+        &format!("pixel3={}", samples_path.display()),
+        "-o",
+        dir.path().join("q.onnx").to_str().unwrap(),
+    ]);
+    assert!(err.contains("already a device"), "{err}");
+
+    // Bad measurements are named by file, line and value.
+    std::fs::write(
+        &samples_path,
+        format!("{samples}{},-3,typo\n", full.archs()[99]),
+    )
+    .unwrap();
+    let err = stderr_of_failure(&[
+        "adapt",
+        "--predictor",
+        model.to_str().unwrap(),
+        "--samples",
+        samples_path.to_str().unwrap(),
+        "-o",
+        dir.path().join("x.csv").to_str().unwrap(),
+    ]);
+    assert!(err.contains("line 14") && err.contains("\"-3\""), "{err}");
+    // A file that is not a predictor.
+    let err = stderr_of_failure(&[
+        "adapt",
+        "--predictor",
+        samples_path.to_str().unwrap(),
+        "--samples",
+        samples_path.to_str().unwrap(),
+        "-o",
+        dir.path().join("y.csv").to_str().unwrap(),
+    ]);
+    assert!(err.contains("not an ONNX model"), "{err}");
+}
+
+#[test]
+fn predict_prints_every_device_of_the_shipped_predictor() {
+    let predictor = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/predictors/nb201.onnx");
+    let predictor = predictor.to_str().unwrap();
+    let text = stdout_of(&["predict", "--predictor", predictor, ALL_CONV3, ALL_NONE]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "arch,device,latency_ms");
+    // 27 devices × 2 architectures.
+    assert_eq!(lines.len(), 1 + 2 * 27, "{text}");
+    let ms = |arch: &str, device: &str| -> f64 {
+        let row = lines
+            .iter()
+            .find(|l| l.starts_with(&format!("{arch},{device},")))
+            .unwrap_or_else(|| panic!("no row for {device}"));
+        row.rsplit(',').next().unwrap().parse().unwrap()
+    };
+    // The all-conv cell is much slower than the empty one on every GPU.
+    assert!(ms(ALL_CONV3, "titan_rtx_256") > 3.0 * ms(ALL_NONE, "titan_rtx_256"));
+    let err = stderr_of_failure(&["predict", "--predictor", predictor, "k3_e1"]);
+    assert!(
+        err.contains("architecture 1") && err.contains("k3_e1"),
+        "{err}"
+    );
+}
