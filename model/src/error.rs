@@ -74,7 +74,9 @@ mod tests {
 
     #[test]
     fn shared_errors_pass_through_unchanged() {
-        let shared = latscope_shared::Error::UnknownSpace("nope".into());
+        let shared = "nope"
+            .parse::<latscope_shared::space::SpaceId>()
+            .unwrap_err();
         let text = shared.to_string();
         assert_eq!(Error::from(shared).to_string(), text);
     }

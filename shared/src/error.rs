@@ -15,8 +15,13 @@ pub enum Error {
         reason: String,
     },
     /// A search-space name nobody registered.
-    #[error("unknown search space {0:?} (known: {known})", known = crate::space::SpaceId::names().join(", "))]
-    UnknownSpace(String),
+    #[error("unknown search space {name:?} (known: {known})")]
+    UnknownSpace {
+        name: String,
+        /// The registered names, comma-separated (the space registry
+        /// fills it in: this module does not depend on it).
+        known: String,
+    },
     /// A benchmark index outside the space's table.
     #[error("{space} index {index} is out of range (0..{len})")]
     IndexOutOfRange {

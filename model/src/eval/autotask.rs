@@ -13,7 +13,6 @@
 //! than [`AutoTaskOptions::min_train`] remain, else stops (and says so in the
 //! task's notes).
 
-use super::task::Task;
 use crate::error::{Error, Result};
 use latscope_shared::dataset::LatencyTable;
 use latscope_shared::metrics::{average_ranks, pearson, spearman};
@@ -201,8 +200,18 @@ pub fn cut_weight(w: &[f64], side: &[bool]) -> f64 {
     cut
 }
 
-/// The generated task `auto-<space>-<seed>` on `table` (see the module docs).
-pub fn auto_task(table: &LatencyTable, seed: u64, opts: &AutoTaskOptions) -> Result<Task> {
+/// A split of a table's devices into training and test devices, with how it
+/// was made.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceSplit {
+    pub train_devices: Vec<String>,
+    pub test_devices: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// The devices of the generated task `auto-<space>-<seed>` on `table` (see
+/// the module docs; [`super::task`] names it).
+pub fn auto_split(table: &LatencyTable, seed: u64, opts: &AutoTaskOptions) -> Result<DeviceSplit> {
     let n = table.n_devices();
     if n < opts.min_train + opts.min_test || n < 2 {
         return Err(Error::Eval(format!(
@@ -275,9 +284,7 @@ pub fn auto_task(table: &LatencyTable, seed: u64, opts: &AutoTaskOptions) -> Res
         "largest ρ between a test and a training device: {max_cross:.3}"
     ));
     let name_of = |v: &[usize]| v.iter().map(|&i| corr.devices[i].clone()).collect();
-    Ok(Task {
-        name: format!("auto-{}-{seed}", table.space()),
-        space: table.space(),
+    Ok(DeviceSplit {
         train_devices: name_of(&train),
         test_devices: name_of(&test),
         notes,

@@ -13,7 +13,7 @@
 //! * The one-proxy protocol `proxy-<space>-<device>` (One Proxy Device Is
 //!   Enough): pretrain on that single device, transfer to every other one.
 
-use super::autotask::{auto_task, AutoTaskOptions};
+use super::autotask::{auto_split, AutoTaskOptions};
 use crate::error::{Error, Result};
 use latscope_shared::dataset::LatencyTable;
 use latscope_shared::space::SpaceId;
@@ -288,7 +288,16 @@ impl TaskSpec {
     pub fn resolve(&self, table: &LatencyTable) -> Result<Task> {
         let task = match self {
             TaskSpec::Builtin(t) => t.clone(),
-            TaskSpec::Auto { seed, .. } => auto_task(table, *seed, &AutoTaskOptions::default())?,
+            TaskSpec::Auto { seed, .. } => {
+                let split = auto_split(table, *seed, &AutoTaskOptions::default())?;
+                Task {
+                    name: format!("auto-{}-{seed}", table.space()),
+                    space: table.space(),
+                    train_devices: split.train_devices,
+                    test_devices: split.test_devices,
+                    notes: split.notes,
+                }
+            }
             TaskSpec::SingleDevice { device, others, .. } => {
                 Task::single_device(table, device, *others)?
             }

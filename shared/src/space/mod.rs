@@ -114,7 +114,10 @@ impl FromStr for SpaceId {
         Self::ALL
             .into_iter()
             .find(|id| id.name() == wanted || (wanted == "nasbench201" && *id == SpaceId::Nb201))
-            .ok_or_else(|| Error::UnknownSpace(s.to_string()))
+            .ok_or_else(|| Error::UnknownSpace {
+                name: s.to_string(),
+                known: Self::names().join(", "),
+            })
     }
 }
 
