@@ -23,6 +23,7 @@ pub mod gnn;
 pub mod linalg;
 pub mod methods;
 pub mod nn;
+pub mod onnx_pb;
 pub mod predictor_onnx;
 pub mod proxy;
 pub mod ridge;

@@ -48,21 +48,15 @@
 //! every platform (see `weights.rs`).
 
 mod lower;
-pub(crate) mod proto;
 mod weights;
 
-pub use proto::{tensor_len, tensor_values_f32};
+pub use crate::onnx_pb::{tensor_len, tensor_values_f32, IR_VERSION, OPSET_VERSION};
 pub use tract_onnx::pb;
 
 use crate::error::{Error, Result};
+use crate::onnx_pb::{metadata_entry, model_proto, value_info_f32, Dim};
 use latscope_shared::ir::Network;
-use pb::{GraphProto, ModelProto, OperatorSetIdProto, StringStringEntryProto};
-use proto::{value_info_f32, Dim};
-
-/// The ONNX operator set the exporter writes.
-pub const OPSET_VERSION: i64 = 17;
-/// The ONNX IR version written with [`OPSET_VERSION`].
-pub const IR_VERSION: i64 = 8;
+use pb::{GraphProto, ModelProto};
 /// Name of the graph input.
 pub const INPUT_NAME: &str = "input";
 /// Name of the graph output.
@@ -126,30 +120,18 @@ pub fn export_network(net: &Network, opts: &ExportOptions) -> Result<ModelProto>
         )],
         ..Default::default()
     };
-    let meta = |key: &str, value: String| StringStringEntryProto {
-        key: key.to_string(),
-        value,
-    };
-    Ok(ModelProto {
-        ir_version: IR_VERSION,
-        opset_import: vec![OperatorSetIdProto {
-            domain: String::new(),
-            version: OPSET_VERSION,
-        }],
-        producer_name: "latscope".into(),
-        producer_version: env!("CARGO_PKG_VERSION").into(),
-        doc_string: format!(
+    Ok(model_proto(
+        graph,
+        format!(
             "{} with random weights (seed {}); for latency measurement, not for accuracy",
             net.name, opts.seed
         ),
-        graph: Some(graph),
-        metadata_props: vec![
-            meta("latscope.kind", "architecture".to_string()),
-            meta("latscope.network", net.name.clone()),
-            meta("latscope.seed", opts.seed.to_string()),
+        vec![
+            metadata_entry("latscope.kind", "architecture"),
+            metadata_entry("latscope.network", net.name.clone()),
+            metadata_entry("latscope.seed", opts.seed.to_string()),
         ],
-        ..Default::default()
-    })
+    ))
 }
 
 /// [`export_network`], encoded as the bytes of a `.onnx` file.

@@ -1,14 +1,15 @@
 //! Writing a [`PredictorSpec`] as an ONNX model.
 
-use super::metadata::{self as meta, encodings_name, entry};
+use super::metadata::{self as meta, encodings_name};
 use super::read::AdaptedMeta;
 use super::spec::{AdaptedDevice, PredictorSpec, StructureFeatures};
 use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT};
-use crate::arch_onnx::proto::{attr_int, node, tensor_f32, tensor_i64, value_info_f32, Dim};
-use crate::arch_onnx::{IR_VERSION, OPSET_VERSION};
 use crate::error::Result;
 use crate::nn::Mlp;
-use tract_onnx::pb::{GraphProto, ModelProto, OperatorSetIdProto};
+use crate::onnx_pb::{
+    attr_int, metadata_entry, model_proto, node, tensor_f32, tensor_i64, value_info_f32, Dim,
+};
+use tract_onnx::pb::{GraphProto, ModelProto};
 use tract_onnx::pb::{NodeProto, TensorProto};
 
 /// Symbolic batch dimension of the input and outputs.
@@ -183,26 +184,26 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         ..Default::default()
     };
     let mut metadata_props = vec![
-        entry(meta::KIND, meta::KIND_PREDICTOR),
-        entry(meta::FORMAT_VERSION, meta::CURRENT_FORMAT),
-        entry(meta::SPACE, spec.space.name()),
-        entry(meta::ENCODING, encodings_name(&spec.encodings)),
-        entry(meta::INPUT_DIM, f.to_string()),
-        entry(meta::EMBEDDING_DIM, spec.embedding_dim().to_string()),
-        entry(meta::DEVICES, json(&spec.all_devices())),
-        entry(meta::TRAINED_DEVICES, d.to_string()),
-        entry(meta::INPUT_MEAN, json(&spec.input_mean)),
-        entry(meta::INPUT_STD, json(&spec.input_std)),
-        entry(meta::OUTPUT_MEAN, json(&spec.output_mean)),
-        entry(meta::OUTPUT_STD, json(&spec.output_std)),
-        entry(meta::REFERENCE_ARCHS, json(&spec.reference_archs)),
-        entry(meta::METHOD, spec.method.clone()),
-        entry(meta::EMBEDDING_BLOCKS, spec.members.len().to_string()),
-        entry(meta::EMBEDDING_OUTPUTS, spec.layout().outputs.to_string()),
-        entry(meta::ADAPTATION, spec.adaptation.default.name()),
+        metadata_entry(meta::KIND, meta::KIND_PREDICTOR),
+        metadata_entry(meta::FORMAT_VERSION, meta::CURRENT_FORMAT),
+        metadata_entry(meta::SPACE, spec.space.name()),
+        metadata_entry(meta::ENCODING, encodings_name(&spec.encodings)),
+        metadata_entry(meta::INPUT_DIM, f.to_string()),
+        metadata_entry(meta::EMBEDDING_DIM, spec.embedding_dim().to_string()),
+        metadata_entry(meta::DEVICES, json(&spec.all_devices())),
+        metadata_entry(meta::TRAINED_DEVICES, d.to_string()),
+        metadata_entry(meta::INPUT_MEAN, json(&spec.input_mean)),
+        metadata_entry(meta::INPUT_STD, json(&spec.input_std)),
+        metadata_entry(meta::OUTPUT_MEAN, json(&spec.output_mean)),
+        metadata_entry(meta::OUTPUT_STD, json(&spec.output_std)),
+        metadata_entry(meta::REFERENCE_ARCHS, json(&spec.reference_archs)),
+        metadata_entry(meta::METHOD, spec.method.clone()),
+        metadata_entry(meta::EMBEDDING_BLOCKS, spec.members.len().to_string()),
+        metadata_entry(meta::EMBEDDING_OUTPUTS, spec.layout().outputs.to_string()),
+        metadata_entry(meta::ADAPTATION, spec.adaptation.default.name()),
     ];
     if let Some(st) = &spec.adaptation.structure {
-        metadata_props.push(entry(meta::STRUCTURE_OPS, st.ops.to_string()));
+        metadata_props.push(metadata_entry(meta::STRUCTURE_OPS, st.ops.to_string()));
     }
     if !spec.adapted.is_empty() {
         let adapted: Vec<AdaptedMeta> = spec
@@ -215,22 +216,16 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
                 loo: a.loo,
             })
             .collect();
-        metadata_props.push(entry(meta::ADAPTED_DEVICES, json(&adapted)));
+        metadata_props.push(metadata_entry(meta::ADAPTED_DEVICES, json(&adapted)));
     }
     metadata_props.extend(
         spec.extra
             .iter()
-            .map(|(k, v)| entry(&format!("{}{k}", meta::EXTRA_PREFIX), v.clone())),
+            .map(|(k, v)| metadata_entry(&format!("{}{k}", meta::EXTRA_PREFIX), v.clone())),
     );
-    Ok(ModelProto {
-        ir_version: IR_VERSION,
-        opset_import: vec![OperatorSetIdProto {
-            domain: String::new(),
-            version: OPSET_VERSION,
-        }],
-        producer_name: "latscope".into(),
-        producer_version: env!("CARGO_PKG_VERSION").into(),
-        doc_string: format!(
+    Ok(model_proto(
+        graph,
+        format!(
             "latscope latency predictor for {} on {} devices: input `arch` [N, {f}] ({}), \
              output `latency_ms` [N, {d}] and `embedding` [N, {}]",
             spec.space,
@@ -238,10 +233,8 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
             encodings_name(&spec.encodings),
             spec.embedding_dim()
         ),
-        graph: Some(graph),
         metadata_props,
-        ..Default::default()
-    })
+    ))
 }
 
 /// The structure columns appended to the embedding: the trained devices'

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use latscope_shared::encoding::Encoding;
 use latscope_shared::space::SpaceId;
 use std::collections::BTreeMap;
-use tract_onnx::pb::{ModelProto, StringStringEntryProto};
+use tract_onnx::pb::ModelProto;
 
 pub const KIND: &str = "latscope.kind";
 pub const KIND_PREDICTOR: &str = "latency-predictor";
@@ -67,13 +67,6 @@ pub struct PredictorMeta {
     pub adaptation: crate::adapt::Adaptation,
     /// `latscope.extra.*` entries, prefix removed.
     pub extra: BTreeMap<String, String>,
-}
-
-pub(crate) fn entry(key: &str, value: impl Into<String>) -> StringStringEntryProto {
-    StringStringEntryProto {
-        key: key.to_string(),
-        value: value.into(),
-    }
 }
 
 /// The encodings' metadata form: names joined by `+`.

@@ -3,9 +3,9 @@
 
 use super::metadata::{self as meta, PredictorMeta};
 use super::spec::{AdaptationFeatures, AdaptedDevice, PredictorSpec, StructureFeatures};
-use crate::arch_onnx::proto::tensor_values_f32;
 use crate::error::{Error, Result};
 use crate::nn::{Dense, Mlp};
+use crate::onnx_pb::tensor_values_f32;
 use ndarray::{Array1, Array2};
 use std::collections::{BTreeMap, HashMap};
 use tract_onnx::pb::{ModelProto, TensorProto};

@@ -1,11 +1,49 @@
-//! Small constructors for the ONNX protobuf messages (tract-onnx's prost types).
+//! The one home of ONNX protobuf writing and reading helpers (tract-onnx's
+//! prost types), shared by the architecture export (`arch_onnx`) and the
+//! predictor files (`predictor_onnx`), as tract keeps its own in
+//! `onnx/src/pb_helpers.rs`.
 
 use tract_onnx::pb::attribute_proto::AttributeType;
 use tract_onnx::pb::tensor_proto::DataType;
 use tract_onnx::pb::tensor_shape_proto::{dimension, Dimension};
 use tract_onnx::pb::{
-    type_proto, AttributeProto, NodeProto, TensorProto, TensorShapeProto, TypeProto, ValueInfoProto,
+    type_proto, AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto,
+    StringStringEntryProto, TensorProto, TensorShapeProto, TypeProto, ValueInfoProto,
 };
+
+/// The ONNX operator set latscope writes.
+pub const OPSET_VERSION: i64 = 17;
+/// The ONNX IR version written with [`OPSET_VERSION`].
+pub const IR_VERSION: i64 = 8;
+
+/// A model around `graph` with latscope's opset, IR version and producer.
+pub(crate) fn model_proto(
+    graph: GraphProto,
+    doc_string: String,
+    metadata_props: Vec<StringStringEntryProto>,
+) -> ModelProto {
+    ModelProto {
+        ir_version: IR_VERSION,
+        opset_import: vec![OperatorSetIdProto {
+            domain: String::new(),
+            version: OPSET_VERSION,
+        }],
+        producer_name: "latscope".into(),
+        producer_version: env!("CARGO_PKG_VERSION").into(),
+        doc_string,
+        graph: Some(graph),
+        metadata_props,
+        ..Default::default()
+    }
+}
+
+/// One `metadata_props` entry.
+pub(crate) fn metadata_entry(key: &str, value: impl Into<String>) -> StringStringEntryProto {
+    StringStringEntryProto {
+        key: key.to_string(),
+        value: value.into(),
+    }
+}
 
 /// One dimension of a graph input or output.
 #[derive(Clone, Debug, PartialEq, Eq)]
