@@ -37,6 +37,9 @@ pub enum Error {
         value: String,
         supported: String,
     },
+    /// A space with too many architectures to list them all.
+    #[error("{space} has {size} architectures, too many to list")]
+    TooManyToList { space: &'static str, size: String },
     /// A network whose layers do not fit together (a bug in a space's lowering).
     #[error("inconsistent network {network}: {reason}")]
     InvalidNetwork { network: String, reason: String },

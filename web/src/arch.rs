@@ -151,19 +151,11 @@ pub fn decompose_arch(space: &str, arch: &str) -> Result<Vec<u32>, String> {
 /// Every architecture of a space that can be listed: the 15625 NB201 cells
 /// in benchmark index order.
 pub fn enumerate_space(space: &str) -> Result<Vec<String>, String> {
-    match space.parse::<SpaceId>().map_err(|e| format!("{e}"))? {
-        SpaceId::Nb201 => (0..latscope_shared::space::nb201::SPACE_SIZE)
-            .map(|i| {
-                latscope_shared::space::nb201::Cell::from_benchmark_index(i)
-                    .map(|c| c.to_string())
-                    .map_err(|e| e.to_string())
-            })
-            .collect(),
-        SpaceId::Fbnet => Err(
-            "FBNet has 9^22 architectures, too many to list; pass a list of architectures (for example a dataset's)"
-                .into(),
-        ),
-    }
+    let space: SpaceId = space.parse().map_err(|e| format!("{e}"))?;
+    let archs = space
+        .enumerate()
+        .map_err(|e| format!("{e}; pass a list of architectures (for example a dataset's)"))?;
+    Ok(archs.iter().map(|a| a.to_string()).collect())
 }
 
 /// Encodes an architecture with a named, versioned encoding.

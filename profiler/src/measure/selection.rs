@@ -4,7 +4,6 @@
 use anyhow::{bail, Context, Result};
 use latscope_shared::dataset::read_tables_path;
 use latscope_shared::features::cost_features_without_signatures;
-use latscope_shared::space::nb201::Cell;
 use latscope_shared::space::{Arch, SpaceId};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -48,14 +47,9 @@ impl Shard {
 /// Every architecture of a space that can be enumerated (NB201, in
 /// benchmark-index order).
 pub fn all(space: SpaceId) -> Result<Vec<Arch>> {
-    match space {
-        SpaceId::Nb201 => (0..latscope_shared::space::nb201::SPACE_SIZE)
-            .map(|i| Ok(Arch::Nb201(Cell::from_benchmark_index(i)?)))
-            .collect(),
-        SpaceId::Fbnet => bail!(
-            "fbnet has 9^22 architectures; choose some with --random N, --list FILE or --from-dataset FILE"
-        ),
-    }
+    space.enumerate().map_err(|e| {
+        anyhow::anyhow!("{e}; choose some with --random N, --list FILE or --from-dataset FILE")
+    })
 }
 
 /// `n` distinct architectures drawn uniformly (seeded) from `pool`, in pool

@@ -12,7 +12,6 @@
 use super::Encoding;
 use crate::dataset::gz;
 use crate::error::{Error, Result};
-use crate::space::nb201::{Cell, SPACE_SIZE};
 use crate::space::{Arch, SpaceId};
 use std::io::Read;
 use std::path::Path;
@@ -31,20 +30,14 @@ pub struct EncodingCache {
 }
 
 impl EncodingCache {
-    /// Encodes every architecture of `space` (only NB201 can be listed).
+    /// Encodes every architecture of `space` (only NB201 can be listed:
+    /// [`SpaceId::enumerate`]).
     pub fn compute(space: SpaceId, encoding: Encoding) -> Result<Self> {
-        if space != SpaceId::Nb201 {
-            return Err(Error::Unsupported {
-                space: "latscope",
-                what: "encoding cache for space",
-                value: space.to_string(),
-                supported: "nb201 (FBNet's 9^22 networks cannot be listed)".into(),
-            });
-        }
+        let archs = space.enumerate()?;
         let width = encoding.dim(space);
-        let mut rows = Vec::with_capacity(SPACE_SIZE * width);
-        for index in 0..SPACE_SIZE {
-            rows.extend(encoding.encode(&Arch::Nb201(Cell::from_benchmark_index(index)?))?);
+        let mut rows = Vec::with_capacity(archs.len() * width);
+        for arch in &archs {
+            rows.extend(encoding.encode(arch)?);
         }
         Ok(EncodingCache {
             space,
@@ -160,6 +153,7 @@ impl EncodingCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::space::nb201::{Cell, SPACE_SIZE};
 
     /// The shipped cache must equal what this build computes, bit for bit
     /// (checked on every 13th cell to keep debug test builds quick).

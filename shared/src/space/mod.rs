@@ -91,6 +91,20 @@ impl SpaceId {
             .collect()
     }
 
+    /// Every architecture of the space, in benchmark-index order; an error
+    /// for a space too large to list (FBNet's 9^22).
+    pub fn enumerate(&self) -> Result<Vec<Arch>> {
+        match self {
+            SpaceId::Nb201 => (0..nb201::SPACE_SIZE)
+                .map(|i| nb201::Cell::from_benchmark_index(i).map(Arch::Nb201))
+                .collect(),
+            SpaceId::Fbnet => Err(Error::TooManyToList {
+                space: self.name(),
+                size: format!("{}^{}", fbnet::FbnetOp::ALL.len(), fbnet::LAYERS),
+            }),
+        }
+    }
+
     /// Number of architectures in the space (FBNet's 9^22 does not fit in u64
     /// comfortably for arithmetic elsewhere, so this is an f64).
     pub fn size(&self) -> f64 {
@@ -287,5 +301,24 @@ impl OpGraph {
             node_types,
             adjacency,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nb201_lists_every_cell_in_benchmark_order_and_fbnet_refuses() {
+        let all = SpaceId::Nb201.enumerate().unwrap();
+        assert_eq!(all.len() as f64, SpaceId::Nb201.size());
+        for index in [0, 1, 6111, nb201::SPACE_SIZE - 1] {
+            assert_eq!(
+                all[index],
+                Arch::Nb201(nb201::Cell::from_benchmark_index(index).unwrap())
+            );
+        }
+        let err = SpaceId::Fbnet.enumerate().unwrap_err().to_string();
+        assert_eq!(err, "fbnet has 9^22 architectures, too many to list");
     }
 }
