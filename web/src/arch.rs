@@ -2,7 +2,7 @@
 
 use latscope_shared::encoding::Encoding;
 use latscope_shared::features::cost_features;
-use latscope_shared::space::{fbnet, nb201, Arch, SpaceId};
+use latscope_shared::space::{Arch, SpaceId, SpaceLayout};
 use serde::Serialize;
 
 /// What the page shows about one architecture.
@@ -45,106 +45,29 @@ pub fn arch_summary(space: &str, arch: &str) -> Result<ArchSummary, String> {
     })
 }
 
-/// What the page's architecture builder needs to know about a space: the
-/// searchable positions and the operation choices at each.
-#[derive(Debug, Serialize)]
-pub struct SpaceLayout {
-    pub space: String,
-    /// A label per searchable position (NB201: cell edges; FBNet: layers).
-    pub positions: Vec<String>,
-    /// NB201 only: each edge's (from, to) cell nodes, for drawing the cell.
-    pub edges: Vec<(usize, usize)>,
-    /// Operation names, the same at every position.
-    pub choices: Vec<String>,
-}
-
-/// The builder layout of a space.
+/// The builder layout of a space ([`SpaceId::layout`]).
 pub fn space_layout(space: &str) -> Result<SpaceLayout, String> {
     let id: SpaceId = space.parse().map_err(|e| format!("{e}"))?;
-    Ok(match id {
-        SpaceId::Nb201 => SpaceLayout {
-            space: id.to_string(),
-            positions: nb201::EDGES
-                .iter()
-                .map(|(to, from)| format!("node {from} → node {to}"))
-                .collect(),
-            edges: nb201::EDGES.iter().map(|&(to, from)| (from, to)).collect(),
-            choices: nb201::Nb201Op::ALL
-                .iter()
-                .map(|o| o.name().to_string())
-                .collect(),
-        },
-        SpaceId::Fbnet => {
-            let mut positions = Vec::with_capacity(fbnet::LAYERS);
-            for (stage, &n) in fbnet::STAGE_LAYERS.iter().enumerate() {
-                for _ in 0..n {
-                    positions.push(format!(
-                        "layer {} (stage {}, {} ch)",
-                        positions.len() + 1,
-                        stage + 1,
-                        fbnet::STAGE_CHANNELS[stage]
-                    ));
-                }
-            }
-            SpaceLayout {
-                space: id.to_string(),
-                positions,
-                edges: vec![],
-                choices: fbnet::FbnetOp::ALL
-                    .iter()
-                    .map(|o| o.name().to_string())
-                    .collect(),
-            }
-        }
-    })
+    Ok(id.layout())
 }
 
 /// The architecture with choice `choices[p]` at each position `p` (indices
 /// into [`SpaceLayout::choices`]), as its canonical string.
 pub fn compose_arch(space: &str, choices: &[u32]) -> Result<String, String> {
-    let layout = space_layout(space)?;
-    if choices.len() != layout.positions.len() {
-        return Err(format!(
-            "{space} takes {} choices, got {}",
-            layout.positions.len(),
-            choices.len()
-        ));
-    }
-    let k = layout.choices.len();
-    if let Some((p, c)) = choices.iter().enumerate().find(|(_, &c)| c as usize >= k) {
-        return Err(format!("choice {c} at position {p} is not below {k}"));
-    }
-    let names: Vec<&str> = choices
-        .iter()
-        .map(|&c| layout.choices[c as usize].as_str())
-        .collect();
-    let text = match space.parse::<SpaceId>().map_err(|e| format!("{e}"))? {
-        SpaceId::Nb201 => {
-            let edge = |e: usize| format!("{}~{}", names[e], nb201::EDGES[e].1);
-            format!(
-                "|{}|+|{}|{}|+|{}|{}|{}|",
-                edge(0),
-                edge(1),
-                edge(2),
-                edge(3),
-                edge(4),
-                edge(5)
-            )
-        }
-        SpaceId::Fbnet => names.join("-"),
-    };
-    Ok(parse(space, &text)?.to_string())
+    let id: SpaceId = space.parse().map_err(|e| format!("{e}"))?;
+    let choices: Vec<usize> = choices.iter().map(|&c| c as usize).collect();
+    id.compose(&choices)
+        .map(|arch| arch.to_string())
+        .map_err(|e| e.to_string())
 }
 
 /// The choice index at each position of an architecture string: the
 /// inverse of [`compose_arch`].
 pub fn decompose_arch(space: &str, arch: &str) -> Result<Vec<u32>, String> {
-    let arch = parse(space, arch)?;
-    let k = space_layout(space)?.choices.len();
-    Ok(arch
-        .onehot()
-        .chunks(k)
-        .map(|one| one.iter().position(|&v| v == 1.0).unwrap_or(0) as u32)
+    Ok(parse(space, arch)?
+        .choices()
+        .into_iter()
+        .map(|c| c as u32)
         .collect())
 }
 

@@ -13,8 +13,9 @@ mod space_table;
 
 pub use arch::{
     arch_summary, compose_arch, decompose_arch, encode_arch, enumerate_space, space_layout,
-    ArchSummary, SpaceLayout,
+    ArchSummary,
 };
+pub use latscope_shared::space::SpaceLayout;
 pub use measured::MeasuredLatencies;
 pub use predictor::LoadedPredictor;
 pub use scan::SpaceScan;

@@ -7,7 +7,7 @@ use clap::Args;
 use latscope_model::adapt::Adaptation;
 use latscope_model::predictor_onnx::Predictor;
 use latscope_shared::dataset::{format_latency, write_long_path, LatencyRecord};
-use latscope_shared::space::{nb201::Cell, Arch, SpaceId};
+use latscope_shared::space::{Arch, SpaceId};
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -160,10 +160,11 @@ pub fn run(args: AdaptArgs) -> Result<()> {
         Some(path) => read_samples(path, space)?,
         None => Vec::new(),
     };
-    let query = match (&args.query, space) {
-        (Some(path), _) => read_query(path, space)?,
-        (None, SpaceId::Nb201) => Cell::all().map(Arch::Nb201).collect(),
-        (None, other) => bail!("{other} has too many architectures to list: pass --query FILE"),
+    let query = match &args.query {
+        Some(path) => read_query(path, space)?,
+        None => space
+            .enumerate()
+            .map_err(|e| anyhow::anyhow!("{e}: pass --query FILE"))?,
     };
     let mut out = std::io::stdout().lock();
     let predicted = match (&args.samples, &args.out) {

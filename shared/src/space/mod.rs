@@ -7,8 +7,11 @@
 //! new arm is a compile error until it has one.
 
 pub mod fbnet;
+mod layout;
 pub mod nb201;
 mod nb201_index;
+
+pub use layout::SpaceLayout;
 
 use crate::error::{Error, Result};
 use crate::ir::Network;
