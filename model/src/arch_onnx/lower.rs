@@ -4,7 +4,7 @@ use super::weights::WeightGen;
 use super::{INPUT_NAME, OUTPUT_NAME};
 use crate::error::{Error, Result};
 use crate::onnx_pb::{attr_float, attr_int, attr_ints, node, tensor_f32, tensor_i64};
-use latscope_shared::ir::{Activation, Network, NodeId, Op};
+use latscope_shared::ir::{Activation, Network, Node, NodeId, Op, Shape};
 use std::collections::{BTreeSet, HashMap};
 use tract_onnx::pb::{AttributeProto, NodeProto, TensorProto};
 
@@ -219,15 +219,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lower_node(&mut self, id: NodeId) -> Result<()> {
-        let net = self.net;
-        let n = &net.nodes[id];
-        let input_shape = n.inputs.first().map(|&i| net.nodes[i].shape);
-        let first_input = || -> Result<(NodeId, latscope_shared::ir::Shape)> {
-            match (n.inputs.first(), input_shape) {
-                (Some(&i), Some(s)) => Ok((i, s)),
-                _ => Err(self.fail(format!("{}: {} has no input", n.name, n.op.kind()))),
-            }
-        };
+        let n = &self.net.nodes[id];
         match &n.op {
             Op::Input => {
                 return Err(self.fail(format!(
@@ -235,65 +227,10 @@ impl<'a> Lowerer<'a> {
                     n.name
                 )))
             }
-            &Op::Conv2d {
-                out_channels,
-                kernel,
-                stride,
-                padding,
-                groups,
-                bias,
-            } => {
-                let (x, s) = first_input()?;
-                let x = self.tensor_as(x, Layout::Nchw);
-                let in_per_group = s.channels / groups.max(1);
-                let fan_in = in_per_group * kernel * kernel;
-                let std = (2.0 / fan_in.max(1) as f32).sqrt();
-                let w_name = format!("{}.weight", n.name);
-                let w = self.gen.normal(&w_name, out_channels * fan_in, std);
-                let w_name = self.push_init(tensor_f32(
-                    &w_name,
-                    &[out_channels, in_per_group, kernel, kernel],
-                    &w,
-                ));
-                let mut inputs = vec![x, w_name];
-                if bias {
-                    inputs.push(self.bias(&n.name, out_channels, fan_in));
-                }
-                let (k, st, p) = (kernel as i64, stride as i64, padding as i64);
-                let attrs = vec![
-                    attr_int("group", groups as i64),
-                    attr_ints("kernel_shape", &[k, k]),
-                    attr_ints("strides", &[st, st]),
-                    attr_ints("pads", &[p, p, p, p]),
-                    attr_ints("dilations", &[1, 1]),
-                ];
-                let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-                self.finish(id, "Conv", &inputs, attrs, Layout::Nchw);
-            }
-            Op::BatchNorm => {
-                let (x, s) = first_input()?;
-                let x = self.tensor_as(x, Layout::Nchw);
-                let c = s.channels;
-                let gen = self.gen;
-                let stat = |suffix: &str, low: f32, high: f32| {
-                    let name = format!("{}.{suffix}", n.name);
-                    let values = gen.uniform(&name, c, low, high);
-                    tensor_f32(&name, &[c], &values)
-                };
-                let gamma = self.push_init(stat("weight", 0.5, 1.5));
-                let beta = self.push_init(stat("bias", -0.1, 0.1));
-                let mean = self.push_init(stat("running_mean", -0.1, 0.1));
-                let var = self.push_init(stat("running_var", 0.5, 1.5));
-                self.finish(
-                    id,
-                    "BatchNormalization",
-                    &[&x, &gamma, &beta, &mean, &var],
-                    vec![attr_float("epsilon", BN_EPSILON)],
-                    Layout::Nchw,
-                );
-            }
+            Op::Conv2d { .. } => self.lower_conv(id, n)?,
+            Op::BatchNorm => self.lower_batch_norm(id, n)?,
             Op::Activation { kind } => {
-                let (x, _) = first_input()?;
+                let (x, _) = self.single_input(n)?;
                 let layout = self.produced[x].layout;
                 let x = self.tensor_as(x, layout);
                 match kind {
@@ -312,7 +249,7 @@ impl<'a> Lowerer<'a> {
                 padding,
                 count_include_pad,
             } => {
-                let (x, _) = first_input()?;
+                let (x, _) = self.single_input(n)?;
                 let x = self.tensor_as(x, Layout::Nchw);
                 let mut attrs = window_attrs(kernel, stride, padding);
                 attrs.push(attr_int("count_include_pad", count_include_pad as i64));
@@ -323,104 +260,209 @@ impl<'a> Lowerer<'a> {
                 stride,
                 padding,
             } => {
-                let (x, _) = first_input()?;
+                let (x, _) = self.single_input(n)?;
                 let x = self.tensor_as(x, Layout::Nchw);
                 let attrs = window_attrs(kernel, stride, padding);
                 self.finish(id, "MaxPool", &[&x], attrs, Layout::Nchw);
             }
             Op::GlobalAvgPool => {
-                let (x, _) = first_input()?;
+                let (x, _) = self.single_input(n)?;
                 let x = self.tensor_as(x, Layout::Nchw);
                 self.finish(id, "GlobalAveragePool", &[&x], vec![], Layout::Nchw);
             }
-            Op::Add => {
-                if n.inputs.len() < 2 {
-                    return Err(self.fail(format!("{}: add needs at least 2 inputs", n.name)));
-                }
-                let all_flat = n
-                    .inputs
-                    .iter()
-                    .all(|&i| self.produced[i].layout == Layout::Flat);
-                let layout = if all_flat { Layout::Flat } else { Layout::Nchw };
-                let inputs: Vec<String> = n
-                    .inputs
-                    .iter()
-                    .map(|&i| self.tensor_as(i, layout))
-                    .collect();
-                let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-                let op_type = if inputs.len() == 2 { "Add" } else { "Sum" };
-                self.finish(id, op_type, &inputs, vec![], layout);
-            }
-            &Op::Linear { out_features, bias } => {
-                let (x, s) = first_input()?;
-                let x = self.tensor_as(x, Layout::Flat);
-                let fan_in = s.elements() as usize;
-                let std = 1.0 / (fan_in.max(1) as f32).sqrt();
-                let w_name = format!("{}.weight", n.name);
-                let w = self.gen.normal(&w_name, out_features * fan_in, std);
-                let w_name = self.push_init(tensor_f32(&w_name, &[out_features, fan_in], &w));
-                let mut inputs = vec![x, w_name];
-                if bias {
-                    inputs.push(self.bias(&n.name, out_features, fan_in));
-                }
-                let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-                self.finish(
-                    id,
-                    "Gemm",
-                    &inputs,
-                    vec![attr_int("transB", 1)],
-                    Layout::Flat,
-                );
-            }
-            &Op::ChannelShuffle { groups } => {
-                let (x, s) = first_input()?;
-                let x = self.tensor_as(x, Layout::Nchw);
-                let (c, h, w) = (s.channels as i64, s.height as i64, s.width as i64);
-                let g = groups as i64;
-                // 0 copies the (possibly symbolic) batch dimension.
-                let split_shape = self.push_init(tensor_i64(
-                    &format!("{}.split_shape", n.name),
-                    &[5],
-                    &[0, g, c / g, h, w],
-                ));
-                let merge_shape = self.push_init(tensor_i64(
-                    &format!("{}.merge_shape", n.name),
-                    &[4],
-                    &[0, c, h, w],
-                ));
-                let split = format!("{}.split", n.name);
-                self.nodes
-                    .push(node("Reshape", &split, &[&x, &split_shape], &split, vec![]));
-                let transposed = format!("{}.transpose", n.name);
-                self.nodes.push(node(
-                    "Transpose",
-                    &transposed,
-                    &[&split],
-                    &transposed,
-                    vec![attr_ints("perm", &[0, 2, 1, 3, 4])],
-                ));
-                self.finish(
-                    id,
-                    "Reshape",
-                    &[&transposed, &merge_shape],
-                    vec![],
-                    Layout::Nchw,
-                );
-            }
+            Op::Add => self.lower_add(id, n)?,
+            Op::Linear { .. } => self.lower_linear(id, n)?,
+            Op::ChannelShuffle { .. } => self.lower_channel_shuffle(id, n)?,
             Op::Identity => {
-                let (x, _) = first_input()?;
+                let (x, _) = self.single_input(n)?;
                 let layout = self.produced[x].layout;
                 let x = self.tensor_as(x, layout);
                 self.finish(id, "Identity", &[&x], vec![], layout);
             }
             Op::Zero => {
-                let (x, _) = first_input()?;
+                let (x, _) = self.single_input(n)?;
                 let layout = self.produced[x].layout;
                 let x = self.tensor_as(x, layout);
                 self.shared_f32(ZERO, 0.0);
                 self.finish(id, "Mul", &[&x, ZERO], vec![], layout);
             }
         }
+        Ok(())
+    }
+
+    /// The first input of `n` and its shape: every node but `Input` and
+    /// `Add` reads exactly one tensor.
+    fn single_input(&self, n: &Node) -> Result<(NodeId, Shape)> {
+        match n.inputs.first() {
+            Some(&i) => Ok((i, self.net.nodes[i].shape)),
+            None => Err(self.fail(format!("{}: {} has no input", n.name, n.op.kind()))),
+        }
+    }
+
+    /// An error for a lowering helper handed the wrong kind of node.
+    fn not_a(&self, n: &Node, what: &str) -> Error {
+        self.fail(format!(
+            "{}: a {} was lowered as a {what}",
+            n.name,
+            n.op.kind()
+        ))
+    }
+
+    /// `Conv` with He-normal weights (std √(2 / fan_in)).
+    fn lower_conv(&mut self, id: NodeId, n: &Node) -> Result<()> {
+        let &Op::Conv2d {
+            out_channels,
+            kernel,
+            stride,
+            padding,
+            groups,
+            bias,
+        } = &n.op
+        else {
+            return Err(self.not_a(n, "convolution"));
+        };
+        let (x, s) = self.single_input(n)?;
+        let x = self.tensor_as(x, Layout::Nchw);
+        let in_per_group = s.channels / groups.max(1);
+        let fan_in = in_per_group * kernel * kernel;
+        let std = (2.0 / fan_in.max(1) as f32).sqrt();
+        let w_name = format!("{}.weight", n.name);
+        let w = self.gen.normal(&w_name, out_channels * fan_in, std);
+        let w_name = self.push_init(tensor_f32(
+            &w_name,
+            &[out_channels, in_per_group, kernel, kernel],
+            &w,
+        ));
+        let mut inputs = vec![x, w_name];
+        if bias {
+            inputs.push(self.bias(&n.name, out_channels, fan_in));
+        }
+        let (k, st, p) = (kernel as i64, stride as i64, padding as i64);
+        let attrs = vec![
+            attr_int("group", groups as i64),
+            attr_ints("kernel_shape", &[k, k]),
+            attr_ints("strides", &[st, st]),
+            attr_ints("pads", &[p, p, p, p]),
+            attr_ints("dilations", &[1, 1]),
+        ];
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        self.finish(id, "Conv", &inputs, attrs, Layout::Nchw);
+        Ok(())
+    }
+
+    /// `BatchNormalization` with seeded statistics (see the module docs).
+    fn lower_batch_norm(&mut self, id: NodeId, n: &Node) -> Result<()> {
+        let (x, s) = self.single_input(n)?;
+        let x = self.tensor_as(x, Layout::Nchw);
+        let c = s.channels;
+        let gen = self.gen;
+        let stat = |suffix: &str, low: f32, high: f32| {
+            let name = format!("{}.{suffix}", n.name);
+            let values = gen.uniform(&name, c, low, high);
+            tensor_f32(&name, &[c], &values)
+        };
+        let gamma = self.push_init(stat("weight", 0.5, 1.5));
+        let beta = self.push_init(stat("bias", -0.1, 0.1));
+        let mean = self.push_init(stat("running_mean", -0.1, 0.1));
+        let var = self.push_init(stat("running_var", 0.5, 1.5));
+        self.finish(
+            id,
+            "BatchNormalization",
+            &[&x, &gamma, &beta, &mean, &var],
+            vec![attr_float("epsilon", BN_EPSILON)],
+            Layout::Nchw,
+        );
+        Ok(())
+    }
+
+    /// `Add` of two inputs, `Sum` of more; flat only when every input is.
+    fn lower_add(&mut self, id: NodeId, n: &Node) -> Result<()> {
+        if n.inputs.len() < 2 {
+            return Err(self.fail(format!("{}: add needs at least 2 inputs", n.name)));
+        }
+        let all_flat = n
+            .inputs
+            .iter()
+            .all(|&i| self.produced[i].layout == Layout::Flat);
+        let layout = if all_flat { Layout::Flat } else { Layout::Nchw };
+        let inputs: Vec<String> = n
+            .inputs
+            .iter()
+            .map(|&i| self.tensor_as(i, layout))
+            .collect();
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        let op_type = if inputs.len() == 2 { "Add" } else { "Sum" };
+        self.finish(id, op_type, &inputs, vec![], layout);
+        Ok(())
+    }
+
+    /// `Gemm` (weights `[out, in]`, transB) with normal weights, std
+    /// 1/√fan_in.
+    fn lower_linear(&mut self, id: NodeId, n: &Node) -> Result<()> {
+        let &Op::Linear { out_features, bias } = &n.op else {
+            return Err(self.not_a(n, "linear layer"));
+        };
+        let (x, s) = self.single_input(n)?;
+        let x = self.tensor_as(x, Layout::Flat);
+        let fan_in = s.elements() as usize;
+        let std = 1.0 / (fan_in.max(1) as f32).sqrt();
+        let w_name = format!("{}.weight", n.name);
+        let w = self.gen.normal(&w_name, out_features * fan_in, std);
+        let w_name = self.push_init(tensor_f32(&w_name, &[out_features, fan_in], &w));
+        let mut inputs = vec![x, w_name];
+        if bias {
+            inputs.push(self.bias(&n.name, out_features, fan_in));
+        }
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        self.finish(
+            id,
+            "Gemm",
+            &inputs,
+            vec![attr_int("transB", 1)],
+            Layout::Flat,
+        );
+        Ok(())
+    }
+
+    /// Channel shuffle as ONNX has no such operator: reshape to
+    /// `[N, g, C/g, H, W]`, swap the group axes, reshape back.
+    fn lower_channel_shuffle(&mut self, id: NodeId, n: &Node) -> Result<()> {
+        let &Op::ChannelShuffle { groups } = &n.op else {
+            return Err(self.not_a(n, "channel shuffle"));
+        };
+        let (x, s) = self.single_input(n)?;
+        let x = self.tensor_as(x, Layout::Nchw);
+        let (c, h, w) = (s.channels as i64, s.height as i64, s.width as i64);
+        let g = groups as i64;
+        // 0 copies the (possibly symbolic) batch dimension.
+        let split_shape = self.push_init(tensor_i64(
+            &format!("{}.split_shape", n.name),
+            &[5],
+            &[0, g, c / g, h, w],
+        ));
+        let merge_shape = self.push_init(tensor_i64(
+            &format!("{}.merge_shape", n.name),
+            &[4],
+            &[0, c, h, w],
+        ));
+        let split = format!("{}.split", n.name);
+        self.nodes
+            .push(node("Reshape", &split, &[&x, &split_shape], &split, vec![]));
+        let transposed = format!("{}.transpose", n.name);
+        self.nodes.push(node(
+            "Transpose",
+            &transposed,
+            &[&split],
+            &transposed,
+            vec![attr_ints("perm", &[0, 2, 1, 3, 4])],
+        ));
+        self.finish(
+            id,
+            "Reshape",
+            &[&transposed, &merge_shape],
+            vec![],
+            Layout::Nchw,
+        );
         Ok(())
     }
 
