@@ -303,10 +303,6 @@ impl SpaceTable {
         })
     }
 
-    /// Adds (or replaces) a device of the user's, adapted from measured
-    /// latencies (`sample_archs[i]` took `sample_ms[i]` ms) with the same
-    /// computation as `profiler adapt`, predicted for every architecture.
-    /// Devices of the predictor file cannot be replaced.
     /// The `n` architectures of the table to measure next on a new device
     /// where `measured` are known already (the same choice as `profiler
     /// adapt --suggest` over these architectures).
@@ -315,6 +311,10 @@ impl SpaceTable {
             .suggest_among(measured, &self.archs, &self.embedding, n)
     }
 
+    /// Adds (or replaces) a device of the user's, adapted from measured
+    /// latencies (`sample_archs[i]` took `sample_ms[i]` ms) with the same
+    /// computation as `profiler adapt`, predicted for every architecture.
+    /// Devices of the predictor file cannot be replaced.
     pub fn add_device(
         &mut self,
         name: &str,
