@@ -4,9 +4,8 @@
 use latscope_model::adapt::{Adaptation, FitKind, LooSummary};
 use latscope_model::predictor_onnx::Predictor;
 use latscope_shared::space::Arch;
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 use serde::Serialize;
-use std::collections::HashSet;
 
 /// How well one fit predicted the measurements, each left out in turn.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -214,28 +213,14 @@ impl LoadedPredictor {
         let measured = self
             .parse_archs(measured_archs)
             .map_err(|e| format!("measured {e}"))?;
-        let measured_set: HashSet<&Arch> = measured.iter().collect();
-        let space = self.predictor.meta().space;
-        let open: Vec<usize> = (0..candidate_archs.len())
-            .filter(|&i| {
-                space
-                    .parse_arch(&candidate_archs[i])
-                    .map_or(true, |a| !measured_set.contains(&a))
-            })
-            .collect();
-        let measured_rows = self
-            .predictor
-            .predict_archs(&measured)
-            .map_err(|e| e.to_string())?
-            .embedding;
-        let open_rows = candidates.select(Axis(0), &open);
+        let parsed = self.parse_archs(candidate_archs)?;
         let picked = self
             .predictor
-            .suggest_features(&measured_rows, &open_rows, n)
+            .suggest_among(&measured, &parsed, candidates, n)
             .map_err(|e| e.to_string())?;
         Ok(picked
             .into_iter()
-            .map(|i| candidate_archs[open[i]].clone())
+            .map(|i| candidate_archs[i].clone())
             .collect())
     }
 

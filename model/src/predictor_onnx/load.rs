@@ -221,28 +221,49 @@ impl Predictor {
         )
     }
 
-    /// The `n` of `candidates` (their `embedding` rows) to measure next on
-    /// a new device where the `measured` rows are known already, as indices
-    /// into `candidates`, most informative first ([`suggest_rows`] over
-    /// [`SUGGESTED_DESIGN`]).
-    pub fn suggest_features(
+    /// The `n` of `candidates` to measure next on a new device where the
+    /// `measured` architectures are known already, as indices into
+    /// `candidates`, most informative first ([`suggest_rows`] over
+    /// [`SUGGESTED_DESIGN`]). `candidate_embedding` holds the candidates'
+    /// `embedding` rows in the same order (callers that predicted them
+    /// already pass them in); measured candidates are never suggested.
+    pub fn suggest_among(
         &self,
-        measured: &Array2<f32>,
-        candidates: &Array2<f32>,
+        measured: &[Arch],
+        candidates: &[Arch],
+        candidate_embedding: &Array2<f32>,
         n: usize,
     ) -> Result<Vec<usize>> {
-        let rows = ndarray::concatenate(Axis(0), &[measured.view(), candidates.view()])
-            .map_err(|e| Error::InvalidInput(format!("suggest: embedding rows: {e}")))?;
+        if candidate_embedding.nrows() != candidates.len() {
+            return Err(Error::InvalidInput(format!(
+                "suggest: {} candidates but {} embedding rows",
+                candidates.len(),
+                candidate_embedding.nrows()
+            )));
+        }
+        let measured_set: std::collections::HashSet<&Arch> = measured.iter().collect();
+        let open: Vec<usize> = (0..candidates.len())
+            .filter(|&i| !measured_set.contains(&candidates[i]))
+            .collect();
+        let measured_rows = self.predict_archs(measured)?.embedding;
+        let rows = ndarray::concatenate(
+            Axis(0),
+            &[
+                measured_rows.view(),
+                candidate_embedding.select(Axis(0), &open).view(),
+            ],
+        )
+        .map_err(|e| Error::InvalidInput(format!("suggest: embedding rows: {e}")))?;
         let design = self
             .meta
             .layout
             .design_columns(rows.view(), SUGGESTED_DESIGN)?;
-        let m = measured.nrows();
+        let m = measured.len();
         let measured_rows: Vec<usize> = (0..m).collect();
-        let candidate_rows: Vec<usize> = (m..rows.nrows()).collect();
-        Ok(suggest_rows(design, &measured_rows, &candidate_rows, n)?
+        let open_rows: Vec<usize> = (m..rows.nrows()).collect();
+        Ok(suggest_rows(design, &measured_rows, &open_rows, n)?
             .into_iter()
-            .map(|r| r - m)
+            .map(|r| open[r - m])
             .collect())
     }
 

@@ -267,15 +267,9 @@ fn suggest(
     if open.is_empty() {
         bail!("--suggest: every queried architecture is measured already");
     }
-    let archs = |rows: &[usize]| rows.iter().map(|&i| query[i].clone()).collect::<Vec<_>>();
     let sample_archs: Vec<Arch> = samples.iter().map(|(a, _)| a.clone()).collect();
-    let measured_rows = predictor.predict_archs(&sample_archs)?.embedding;
-    let candidate_rows = predictor.predict_archs(&archs(&open))?.embedding;
-    let picked: Vec<usize> = predictor
-        .suggest_features(&measured_rows, &candidate_rows, n)?
-        .into_iter()
-        .map(|i| open[i])
-        .collect();
+    let query_rows = predictor.predict_archs(query)?.embedding;
+    let picked = predictor.suggest_among(&sample_archs, query, &query_rows, n)?;
     writeln!(
         out,
         "measure next on {} ({} of {} architectures, most informative first{}):",
