@@ -83,12 +83,12 @@ test-browser: web setup-browser
 
 test: lint test-rust test-wasm test-browser
 
-## For a GPU machine without Rust: the release profiler and the profiler's
-## release test binary (target/release/profiler-tests), to carry there and
+## For a GPU machine without Rust: the release profiler and the
+## measurement library's release test binary (target/release/profiler-tests), to carry there and
 ## run with tests/gpu/device_checks.sh.
 gpu-bundle:
 	$(CARGO) build --release -p latscope-profiler
-	$(CARGO) test --release -p latscope-profiler --bin profiler --no-run --message-format=json \
+	$(CARGO) test --release -p latscope-profiler --lib --no-run --message-format=json \
 	  | python3 -c 'import sys, json; exes = [m["executable"] for m in map(json.loads, sys.stdin) if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]]; print(exes[-1])' \
 	  | xargs -I{} cp {} target/release/profiler-tests
 	@ls -la target/release/profiler target/release/profiler-tests

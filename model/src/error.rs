@@ -1,23 +1,18 @@
 //! The crate's error type. Every message says what failed and on what (which
-//! network, which node, which step of loading a model into tract), so a caller
-//! can report it without wrapping it again.
+//! file, which field, which step of loading a predictor into tract), so a
+//! caller can report it without wrapping it again.
 
 use thiserror::Error;
 
-/// Errors from exporting networks to ONNX and running models with tract.
+/// Errors from training, evaluating, loading and running latency predictors.
 #[derive(Debug, Error)]
 pub enum Error {
     /// An error from the shared crate (parsing, lowering, validating a network).
     #[error(transparent)]
     Shared(#[from] latscope_shared::Error),
 
-    /// A network that cannot be written as ONNX (e.g. an input node in the
-    /// middle of the graph, or two tensors that would get the same name).
-    #[error("cannot export network {network:?} to ONNX: {reason}")]
-    Export { network: String, reason: String },
-
-    /// ONNX bytes that do not decode as a `ModelProto`, or a model whose
-    /// graph lacks what the runner needs.
+    /// ONNX bytes that do not decode as a `ModelProto`, or a predictor file
+    /// whose graph lacks what latscope needs.
     #[error("invalid ONNX model: {0}")]
     InvalidModel(String),
 
@@ -30,10 +25,6 @@ pub enum Error {
     #[error("invalid input: {0}")]
     InvalidInput(String),
 
-    /// A runtime option this build cannot honour (e.g. threads on wasm32).
-    #[error("unsupported: {0}")]
-    Unsupported(String),
-
     /// An evaluation that cannot run as asked (unknown task or device, a
     /// sample size larger than the data, a method's malformed predictions).
     #[error("evaluation: {0}")]
@@ -43,7 +34,7 @@ pub enum Error {
 impl Error {
     /// Wraps a tract error (an `anyhow::Error`) with the step that failed,
     /// keeping tract's whole context chain in the message.
-    pub(crate) fn tract(
+    pub fn tract(
         context: impl Into<String>,
     ) -> impl FnOnce(tract_onnx::prelude::TractError) -> Error {
         let context = context.into();

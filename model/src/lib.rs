@@ -1,10 +1,11 @@
-//! latscope-model: ONNX export of architectures, tract inference, and (to
-//! come) the latency predictors. Builds for `wasm32-unknown-unknown`.
+//! latscope-model: the latency predictors, from training to the ONNX
+//! predictor file. Builds for `wasm32-unknown-unknown`. (The networks being
+//! measured, as ONNX and in tract, belong to the measurement library,
+//! `latscope-profiler`.)
 //!
-//! * [`arch_onnx`]: any [`latscope_shared::ir::Network`] as an ONNX model
-//!   with seeded weights ([`export_network`], [`export_network_bytes`]).
-//! * [`arch_runner`]: load ONNX bytes into tract and run them repeatedly on
-//!   the CPU ([`ArchRunner`]).
+//! * [`methods`]: the registry of predictors; [`predictor_onnx`] writes and
+//!   loads predictor files, [`onnx_pb`] is the one home of ONNX protobuf
+//!   helpers.
 //! * [`fewshot`]: the contract of few-shot latency predictors; [`eval`]
 //!   scores them on transfer tasks, choosing target samples with a
 //!   [`sampler`].
@@ -14,8 +15,6 @@
 //!   [`structure`], or their blend, chosen by leave-one-out).
 
 pub mod adapt;
-pub mod arch_onnx;
-pub mod arch_runner;
 pub mod error;
 pub mod eval;
 pub mod fewshot;
@@ -30,6 +29,4 @@ pub mod ridge;
 pub mod sampler;
 pub mod structure;
 
-pub use arch_onnx::{export_network, export_network_bytes, ExportOptions};
-pub use arch_runner::{ArchRunner, RunOutput, RunnerOptions};
 pub use error::{Error, Result};

@@ -1,6 +1,7 @@
 //! The one home of ONNX protobuf writing and reading helpers (tract-onnx's
-//! prost types), shared by the architecture export (`arch_onnx`) and the
-//! predictor files (`predictor_onnx`), as tract keeps its own in
+//! prost types), shared by the predictor files ([`crate::predictor_onnx`])
+//! and the measurement library's network export (`latscope_profiler::network`),
+//! as tract keeps its own in
 //! `onnx/src/pb_helpers.rs`.
 
 use tract_onnx::pb::attribute_proto::AttributeType;
@@ -17,7 +18,7 @@ pub const OPSET_VERSION: i64 = 17;
 pub const IR_VERSION: i64 = 8;
 
 /// A model around `graph` with latscope's opset, IR version and producer.
-pub(crate) fn model_proto(
+pub fn model_proto(
     graph: GraphProto,
     doc_string: String,
     metadata_props: Vec<StringStringEntryProto>,
@@ -38,7 +39,7 @@ pub(crate) fn model_proto(
 }
 
 /// One `metadata_props` entry.
-pub(crate) fn metadata_entry(key: &str, value: impl Into<String>) -> StringStringEntryProto {
+pub fn metadata_entry(key: &str, value: impl Into<String>) -> StringStringEntryProto {
     StringStringEntryProto {
         key: key.to_string(),
         value: value.into(),
@@ -47,12 +48,15 @@ pub(crate) fn metadata_entry(key: &str, value: impl Into<String>) -> StringStrin
 
 /// One dimension of a graph input or output.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Dim {
+pub enum Dim {
+    /// A fixed size.
     Fixed(usize),
+    /// A named symbolic size, e.g. the batch `"N"`.
     Symbolic(&'static str),
 }
 
-pub(crate) fn attr_int(name: &str, value: i64) -> AttributeProto {
+/// An integer attribute.
+pub fn attr_int(name: &str, value: i64) -> AttributeProto {
     AttributeProto {
         name: name.to_string(),
         r#type: AttributeType::Int as i32,
@@ -61,7 +65,8 @@ pub(crate) fn attr_int(name: &str, value: i64) -> AttributeProto {
     }
 }
 
-pub(crate) fn attr_ints(name: &str, values: &[i64]) -> AttributeProto {
+/// An integer-list attribute.
+pub fn attr_ints(name: &str, values: &[i64]) -> AttributeProto {
     AttributeProto {
         name: name.to_string(),
         r#type: AttributeType::Ints as i32,
@@ -70,7 +75,8 @@ pub(crate) fn attr_ints(name: &str, values: &[i64]) -> AttributeProto {
     }
 }
 
-pub(crate) fn attr_float(name: &str, value: f32) -> AttributeProto {
+/// A float attribute.
+pub fn attr_float(name: &str, value: f32) -> AttributeProto {
     AttributeProto {
         name: name.to_string(),
         r#type: AttributeType::Float as i32,
@@ -80,7 +86,7 @@ pub(crate) fn attr_float(name: &str, value: f32) -> AttributeProto {
 }
 
 /// A node of the default ONNX domain.
-pub(crate) fn node(
+pub fn node(
     op_type: &str,
     name: &str,
     inputs: &[&str],
@@ -98,7 +104,7 @@ pub(crate) fn node(
 }
 
 /// A float32 tensor stored little-endian in `raw_data`.
-pub(crate) fn tensor_f32(name: &str, dims: &[usize], values: &[f32]) -> TensorProto {
+pub fn tensor_f32(name: &str, dims: &[usize], values: &[f32]) -> TensorProto {
     debug_assert_eq!(dims.iter().product::<usize>(), values.len(), "{name}");
     TensorProto {
         name: name.to_string(),
@@ -110,7 +116,7 @@ pub(crate) fn tensor_f32(name: &str, dims: &[usize], values: &[f32]) -> TensorPr
 }
 
 /// An int64 tensor stored little-endian in `raw_data`.
-pub(crate) fn tensor_i64(name: &str, dims: &[usize], values: &[i64]) -> TensorProto {
+pub fn tensor_i64(name: &str, dims: &[usize], values: &[i64]) -> TensorProto {
     debug_assert_eq!(dims.iter().product::<usize>(), values.len(), "{name}");
     TensorProto {
         name: name.to_string(),
@@ -122,7 +128,7 @@ pub(crate) fn tensor_i64(name: &str, dims: &[usize], values: &[i64]) -> TensorPr
 }
 
 /// A float32 graph input or output of the given shape.
-pub(crate) fn value_info_f32(name: &str, dims: &[Dim]) -> ValueInfoProto {
+pub fn value_info_f32(name: &str, dims: &[Dim]) -> ValueInfoProto {
     let dim = dims
         .iter()
         .map(|d| Dimension {

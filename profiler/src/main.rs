@@ -1,10 +1,11 @@
 //! `profiler`: the latscope command line.
 //!
-//! Each subcommand lives in its own module under `commands/`; this file only
-//! parses arguments and reports errors (with their context chain) on exit.
+//! Each subcommand lives in its own module under `commands/`, over the
+//! measurement library (`latscope_profiler`) and the predictors
+//! (`latscope_model`); this file only parses arguments and reports errors
+//! (with their context chain) on exit.
 
 mod commands;
-mod measure;
 
 use clap::Parser;
 

@@ -76,7 +76,7 @@ fn export_arch_writes_a_model_tract_runs() {
     assert!(text.contains("73306 trainable"), "{text}");
     assert!(text.contains("output shape [1, 10]"), "{text}");
     let bytes = std::fs::read(&out).unwrap();
-    let mut runner = latscope_model::ArchRunner::new(&bytes, 3).unwrap();
+    let mut runner = latscope_profiler::network::ArchRunner::new(&bytes, 3).unwrap();
     assert_eq!(runner.run_random(1).unwrap().shape, [3, 10]);
     // Same seed, same bytes; an existing file is not overwritten without --force.
     let err = stderr_of_failure(&[

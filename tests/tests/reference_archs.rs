@@ -3,8 +3,8 @@
 //! module, lowered to the IR, costed, exported to ONNX, run by tract, and
 //! summarised by the web API, and every stage agrees with the others.
 
-use latscope_model::arch_onnx::parameter_count;
-use latscope_model::{export_network, ArchRunner, ExportOptions};
+use latscope_profiler::network::parameter_count;
+use latscope_profiler::network::{export_network, ArchRunner, ExportOptions};
 use latscope_shared::dataset::{read_reference_archs_path, read_wide_path};
 use latscope_shared::features::cost_features;
 use latscope_shared::space::SpaceId;

@@ -28,6 +28,8 @@ use tract_onnx::pb::ModelProto;
 
 pub const KIND: &str = "latscope.kind";
 pub const KIND_PREDICTOR: &str = "latency-predictor";
+/// The kind of an architecture's own ONNX export (`profiler export-arch`).
+pub const KIND_ARCHITECTURE: &str = "architecture";
 pub const FORMAT_VERSION: &str = "latscope.format_version";
 pub const CURRENT_FORMAT: &str = "1";
 pub const SPACE: &str = "latscope.space";

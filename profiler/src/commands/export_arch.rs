@@ -4,8 +4,8 @@ use super::arch_args::ArchArgs;
 use super::files::check_new_file;
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use latscope_model::arch_onnx::{self, parameter_count};
-use latscope_model::{export_network, ArchRunner, ExportOptions};
+use latscope_profiler::network::{self, parameter_count};
+use latscope_profiler::network::{export_network, ArchRunner, ExportOptions};
 use prost::Message;
 use std::path::PathBuf;
 
@@ -63,7 +63,7 @@ pub fn run(args: ExportArchArgs) -> Result<()> {
         args.arch.dataset(),
         net.nodes.len(),
         params.trainable,
-        arch_onnx::OPSET_VERSION,
+        network::OPSET_VERSION,
     );
     if !args.no_check {
         let batch = args.batch.unwrap_or(1);

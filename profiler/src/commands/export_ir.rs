@@ -3,9 +3,9 @@
 //! `tests/reference/torch_latency.py` builds its networks from it).
 
 use super::files::check_new_file;
-use crate::measure::selection;
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use latscope_profiler::measure::selection;
 use latscope_shared::space::{Dataset, SpaceId};
 use std::io::Write;
 use std::path::PathBuf;

@@ -1,14 +1,14 @@
 //! `profiler measure`: time architectures on this machine.
 
 use super::files::check_new_file;
-use crate::measure::campaign::{self, OnError};
-use crate::measure::cpu::CpuBackend;
-use crate::measure::cuda::verify;
-use crate::measure::cuda::{CudaBackend, CudaSettings, Layout, Precision, TimingMode};
-use crate::measure::selection::{self, Shard};
-use crate::measure::{check, record, Backend};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
+use latscope_profiler::measure::campaign::{self, OnError};
+use latscope_profiler::measure::cpu::CpuBackend;
+use latscope_profiler::measure::cuda::verify::VerifyingCuda;
+use latscope_profiler::measure::cuda::{CudaBackend, CudaSettings, Layout, Precision, TimingMode};
+use latscope_profiler::measure::selection::{self, Shard};
+use latscope_profiler::measure::{check, record, Backend};
 use latscope_shared::space::{Arch, Dataset, SpaceId};
 use std::path::PathBuf;
 
@@ -230,104 +230,7 @@ fn select(args: &MeasureArgs) -> Result<Vec<Arch>> {
     })
 }
 
-/// A measuring backend plus what to record about its machine.
-trait MeasuringBackend: Backend {
-    fn description(&self) -> serde_json::Value;
-    fn gpu_name(&self) -> Option<&str>;
-}
-
-impl MeasuringBackend for CpuBackend {
-    fn description(&self) -> serde_json::Value {
-        let mut d = record::cpu_description(self.threads);
-        d["warmup"] = self.warmup.into();
-        d["runs"] = self.runs.into();
-        d["min_time_ms"] = self.min_time_ms.into();
-        d
-    }
-    fn gpu_name(&self) -> Option<&str> {
-        None
-    }
-}
-
-/// The CUDA backend, optionally checking each architecture against the CPU.
-struct VerifyingCuda {
-    inner: CudaBackend,
-    verify: bool,
-    batch: usize,
-    dataset: Option<Dataset>,
-    /// Worst relative error and launch totals over the verified architectures.
-    verified: Option<(f64, usize, usize, usize)>,
-}
-
-impl Drop for VerifyingCuda {
-    fn drop(&mut self) {
-        if let Some((worst, archs, convs, fused)) = self.verified {
-            eprintln!(
-                "verified {archs} architectures against the cpu backend: worst relative error {worst:.2e}; \
-                 {fused} of {convs} convolutions ran as one fused cuDNN call"
-            );
-        }
-    }
-}
-
-impl Backend for VerifyingCuda {
-    fn measure(&mut self, arch: &Arch) -> Result<crate::measure::stats::TimingSummary> {
-        if self.verify {
-            let net = arch.lower(self.dataset.unwrap_or(arch.space().default_dataset()))?;
-            let precision = self.inner.settings().precision;
-            let a = verify::compare(&mut self.inner, &net, self.batch, 0)?;
-            let (worst, archs, convs, fused) = self.verified.get_or_insert((0.0, 0, 0, 0));
-            *worst = worst.max(a.relative_error);
-            *archs += 1;
-            *convs += a.launches.convs;
-            *fused += a.launches.fused_convs;
-            if a.relative_error > verify::tolerance(precision) {
-                bail!(
-                    "the GPU output differs from the CPU backend's by {:.2e} (relative; {} allows {:.0e})",
-                    a.relative_error,
-                    precision.name(),
-                    verify::tolerance(precision)
-                );
-            }
-        }
-        self.inner.measure(arch)
-    }
-    fn source(&self) -> String {
-        self.inner.source()
-    }
-    fn batch(&self) -> usize {
-        self.inner.batch()
-    }
-    fn precision(&self) -> &'static str {
-        self.inner.precision()
-    }
-    fn fatal(&self) -> bool {
-        self.inner.fatal()
-    }
-}
-
-impl MeasuringBackend for VerifyingCuda {
-    fn description(&self) -> serde_json::Value {
-        let s = self.inner.settings();
-        serde_json::json!({
-            "kind": "cuda",
-            "gpu": self.inner.info(),
-            "precision": s.precision.name(),
-            "layout": s.layout.name(),
-            "timing": s.mode.name(),
-            "warmup": s.warmup,
-            "runs": s.runs,
-            "min_time_ms": s.min_time_ms,
-            "workspace_mib": s.workspace_mib,
-            "verify": self.verify,
-        })
-    }
-    fn gpu_name(&self) -> Option<&str> {
-        Some(&self.inner.info().name)
-    }
-}
-
-fn open_backend(args: &MeasureArgs) -> Result<Box<dyn MeasuringBackend>> {
+fn open_backend(args: &MeasureArgs) -> Result<Box<dyn Backend>> {
     Ok(match args.backend {
         BackendKind::Cpu => Box::new(CpuBackend {
             dataset: args.dataset,
@@ -356,18 +259,12 @@ fn open_backend(args: &MeasureArgs) -> Result<Box<dyn MeasuringBackend>> {
                 workspace_mib: args.workspace_mib,
             })
             .context("the cuda backend cannot start")?;
-            Box::new(VerifyingCuda {
-                inner,
-                verify: args.verify,
-                batch: args.batch,
-                dataset: args.dataset,
-                verified: None,
-            })
+            Box::new(VerifyingCuda::new(inner, args.verify, args.dataset))
         }
     })
 }
 
-fn device_name(args: &MeasureArgs, backend: &dyn MeasuringBackend) -> String {
+fn device_name(args: &MeasureArgs, backend: &dyn Backend) -> String {
     if let Some(d) = &args.device {
         return d.clone();
     }
@@ -379,7 +276,7 @@ fn device_name(args: &MeasureArgs, backend: &dyn MeasuringBackend) -> String {
 
 fn run_check(
     args: &MeasureArgs,
-    backend: &mut dyn MeasuringBackend,
+    backend: &mut dyn Backend,
     archs: &[Arch],
     rounds: usize,
     device: &str,

@@ -2,8 +2,8 @@
 
 use super::stats::{summarise, timed_runs, TimingSummary};
 use super::Backend;
+use crate::network::{export_network_bytes, ArchRunner, ExportOptions, RunnerOptions};
 use anyhow::{Context, Result};
-use latscope_model::{export_network_bytes, ArchRunner, ExportOptions, RunnerOptions};
 use latscope_shared::space::{Arch, Dataset};
 use std::time::Instant;
 
@@ -60,5 +60,13 @@ impl Backend for CpuBackend {
 
     fn precision(&self) -> &'static str {
         "fp32"
+    }
+
+    fn description(&self) -> serde_json::Value {
+        let mut d = super::record::cpu_description(self.threads);
+        d["warmup"] = self.warmup.into();
+        d["runs"] = self.runs.into();
+        d["min_time_ms"] = self.min_time_ms.into();
+        d
     }
 }

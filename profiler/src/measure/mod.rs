@@ -20,8 +20,16 @@ pub trait Backend {
     fn measure(&mut self, arch: &Arch) -> Result<TimingSummary>;
     /// Written into the `source` column, e.g. `latscope-cpu(tract,threads=1)`.
     fn source(&self) -> String;
+    /// Batch size of every forward pass.
     fn batch(&self) -> usize;
+    /// Precision name written in the `precision` column, e.g. `fp16`.
     fn precision(&self) -> &'static str;
+    /// The machine and settings, as written to `<out>.runs.jsonl`.
+    fn description(&self) -> serde_json::Value;
+    /// The GPU's marketing name, for GPU backends (names the device column).
+    fn gpu_name(&self) -> Option<&str> {
+        None
+    }
     /// True once the backend cannot measure anything more (a GPU error
     /// that poisons the CUDA context): the campaign stops.
     fn fatal(&self) -> bool {

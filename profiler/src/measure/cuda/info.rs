@@ -32,7 +32,7 @@ pub struct GpuInfo {
 }
 
 impl GpuInfo {
-    pub fn read(
+    pub(crate) fn read(
         ctx: &CudaContext,
         ordinal: usize,
         cublas: cublas_sys::cublasHandle_t,

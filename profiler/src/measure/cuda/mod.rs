@@ -26,9 +26,9 @@ mod gpu_tests;
 
 use super::stats::{summarise, TimingSummary};
 use super::Backend;
+use crate::network::tensor_values_f32;
+use crate::network::{export_network, ExportOptions};
 use anyhow::{bail, Context, Result};
-use latscope_model::arch_onnx::tensor_values_f32;
-use latscope_model::{export_network, ExportOptions};
 use latscope_shared::ir::Network;
 use latscope_shared::space::{Arch, Dataset};
 use network::GpuNetwork;
@@ -239,10 +239,8 @@ impl CudaBackend {
         let dataset = s.dataset.unwrap_or(arch.space().default_dataset());
         let net = arch.lower(dataset)?;
         let (gpu, _) = self.prepare(&net, 0)?;
-        let input = latscope_model::arch_onnx::random_input(
-            1,
-            net.input_shape().elements() as usize * s.batch,
-        );
+        let input =
+            crate::network::random_input(1, net.input_shape().elements() as usize * s.batch);
         gpu.load_input(&self.session, &input, net.input_shape(), s.layout)?;
         let timings = timing::time(&self.session, &gpu, &s)?;
         summarise(&timings).context("no timed runs (--runs 0)")
@@ -292,6 +290,25 @@ impl Backend for CudaBackend {
 
     fn fatal(&self) -> bool {
         self.broken
+    }
+
+    fn description(&self) -> serde_json::Value {
+        let s = &self.settings;
+        serde_json::json!({
+            "kind": "cuda",
+            "gpu": self.info(),
+            "precision": s.precision.name(),
+            "layout": s.layout.name(),
+            "timing": s.mode.name(),
+            "warmup": s.warmup,
+            "runs": s.runs,
+            "min_time_ms": s.min_time_ms,
+            "workspace_mib": s.workspace_mib,
+        })
+    }
+
+    fn gpu_name(&self) -> Option<&str> {
+        Some(&self.info().name)
     }
 }
 

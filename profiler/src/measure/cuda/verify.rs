@@ -4,10 +4,13 @@
 
 use super::network::LaunchCounts;
 use super::{CudaBackend, Precision};
-use anyhow::{Context, Result};
-use latscope_model::arch_onnx::random_input;
-use latscope_model::{export_network_bytes, ArchRunner, ExportOptions};
+use crate::measure::stats::TimingSummary;
+use crate::measure::Backend;
+use crate::network::random_input;
+use crate::network::{export_network_bytes, ArchRunner, ExportOptions};
+use anyhow::{bail, Context, Result};
 use latscope_shared::ir::Network;
+use latscope_shared::space::{Arch, Dataset};
 
 /// Largest |gpu − cpu| relative to the largest |cpu| output that each
 /// precision may show. fp32 leaves room for cuDNN's Winograd and FFT
@@ -73,6 +76,100 @@ pub fn agreement(expected: &[f32], got: &[f32]) -> Agreement {
         relative_error: if scale > 0.0 { worst / scale } else { worst },
         outputs: got.len(),
         launches: LaunchCounts::default(),
+    }
+}
+
+/// The CUDA backend, optionally checking each architecture against the CPU
+/// backend before timing it (`profiler measure --verify`); a mismatch
+/// beyond [`tolerance`] fails that architecture.
+pub struct VerifyingCuda {
+    inner: CudaBackend,
+    verify: bool,
+    dataset: Option<Dataset>,
+    /// Worst relative error and launch totals over the verified architectures.
+    verified: Option<VerifiedSoFar>,
+}
+
+#[derive(Default)]
+struct VerifiedSoFar {
+    worst: f64,
+    archs: usize,
+    convs: usize,
+    fused: usize,
+}
+
+impl VerifyingCuda {
+    /// Wraps `inner`; `verify` false times only. `dataset` must be the one
+    /// `inner` builds its networks for.
+    pub fn new(inner: CudaBackend, verify: bool, dataset: Option<Dataset>) -> Self {
+        VerifyingCuda {
+            inner,
+            verify,
+            dataset,
+            verified: None,
+        }
+    }
+
+    fn check(&mut self, arch: &Arch) -> Result<()> {
+        let net = arch.lower(self.dataset.unwrap_or(arch.space().default_dataset()))?;
+        let precision = self.inner.settings().precision;
+        let batch = self.inner.batch();
+        let a = compare(&mut self.inner, &net, batch, 0)?;
+        let so_far = self.verified.get_or_insert_with(VerifiedSoFar::default);
+        so_far.worst = so_far.worst.max(a.relative_error);
+        so_far.archs += 1;
+        so_far.convs += a.launches.convs;
+        so_far.fused += a.launches.fused_convs;
+        if a.relative_error > tolerance(precision) {
+            bail!(
+                "the GPU output differs from the CPU backend's by {:.2e} (relative; {} allows {:.0e})",
+                a.relative_error,
+                precision.name(),
+                tolerance(precision)
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Drop for VerifyingCuda {
+    fn drop(&mut self) {
+        if let Some(v) = &self.verified {
+            eprintln!(
+                "verified {} architectures against the cpu backend: worst relative error {:.2e}; \
+                 {} of {} convolutions ran as one fused cuDNN call",
+                v.archs, v.worst, v.fused, v.convs
+            );
+        }
+    }
+}
+
+impl Backend for VerifyingCuda {
+    fn measure(&mut self, arch: &Arch) -> Result<TimingSummary> {
+        if self.verify {
+            self.check(arch)?;
+        }
+        self.inner.measure(arch)
+    }
+    fn source(&self) -> String {
+        self.inner.source()
+    }
+    fn batch(&self) -> usize {
+        self.inner.batch()
+    }
+    fn precision(&self) -> &'static str {
+        self.inner.precision()
+    }
+    fn fatal(&self) -> bool {
+        self.inner.fatal()
+    }
+    fn description(&self) -> serde_json::Value {
+        let mut d = self.inner.description();
+        d["verify"] = self.verify.into();
+        d
+    }
+    fn gpu_name(&self) -> Option<&str> {
+        self.inner.gpu_name()
     }
 }
 

@@ -5,8 +5,8 @@
 //! its value is still to be read, without a GPU.
 
 use super::*;
-use latscope_model::arch_onnx::{initializer_f32, random_input};
-use latscope_model::{export_network, export_network_bytes, ArchRunner, ExportOptions};
+use crate::network::{export_network, export_network_bytes, ArchRunner, ExportOptions};
+use crate::network::{initializer_f32, random_input};
 use latscope_shared::space::{Dataset, SpaceId};
 use std::path::Path;
 

@@ -10,11 +10,10 @@
 //! Threads: tract's matrix products run on one thread unless given an
 //! executor. [`RunnerOptions::threads`] `Some(n)` gives the plan a private
 //! `n`-thread rayon pool (tract-linalg's `multithread-mm`, enabled by this
-//! crate on native targets only); on wasm32 only `None` or `Some(1)` is
-//! accepted. Only matrix products (convolutions, `Gemm`) are parallelised.
+//! crate). Only matrix products (convolutions, `Gemm`) are parallelised.
 
-use crate::arch_onnx::{pb::ModelProto, random_input};
-use crate::error::{Error, Result};
+use super::error::{Error, Result};
+use super::{pb::ModelProto, random_input};
 use std::collections::HashSet;
 use tract_onnx::pb::tensor_shape_proto::dimension;
 use tract_onnx::pb::type_proto;
@@ -25,7 +24,7 @@ use tract_onnx::prelude::*;
 pub struct RunnerOptions {
     /// Threads for tract's matrix products: `None` keeps tract's default
     /// (single-threaded), `Some(1)` forces one thread, `Some(n)` uses a
-    /// private pool of `n` threads (native targets only).
+    /// private pool of `n` threads.
     pub threads: Option<usize>,
 }
 
@@ -228,14 +227,7 @@ fn run_options(opts: &RunnerOptions) -> Result<RunOptions> {
             ))
         }
         Some(1) => options.executor = Some(Executor::SingleThread),
-        #[cfg(not(target_arch = "wasm32"))]
         Some(n) => options.executor = Some(Executor::multithread(n)),
-        #[cfg(target_arch = "wasm32")]
-        Some(n) => {
-            return Err(Error::Unsupported(format!(
-                "{n} threads: the wasm32 build of tract runs on one thread"
-            )))
-        }
     }
     Ok(options)
 }

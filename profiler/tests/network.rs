@@ -2,8 +2,8 @@
 //! determinism, and the semantics of each op on tiny hand-built networks
 //! checked against independent reference computations.
 
-use latscope_model::arch_onnx::{export_network, initializer_f32, parameter_count, ExportOptions};
-use latscope_model::{export_network_bytes, ArchRunner, RunOutput, RunnerOptions};
+use latscope_profiler::network::{export_network, initializer_f32, parameter_count, ExportOptions};
+use latscope_profiler::network::{export_network_bytes, ArchRunner, RunOutput, RunnerOptions};
 use latscope_shared::ir::{Activation, Network, NetworkBuilder, Op, Shape};
 use latscope_shared::space::{Dataset, SpaceId};
 
@@ -196,7 +196,7 @@ fn same_seed_same_bytes_and_outputs_different_seed_different_weights() {
     // Only values differ: same nodes, same initializer names and shapes.
     let (ga, gb) = (ma.graph.as_ref().unwrap(), mb.graph.as_ref().unwrap());
     assert_eq!(ga.node, gb.node);
-    let layout = |g: &latscope_model::arch_onnx::pb::GraphProto| {
+    let layout = |g: &latscope_profiler::network::pb::GraphProto| {
         g.initializer
             .iter()
             .map(|t| (t.name.clone(), t.dims.clone()))
@@ -246,7 +246,7 @@ fn assert_close(actual: &[f32], expected: &[f32], tol: f32) {
 fn run_tiny(
     net: &Network,
     input: &[f32],
-) -> (latscope_model::arch_onnx::pb::ModelProto, RunOutput) {
+) -> (latscope_profiler::network::pb::ModelProto, RunOutput) {
     let model = export_network(net, &ExportOptions::new(1)).unwrap();
     let bytes = prost::Message::encode_to_vec(&model);
     let batch = input.len() / net.input_shape().elements() as usize;
@@ -572,4 +572,15 @@ fn linear_then_4d_ops_round_trip_through_unsqueeze() {
         .collect();
     assert_eq!(out.shape, [1, 2]);
     assert_close(&out.values, &expected, 1e-5);
+}
+
+#[test]
+fn an_architecture_export_is_refused_as_a_predictor_for_what_it_is() {
+    let net = nb201(MIXED, Dataset::Cifar10);
+    let bytes = export_network_bytes(&net, &ExportOptions::new(0)).unwrap();
+    let Err(err) = latscope_model::predictor_onnx::Predictor::from_bytes(&bytes) else {
+        panic!("an architecture file loaded as a predictor");
+    };
+    let err = err.to_string();
+    assert!(err.contains("architecture model"), "{err}");
 }

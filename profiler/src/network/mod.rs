@@ -47,14 +47,18 @@
 //! seed and the tensor's name, so the same seed gives the same bytes, on
 //! every platform (see `weights.rs`).
 
+mod error;
 mod lower;
+mod runner;
 mod weights;
 
-pub use crate::onnx_pb::{tensor_len, tensor_values_f32, IR_VERSION, OPSET_VERSION};
+pub use error::{Error, Result};
+pub use latscope_model::onnx_pb::{tensor_len, tensor_values_f32, IR_VERSION, OPSET_VERSION};
+pub use runner::{ArchRunner, RunOutput, RunnerOptions};
 pub use tract_onnx::pb;
 
-use crate::error::{Error, Result};
-use crate::onnx_pb::{metadata_entry, model_proto, value_info_f32, Dim};
+use latscope_model::onnx_pb::{metadata_entry, model_proto, value_info_f32, Dim};
+use latscope_model::predictor_onnx::metadata;
 use latscope_shared::ir::Network;
 use pb::{GraphProto, ModelProto};
 /// Name of the graph input.
@@ -127,7 +131,7 @@ pub fn export_network(net: &Network, opts: &ExportOptions) -> Result<ModelProto>
             net.name, opts.seed
         ),
         vec![
-            metadata_entry("latscope.kind", "architecture"),
+            metadata_entry(metadata::KIND, metadata::KIND_ARCHITECTURE),
             metadata_entry("latscope.network", net.name.clone()),
             metadata_entry("latscope.seed", opts.seed.to_string()),
         ],

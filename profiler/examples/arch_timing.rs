@@ -9,8 +9,8 @@
 //! output as little-endian float32 (`input_b{B}.bin`, `tract_b{B}.bin`) for
 //! cross-checking with other runtimes.
 
-use latscope_model::arch_onnx::{export_network_bytes, ExportOptions};
-use latscope_model::{ArchRunner, RunnerOptions};
+use latscope_profiler::network::{export_network_bytes, ExportOptions};
+use latscope_profiler::network::{ArchRunner, RunnerOptions};
 use latscope_shared::space::{Dataset, SpaceId};
 use std::time::Instant;
 

@@ -5,8 +5,8 @@
 //! Needs a Python with `onnx`, `onnxruntime` and `numpy` (`$LATSCOPE_PYTHON`,
 //! else `python3`); without one the test prints why and passes.
 
-use latscope_model::arch_onnx::{export_network_bytes, ExportOptions};
-use latscope_model::ArchRunner;
+use latscope_profiler::network::ArchRunner;
+use latscope_profiler::network::{export_network_bytes, ExportOptions};
 use latscope_shared::ir::{Activation, Network, NetworkBuilder, Op, Shape};
 use latscope_shared::space::{Dataset, SpaceId};
 use std::path::Path;

@@ -316,7 +316,7 @@ fn invalid_networks_are_refused() {
     net.nodes[1].shape = Shape::new(3, 4, 4);
     assert!(matches!(
         export_network(&net, &ExportOptions::default()),
-        Err(crate::Error::Shared(_))
+        Err(Error::Shared(_))
     ));
 }
 

@@ -1,9 +1,9 @@
 //! Lowering IR nodes to ONNX nodes and seeded initializers.
 
+use super::error::{Error, Result};
 use super::weights::WeightGen;
 use super::{INPUT_NAME, OUTPUT_NAME};
-use crate::error::{Error, Result};
-use crate::onnx_pb::{attr_float, attr_int, attr_ints, node, tensor_f32, tensor_i64};
+use latscope_model::onnx_pb::{attr_float, attr_int, attr_ints, node, tensor_f32, tensor_i64};
 use latscope_shared::ir::{Activation, Network, Node, NodeId, Op, Shape};
 use std::collections::{BTreeSet, HashMap};
 use tract_onnx::pb::{AttributeProto, NodeProto, TensorProto};
