@@ -7,6 +7,8 @@
 //! touches the file system except [`dataset`]'s path helpers, so the crate
 //! builds for `wasm32-unknown-unknown`.
 
+#![deny(missing_docs)]
+
 pub mod dataset;
 pub mod encoding;
 pub mod error;

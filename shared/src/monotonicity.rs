@@ -10,6 +10,8 @@ use crate::metrics::{cluster_order, spearman_matrix};
 /// The rank-correlation matrix of a set of devices.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Monotonicity {
+    /// The device names, in the order given (the order of `rho`'s rows and
+    /// columns, which `order` indexes).
     pub devices: Vec<String>,
     /// Architectures every device was measured (or predicted) on.
     pub archs: usize,

@@ -2,6 +2,7 @@
 
 use super::error::{Error, Result};
 use super::weights::WeightGen;
+use super::Param;
 use super::{INPUT_NAME, OUTPUT_NAME};
 use latscope_model::onnx_pb::{attr_float, attr_int, attr_ints, node, tensor_f32, tensor_i64};
 use latscope_shared::ir::{Activation, Network, Node, NodeId, Op, Shape};
@@ -326,7 +327,7 @@ impl<'a> Lowerer<'a> {
         let in_per_group = s.channels / groups.max(1);
         let fan_in = in_per_group * kernel * kernel;
         let std = (2.0 / fan_in.max(1) as f32).sqrt();
-        let w_name = format!("{}.weight", n.name);
+        let w_name = Param::Weight.of(&n.name);
         let w = self.gen.normal(&w_name, out_channels * fan_in, std);
         let w_name = self.push_init(tensor_f32(
             &w_name,
@@ -356,15 +357,15 @@ impl<'a> Lowerer<'a> {
         let x = self.tensor_as(x, Layout::Nchw);
         let c = s.channels;
         let gen = self.gen;
-        let stat = |suffix: &str, low: f32, high: f32| {
-            let name = format!("{}.{suffix}", n.name);
+        let stat = |param: Param, low: f32, high: f32| {
+            let name = param.of(&n.name);
             let values = gen.uniform(&name, c, low, high);
             tensor_f32(&name, &[c], &values)
         };
-        let gamma = self.push_init(stat("weight", 0.5, 1.5));
-        let beta = self.push_init(stat("bias", -0.1, 0.1));
-        let mean = self.push_init(stat("running_mean", -0.1, 0.1));
-        let var = self.push_init(stat("running_var", 0.5, 1.5));
+        let gamma = self.push_init(stat(Param::Weight, 0.5, 1.5));
+        let beta = self.push_init(stat(Param::Bias, -0.1, 0.1));
+        let mean = self.push_init(stat(Param::RunningMean, -0.1, 0.1));
+        let var = self.push_init(stat(Param::RunningVar, 0.5, 1.5));
         self.finish(
             id,
             "BatchNormalization",
@@ -406,7 +407,7 @@ impl<'a> Lowerer<'a> {
         let x = self.tensor_as(x, Layout::Flat);
         let fan_in = s.elements() as usize;
         let std = 1.0 / (fan_in.max(1) as f32).sqrt();
-        let w_name = format!("{}.weight", n.name);
+        let w_name = Param::Weight.of(&n.name);
         let w = self.gen.normal(&w_name, out_features * fan_in, std);
         let w_name = self.push_init(tensor_f32(&w_name, &[out_features, fan_in], &w));
         let mut inputs = vec![x, w_name];
@@ -468,7 +469,7 @@ impl<'a> Lowerer<'a> {
 
     /// A bias vector uniform in ±1/√fan_in (PyTorch's default range).
     fn bias(&mut self, layer: &str, len: usize, fan_in: usize) -> String {
-        let name = format!("{layer}.bias");
+        let name = Param::Bias.of(layer);
         let bound = 1.0 / (fan_in.max(1) as f32).sqrt();
         let values = self.gen.uniform(&name, len, -bound, bound);
         self.push_init(tensor_f32(&name, &[len], &values))

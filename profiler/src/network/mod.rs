@@ -174,6 +174,58 @@ pub struct ParamCount {
     pub constants: u64,
 }
 
+/// A node's parameter tensor, named in the export as PyTorch's state dict
+/// names it: `<node>.weight`, `<node>.bias`, `<node>.running_mean`,
+/// `<node>.running_var`. The one home of these names: the export writes
+/// them and the CUDA backend's plan reads the weights back by them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Param {
+    /// A conv or linear weight, or a batch-norm's scale γ.
+    Weight,
+    /// A bias, or a batch-norm's shift β.
+    Bias,
+    /// A batch-norm's running mean (a buffer, not trained).
+    RunningMean,
+    /// A batch-norm's running variance (a buffer, not trained).
+    RunningVar,
+}
+
+impl Param {
+    /// The name's suffix after the node name, e.g. `running_mean`.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Param::Weight => "weight",
+            Param::Bias => "bias",
+            Param::RunningMean => "running_mean",
+            Param::RunningVar => "running_var",
+        }
+    }
+
+    /// The initializer name of this parameter of `node`.
+    pub fn of(self, node: &str) -> String {
+        format!("{node}.{}", self.suffix())
+    }
+
+    /// Whether gradient descent would train it (weights and biases) rather
+    /// than keep it as a statistic.
+    pub fn trainable(self) -> bool {
+        matches!(self, Param::Weight | Param::Bias)
+    }
+
+    /// The parameter an initializer name stands for, if it is one.
+    pub fn of_name(name: &str) -> Option<Param> {
+        let (_, suffix) = name.rsplit_once('.')?;
+        [
+            Param::Weight,
+            Param::Bias,
+            Param::RunningMean,
+            Param::RunningVar,
+        ]
+        .into_iter()
+        .find(|p| p.suffix() == suffix)
+    }
+}
+
 /// Counts parameters by initializer name: `*.weight` and `*.bias` are
 /// trainable, `*.running_mean` and `*.running_var` buffers (the exporter's
 /// naming; see the module docs).
@@ -181,12 +233,10 @@ pub fn parameter_count(model: &ModelProto) -> ParamCount {
     let mut count = ParamCount::default();
     for t in model.graph.iter().flat_map(|g| &g.initializer) {
         let n = tensor_len(t);
-        if t.name.ends_with(".weight") || t.name.ends_with(".bias") {
-            count.trainable += n;
-        } else if t.name.ends_with(".running_mean") || t.name.ends_with(".running_var") {
-            count.buffers += n;
-        } else {
-            count.constants += n;
+        match Param::of_name(&t.name) {
+            Some(p) if p.trainable() => count.trainable += n,
+            Some(_) => count.buffers += n,
+            None => count.constants += n,
         }
     }
     count

@@ -13,19 +13,25 @@ use std::collections::BTreeMap;
 /// when the file does not have the column or leaves the cell empty.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LatencyRecord {
+    /// The search space the architecture belongs to.
     pub space: SpaceId,
+    /// The architecture, as its canonical string in that space.
     pub arch: String,
     /// Device configuration, e.g. `titan_rtx_32` or `h100_fp16_b32`.
     pub device: String,
     /// The central latency (mean or median over runs), milliseconds.
     pub latency_ms: f64,
+    /// 10th percentile of the per-run latencies, milliseconds; never above
+    /// `p90_ms` in a file that passed the reader.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p10_ms: Option<f64>,
+    /// 90th percentile of the per-run latencies, milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p90_ms: Option<f64>,
     /// Number of timed runs behind the numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runs: Option<u32>,
+    /// Batch size of the timed forward pass (the latency covers the whole batch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<u32>,
     /// Numeric precision, e.g. `fp32`, `fp16`.

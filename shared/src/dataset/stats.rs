@@ -12,25 +12,35 @@ use std::fmt;
 /// device has no measurement at all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeviceStats {
+    /// The device configuration's name, as in the table's header.
     pub device: String,
     /// Measured cells.
     pub count: usize,
     /// Cells without a measurement.
     pub missing: usize,
+    /// Fastest measured latency, ms.
     pub min: Option<f64>,
+    /// Median of the measured latencies (mean of the middle two for an even
+    /// count), ms.
     pub median: Option<f64>,
+    /// Arithmetic mean of the measured latencies, ms.
     pub mean: Option<f64>,
+    /// Slowest measured latency, ms.
     pub max: Option<f64>,
 }
 
 /// A table's shape and per-device summaries.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TableStats {
+    /// The search space of the table's architectures.
     pub space: SpaceId,
+    /// Number of architectures (rows).
     pub archs: usize,
+    /// Number of device configurations (columns).
     pub devices: usize,
     /// Missing cells over the whole table.
     pub missing: usize,
+    /// One summary per device, in the table's device order.
     pub per_device: Vec<DeviceStats>,
 }
 

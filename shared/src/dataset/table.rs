@@ -144,10 +144,12 @@ impl LatencyTable {
         Self::new(space, archs, bench_index, devices, latency)
     }
 
+    /// The search space every arch of the table belongs to.
     pub fn space(&self) -> SpaceId {
         self.space
     }
 
+    /// The architectures (rows), each once, in table order.
     pub fn archs(&self) -> &[Arch] {
         &self.archs
     }
@@ -157,6 +159,7 @@ impl LatencyTable {
         self.bench_index.as_deref()
     }
 
+    /// The device configuration names (columns): non-empty and unique.
     pub fn devices(&self) -> &[String] {
         &self.devices
     }
@@ -166,10 +169,12 @@ impl LatencyTable {
         &self.latency
     }
 
+    /// Number of architectures (rows).
     pub fn n_archs(&self) -> usize {
         self.archs.len()
     }
 
+    /// Number of device configurations (columns).
     pub fn n_devices(&self) -> usize {
         self.devices.len()
     }

@@ -22,8 +22,11 @@ const VERSION: u32 = 1;
 /// One encoding of every architecture of an enumerable space.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EncodingCache {
+    /// The space whose architectures the rows encode.
     pub space: SpaceId,
+    /// The encoding the rows were computed with.
     pub encoding: Encoding,
+    /// Length of one row: [`Encoding::dim`] of `encoding` for `space`.
     pub width: usize,
     /// Row-major, rows in benchmark index order.
     pub rows: Vec<f32>,

@@ -37,8 +37,11 @@ pub enum Encoding {
 }
 
 impl Encoding {
+    /// Every encoding, in the order an unknown name's error message lists them.
     pub const ALL: [Encoding; 3] = [Encoding::OneHotV1, Encoding::GraphV1, Encoding::FeaturesV1];
 
+    /// The versioned name predictor files record, e.g. `onehot-v1`; the
+    /// same as the serde name, and what [`FromStr`] parses.
     pub const fn name(&self) -> &'static str {
         match self {
             Encoding::OneHotV1 => "onehot-v1",

@@ -176,14 +176,17 @@ impl NetworkBuilder {
         self.push(name, op, &[x])
     }
 
+    /// Inference batch-norm ([`Op::BatchNorm`]) of `x`.
     pub fn batch_norm(&mut self, name: impl Into<String>, x: NodeId) -> NodeId {
         self.push(name, Op::BatchNorm, &[x])
     }
 
+    /// The non-linearity `kind` applied to `x`.
     pub fn activation(&mut self, name: impl Into<String>, x: NodeId, kind: Activation) -> NodeId {
         self.push(name, Op::Activation { kind }, &[x])
     }
 
+    /// ReLU of `x`; shorthand for [`NetworkBuilder::activation`] with [`Activation::Relu`].
     pub fn relu(&mut self, name: impl Into<String>, x: NodeId) -> NodeId {
         self.activation(name, x, Activation::Relu)
     }

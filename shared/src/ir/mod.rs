@@ -26,12 +26,16 @@ pub type NodeId = usize;
 /// `channels × 1 × 1`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Shape {
+    /// Number of channels (feature maps), or the length of a vector.
     pub channels: usize,
+    /// Height of each feature map, in pixels; 1 for vectors.
     pub height: usize,
+    /// Width of each feature map, in pixels; 1 for vectors.
     pub width: usize,
 }
 
 impl Shape {
+    /// A `channels × height × width` shape.
     pub const fn new(channels: usize, height: usize, width: usize) -> Self {
         Shape {
             channels,
@@ -61,13 +65,17 @@ impl std::fmt::Display for Shape {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Activation {
+    /// max(0, x).
     Relu,
+    /// min(max(0, x), 6) (MobileNet-V2).
     Relu6,
     /// x · ReLU6(x + 3) / 6 (MobileNet-V3).
     HSwish,
 }
 
 impl Activation {
+    /// Short lower-case name, used as the operator kind in summaries and
+    /// per-operator counts (see [`Op::kind`]).
     pub const fn name(&self) -> &'static str {
         match self {
             Activation::Relu => "relu",
@@ -84,29 +92,49 @@ impl Activation {
 pub enum Op {
     /// The network input (always node 0).
     Input,
+    /// 2-D convolution with a square kernel.
     Conv2d {
+        /// Number of output channels.
         out_channels: usize,
+        /// Side of the square kernel, in pixels.
         kernel: usize,
+        /// Step between window positions, the same along height and width.
         stride: usize,
+        /// Zeros added on each side of both spatial dimensions.
         padding: usize,
+        /// Number of channel groups; must divide both the input and the
+        /// output channels. 1 is a dense convolution, as many groups as
+        /// input channels a depthwise one.
         groups: usize,
+        /// Whether a per-output-channel bias is added.
         bias: bool,
     },
     /// Inference batch-norm with an affine scale and shift per channel.
     BatchNorm,
+    /// A pointwise non-linearity; the shape is unchanged.
     Activation {
+        /// Which non-linearity.
         kind: Activation,
     },
+    /// Average pooling over square windows, channel by channel.
     AvgPool {
+        /// Side of the square window, in pixels.
         kernel: usize,
+        /// Step between window positions, the same along height and width.
         stride: usize,
+        /// Zeros added on each side of both spatial dimensions.
         padding: usize,
         /// PyTorch's `count_include_pad`: whether padded zeros count in the mean.
         count_include_pad: bool,
     },
+    /// Max pooling over square windows, channel by channel.
     MaxPool {
+        /// Side of the square window, in pixels.
         kernel: usize,
+        /// Step between window positions, the same along height and width.
         stride: usize,
+        /// Padding added on each side of both spatial dimensions; as in
+        /// PyTorch, padded positions never win the maximum.
         padding: usize,
     },
     /// Mean over height and width: C×H×W → C×1×1.
@@ -115,11 +143,14 @@ pub enum Op {
     Add,
     /// Fully connected layer on a C×1×1 vector (flattening is implied).
     Linear {
+        /// Length of the output vector (the number of classes for the classifier).
         out_features: usize,
+        /// Whether a bias vector is added.
         bias: bool,
     },
     /// ShuffleNet channel shuffle: reshape to (groups, C/groups), transpose, flatten.
     ChannelShuffle {
+        /// Number of channel groups; must divide the channels.
         groups: usize,
     },
     /// Passes its input through (a `skip_connect` edge).
@@ -161,8 +192,12 @@ impl Op {
 pub struct Node {
     /// Hierarchical name, e.g. `stage1.cell2.edge3<-1.conv`; unique in the network.
     pub name: String,
+    /// The operation the node performs.
     pub op: Op,
+    /// The nodes whose outputs it reads, in order; all come earlier in
+    /// [`Network::nodes`]. Empty only for the input node.
     pub inputs: Vec<NodeId>,
+    /// Per-sample shape of the tensor it produces.
     pub shape: Shape,
 }
 
@@ -171,6 +206,7 @@ pub struct Node {
 pub struct Network {
     /// Human-readable identity, e.g. `nb201/cifar10 |nor_conv_3x3~0|+...`.
     pub name: String,
+    /// All nodes in topological order; node 0 is the input image.
     pub nodes: Vec<Node>,
     /// The node whose tensor is the network's output (class logits).
     pub output: NodeId,

@@ -29,26 +29,45 @@ const DATASETS: [Dataset; 3] = [Dataset::Cifar100, Dataset::Cifar10, Dataset::Im
 /// One layer's block choice, in the vocabulary order of the published data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FbnetOp {
+    /// Inverted-residual block: 3×3 depthwise kernel, expansion 1 (`k3_e1`).
     K3E1,
+    /// 3×3 kernel, expansion 1, its 1×1 convolutions in 2 groups with a
+    /// channel shuffle between them (`k3_e1_g2`).
     K3E1G2,
+    /// 3×3 kernel, expansion 3 (`k3_e3`).
     K3E3,
+    /// 3×3 kernel, expansion 6 (`k3_e6`).
     K3E6,
+    /// 5×5 kernel, expansion 1 (`k5_e1`).
     K5E1,
+    /// 5×5 kernel, expansion 1, 2-group 1×1 convolutions with a channel
+    /// shuffle (`k5_e1_g2`).
     K5E1G2,
+    /// 5×5 kernel, expansion 3 (`k5_e3`).
     K5E3,
+    /// 5×5 kernel, expansion 6 (`k5_e6`).
     K5E6,
+    /// No block (`skip`): the identity where the layer keeps its shape, else
+    /// a 1×1 convolution → batch-norm → ReLU projecting to the new channels
+    /// and stride.
     Skip,
 }
 
 /// The shape of an inverted-residual block choice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlockSpec {
+    /// Side of the depthwise convolution's square kernel (3 or 5).
     pub kernel: usize,
+    /// Hidden channels as a multiple of the block's input channels.
     pub expansion: usize,
+    /// Groups of the two 1×1 (pointwise) convolutions; above 1 a channel
+    /// shuffle follows the first.
     pub groups: usize,
 }
 
 impl FbnetOp {
+    /// Every block choice, in vocabulary order (the one-hot and graph
+    /// encodings' order).
     pub const ALL: [FbnetOp; 9] = [
         FbnetOp::K3E1,
         FbnetOp::K3E1G2,
@@ -61,6 +80,7 @@ impl FbnetOp {
         FbnetOp::Skip,
     ];
 
+    /// The block's name in architecture strings, e.g. `k3_e1_g2`.
     pub const fn name(&self) -> &'static str {
         match self {
             FbnetOp::K3E1 => "k3_e1",
@@ -75,10 +95,12 @@ impl FbnetOp {
         }
     }
 
+    /// Position in [`FbnetOp::ALL`].
     pub const fn index(&self) -> usize {
         *self as usize
     }
 
+    /// The block called `name` (exact, case-sensitive match), if any.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|op| op.name() == name)
     }
@@ -107,10 +129,12 @@ impl FbnetOp {
 /// An FBNet architecture: one block choice per searchable layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FbnetArch {
+    /// The block of each searchable layer, input side first.
     pub layers: [FbnetOp; LAYERS],
 }
 
 impl FbnetArch {
+    /// The architecture with every layer set to `op`.
     pub const fn uniform(op: FbnetOp) -> Self {
         FbnetArch {
             layers: [op; LAYERS],

@@ -9,6 +9,7 @@ use serde::Serialize;
 /// The searchable positions of a space and the operations to choose from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SpaceLayout {
+    /// The space's name, as [`SpaceId::name`] gives it.
     pub space: &'static str,
     /// A label per searchable position (NB201: cell edges; FBNet: layers).
     pub positions: Vec<String>,

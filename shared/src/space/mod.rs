@@ -44,6 +44,7 @@ pub enum SpaceId {
 }
 
 impl SpaceId {
+    /// Every registered space, in declaration (and sort) order.
     pub const ALL: [SpaceId; 2] = [SpaceId::Nb201, SpaceId::Fbnet];
 
     /// The name used in files and on the command line.
@@ -54,6 +55,7 @@ impl SpaceId {
         }
     }
 
+    /// The [`name`](SpaceId::name) of every registered space, in [`SpaceId::ALL`] order.
     pub fn names() -> Vec<&'static str> {
         Self::ALL.iter().map(|s| s.name()).collect()
     }
@@ -141,7 +143,9 @@ impl FromStr for SpaceId {
 /// An architecture of any registered space.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Arch {
+    /// A NAS-Bench-201 cell.
     Nb201(nb201::Cell),
+    /// An FBNet architecture.
     Fbnet(fbnet::FbnetArch),
 }
 
@@ -156,6 +160,7 @@ macro_rules! each_space {
 }
 
 impl Arch {
+    /// The space the architecture belongs to.
     pub fn space(&self) -> SpaceId {
         match self {
             Arch::Nb201(_) => SpaceId::Nb201,
@@ -173,10 +178,13 @@ impl Arch {
         self.lower(self.space().default_dataset())
     }
 
+    /// One-hot encoding of the choices, [`SpaceId::onehot_len`] values
+    /// (see [`ArchSpec::onehot`]).
     pub fn onehot(&self) -> Vec<f32> {
         each_space!(self, a => a.onehot())
     }
 
+    /// The operation graph used by graph encodings (see [`OpGraph`]).
     pub fn op_graph(&self) -> OpGraph {
         each_space!(self, a => a.op_graph())
     }
@@ -192,17 +200,23 @@ impl fmt::Display for Arch {
 /// number of classes (and, for FBNet, the stem and stage strides).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Dataset {
+    /// CIFAR-10: 32×32 images, 10 classes.
     #[serde(rename = "cifar10")]
     Cifar10,
+    /// CIFAR-100: 32×32 images, 100 classes.
     #[serde(rename = "cifar100")]
     Cifar100,
+    /// NAS-Bench-201's ImageNet16-120: ImageNet downsampled to 16×16,
+    /// 120 classes (NB201 only).
     #[serde(rename = "imagenet16-120")]
     ImageNet16_120,
+    /// ImageNet: 224×224 images, 1000 classes (FBNet only).
     #[serde(rename = "imagenet")]
     ImageNet,
 }
 
 impl Dataset {
+    /// Every dataset skeleton, in declaration order.
     pub const ALL: [Dataset; 4] = [
         Dataset::Cifar10,
         Dataset::Cifar100,
@@ -210,6 +224,7 @@ impl Dataset {
         Dataset::ImageNet,
     ];
 
+    /// The name used in files and on the command line (the serde name too).
     pub const fn name(&self) -> &'static str {
         match self {
             Dataset::Cifar10 => "cifar10",
@@ -228,6 +243,7 @@ impl Dataset {
         }
     }
 
+    /// Number of classes: the length of the classifier's output.
     pub const fn num_classes(&self) -> usize {
         match self {
             Dataset::Cifar10 => 10,
@@ -287,7 +303,10 @@ pub struct OpGraph {
 }
 
 impl OpGraph {
+    /// Type name of the input node: vocabulary index 0.
     pub const INPUT: &'static str = "input";
+    /// Type name of the output node: vocabulary index 1 (the space's
+    /// operations follow from index 2).
     pub const OUTPUT: &'static str = "output";
 
     /// A chain input → choices… → output (FBNet-like spaces).

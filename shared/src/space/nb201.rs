@@ -31,14 +31,22 @@ const DATASETS: [Dataset; 3] = [Dataset::Cifar10, Dataset::Cifar100, Dataset::Im
 /// One edge's operation, in the benchmark's own order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Nb201Op {
+    /// No connection (`none`): the edge adds nothing to its target node (a
+    /// node whose edges are all `none` is zero).
     None,
+    /// The identity (`skip_connect`).
     SkipConnect,
+    /// ReLU → 1×1 convolution → batch-norm (`nor_conv_1x1`).
     NorConv1x1,
+    /// ReLU → 3×3 convolution → batch-norm (`nor_conv_3x3`).
     NorConv3x3,
+    /// 3×3 average pooling, stride 1 (`avg_pool_3x3`).
     AvgPool3x3,
 }
 
 impl Nb201Op {
+    /// Every operation, in the benchmark's order (the one-hot and graph
+    /// encodings' order, and the base-5 digits of [`Cell::code`]).
     pub const ALL: [Nb201Op; 5] = [
         Nb201Op::None,
         Nb201Op::SkipConnect,
@@ -47,6 +55,7 @@ impl Nb201Op {
         Nb201Op::AvgPool3x3,
     ];
 
+    /// The operation's name in architecture strings, e.g. `nor_conv_3x3`.
     pub const fn name(&self) -> &'static str {
         match self {
             Nb201Op::None => "none",
@@ -62,6 +71,7 @@ impl Nb201Op {
         *self as usize
     }
 
+    /// The operation called `name` (exact, case-sensitive match), if any.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|op| op.name() == name)
     }
@@ -70,10 +80,12 @@ impl Nb201Op {
 /// A NAS-Bench-201 cell: the operation on each of the 6 [`EDGES`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Cell {
+    /// The operation on each edge, in [`EDGES`] order.
     pub ops: [Nb201Op; 6],
 }
 
 impl Cell {
+    /// The cell with `ops[e]` on edge `EDGES[e]`.
     pub const fn new(ops: [Nb201Op; 6]) -> Self {
         Cell { ops }
     }

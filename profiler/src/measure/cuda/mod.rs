@@ -12,10 +12,10 @@
 //! GPU output can be checked against the CPU backend (`profiler measure
 //! --verify`, and the GPU tests in `gpu_tests.rs`).
 
+pub mod gpu_network;
 pub mod info;
 pub mod kernels;
 pub mod libs;
-pub mod network;
 pub mod plan;
 pub mod session;
 mod timing;
@@ -29,9 +29,9 @@ use super::Backend;
 use crate::network::tensor_values_f32;
 use crate::network::{export_network, ExportOptions};
 use anyhow::{bail, Context, Result};
+use gpu_network::GpuNetwork;
 use latscope_shared::ir::Network;
 use latscope_shared::space::{Arch, Dataset};
-use network::GpuNetwork;
 use session::GpuSession;
 use std::collections::HashMap;
 
@@ -222,7 +222,7 @@ impl CudaBackend {
         net: &Network,
         seed: u64,
         input: &[f32],
-    ) -> Result<(Vec<f32>, network::LaunchCounts)> {
+    ) -> Result<(Vec<f32>, gpu_network::LaunchCounts)> {
         let (gpu, _) = self.prepare(net, seed)?;
         gpu.load_input(
             &self.session,

@@ -16,8 +16,9 @@
 //! * every value gets a buffer, and buffers are reused once their last
 //!   reader has run.
 
+use crate::network::Param;
 use anyhow::{bail, Context, Result};
-use latscope_shared::ir::{Activation, Network, NodeId, Op, Shape};
+use latscope_shared::ir::{Activation, Network, Node, NodeId, Op, Shape};
 use std::collections::HashMap;
 
 /// BatchNormalization's epsilon in the ONNX export (PyTorch's default).
@@ -189,217 +190,17 @@ impl Resolved {
 /// Plans `net`; `weight(name)` returns the float32 tensor the ONNX export
 /// wrote under that name (the same seeded weights the CPU backend runs).
 pub fn plan(net: &Network, weight: &dyn Fn(&str) -> Option<Vec<f32>>) -> Result<Plan> {
-    let resolved = resolve(net);
-    let needed = live_nodes(net, &resolved);
-    let consumers = consumers(net, &resolved, &needed);
-    let sole_reader = |id: NodeId| -> Option<NodeId> {
-        match consumers[id].as_slice() {
-            [only] if id != net.output => Some(*only),
-            _ => None,
-        }
-    };
-    let take = |name: &str| -> Result<Vec<f32>> {
-        weight(name).with_context(|| format!("the ONNX export has no float tensor `{name}`"))
-    };
-
-    let mut steps = Vec::new();
-    let mut absorbed = vec![false; net.nodes.len()];
-    // A value that resolved to zeros but is read by an op that does not map
-    // zeros to zeros (conv, batch-norm, linear) is materialised once, in a
-    // buffer named by that zero node (which computes nothing itself).
-    let mut zeros_written: Vec<NodeId> = Vec::new();
-    let mut input_of = |id: NodeId, steps: &mut Vec<Step>| -> NodeId {
-        match resolved[id] {
-            Resolved::Node(n) => n,
-            Resolved::Zero => {
-                if !zeros_written.contains(&id) {
-                    zeros_written.push(id);
-                    steps.push(Step::Zero { output: id });
-                }
-                id
-            }
-        }
-    };
-
+    let mut planner = Planner::new(net, weight);
     for (id, node) in net.nodes.iter().enumerate().skip(1) {
-        if !needed[id] || absorbed[id] || resolved[id] != Resolved::Node(id) {
-            continue;
-        }
-        let first = node
-            .inputs
-            .first()
-            .copied()
-            .with_context(|| format!("{}: {} has no input", node.name, node.op.kind()))?;
-        // An add reads only its non-zero terms (below).
-        let input = if matches!(node.op, Op::Add) {
-            first
-        } else {
-            input_of(first, &mut steps)
-        };
-        // Follows a chain conv → batch-norm → activation of sole readers.
-        let mut chain_end = id;
-        let fuse_act = |end: &mut NodeId, absorbed: &mut Vec<bool>| -> Option<Activation> {
-            let next = sole_reader(*end)?;
-            match net.nodes[next].op {
-                Op::Activation { kind } => {
-                    absorbed[next] = true;
-                    *end = next;
-                    Some(kind)
-                }
-                _ => None,
-            }
-        };
-        match &node.op {
-            Op::Input => bail!("{}: only node 0 may be an input", node.name),
-            &Op::Conv2d {
-                out_channels,
-                kernel,
-                stride,
-                padding,
-                groups,
-                bias,
-            } => {
-                let input_shape = net.nodes[first].shape;
-                let fan_in = input_shape.channels / groups.max(1) * kernel * kernel;
-                let mut w = take(&format!("{}.weight", node.name))?;
-                let mut b = if bias {
-                    take(&format!("{}.bias", node.name))?
-                } else {
-                    vec![0.0; out_channels]
-                };
-                if w.len() != out_channels * fan_in || b.len() != out_channels {
-                    bail!(
-                        "{}: the exported weight has {} values and bias {}, expected {} and {}",
-                        node.name,
-                        w.len(),
-                        b.len(),
-                        out_channels * fan_in,
-                        out_channels
-                    );
-                }
-                if let Some(bn) =
-                    sole_reader(chain_end).filter(|&n| matches!(net.nodes[n].op, Op::BatchNorm))
-                {
-                    let (scale, shift) = batch_norm_affine(&net.nodes[bn].name, &take)?;
-                    fold_affine(&mut w, &mut b, &scale, &shift);
-                    absorbed[bn] = true;
-                    chain_end = bn;
-                }
-                let act = fuse_act(&mut chain_end, &mut absorbed);
-                steps.push(Step::Conv {
-                    input,
-                    output: chain_end,
-                    geometry: ConvGeometry {
-                        input: input_shape,
-                        output: node.shape,
-                        kernel,
-                        stride,
-                        padding,
-                        groups,
-                    },
-                    weight: w,
-                    bias: b,
-                    act,
-                });
-            }
-            Op::BatchNorm => {
-                let (scale, shift) = batch_norm_affine(&node.name, &take)?;
-                let act = fuse_act(&mut chain_end, &mut absorbed);
-                steps.push(Step::ChannelAffine {
-                    input,
-                    output: chain_end,
-                    scale: Some(scale),
-                    shift: Some(shift),
-                    act,
-                });
-            }
-            &Op::Activation { kind } => {
-                steps.push(Step::ChannelAffine {
-                    input,
-                    output: id,
-                    scale: None,
-                    shift: None,
-                    act: Some(kind),
-                });
-            }
-            &Op::AvgPool {
-                kernel,
-                stride,
-                padding,
-                count_include_pad,
-            } => steps.push(Step::Pool {
-                input,
-                output: id,
-                kind: PoolKind::Avg { count_include_pad },
-                kernel,
-                stride,
-                padding,
-            }),
-            &Op::MaxPool {
-                kernel,
-                stride,
-                padding,
-            } => steps.push(Step::Pool {
-                input,
-                output: id,
-                kind: PoolKind::Max,
-                kernel,
-                stride,
-                padding,
-            }),
-            Op::GlobalAvgPool => steps.push(Step::GlobalAvgPool { input, output: id }),
-            Op::Add => {
-                // Zero inputs were dropped by `resolve`; what is left has at
-                // least two distinct-or-equal terms (one term became an alias).
-                let inputs: Vec<NodeId> = node
-                    .inputs
-                    .iter()
-                    .filter_map(|&i| resolved[i].node())
-                    .collect();
-                let act = fuse_act(&mut chain_end, &mut absorbed);
-                steps.push(Step::Add {
-                    inputs,
-                    output: chain_end,
-                    act,
-                });
-            }
-            &Op::Linear { out_features, bias } => {
-                let in_features = net.nodes[first].shape.elements() as usize;
-                let w = take(&format!("{}.weight", node.name))?;
-                if w.len() != in_features * out_features {
-                    bail!(
-                        "{}: the exported weight has {} values, expected {}",
-                        node.name,
-                        w.len(),
-                        in_features * out_features
-                    );
-                }
-                let b = if bias {
-                    Some(take(&format!("{}.bias", node.name))?)
-                } else {
-                    None
-                };
-                steps.push(Step::Linear {
-                    input,
-                    output: id,
-                    in_features,
-                    out_features,
-                    weight: w,
-                    bias: b,
-                });
-            }
-            &Op::ChannelShuffle { groups } => steps.push(Step::ChannelShuffle {
-                input,
-                output: id,
-                groups,
-            }),
-            Op::Identity | Op::Zero => unreachable!("resolved to another value"),
+        if planner.computes(id) {
+            planner.add_node(id, node)?;
         }
     }
-    let output = input_of(net.output, &mut steps);
+    let output = planner.input_of(net.output);
     if output == 0 {
         bail!("the network output is its input: nothing to run");
     }
+    let steps = planner.steps;
     let shapes: Vec<Shape> = net.nodes.iter().map(|n| n.shape).collect();
     let (slot_of, slot_elements) = assign_slots(&steps, &shapes, output);
     Ok(Plan {
@@ -409,6 +210,287 @@ pub fn plan(net: &Network, weight: &dyn Fn(&str) -> Option<Vec<f32>>) -> Result<
         slot_elements,
         output,
     })
+}
+
+/// The state of planning one network: what each node resolved to, which
+/// nodes are needed and who reads them, and the steps so far.
+struct Planner<'a> {
+    net: &'a Network,
+    weight: &'a dyn Fn(&str) -> Option<Vec<f32>>,
+    resolved: Vec<Resolved>,
+    needed: Vec<bool>,
+    consumers: Vec<Vec<NodeId>>,
+    /// Nodes folded or fused into an earlier step.
+    absorbed: Vec<bool>,
+    /// A value that resolved to zeros but is read by an op that does not map
+    /// zeros to zeros (conv, batch-norm, linear) is materialised once, in a
+    /// buffer named by that zero node (which computes nothing itself).
+    zeros_written: Vec<NodeId>,
+    steps: Vec<Step>,
+}
+
+impl<'a> Planner<'a> {
+    fn new(net: &'a Network, weight: &'a dyn Fn(&str) -> Option<Vec<f32>>) -> Self {
+        let resolved = resolve(net);
+        let needed = live_nodes(net, &resolved);
+        let consumers = consumers(net, &resolved, &needed);
+        Planner {
+            net,
+            weight,
+            resolved,
+            needed,
+            consumers,
+            absorbed: vec![false; net.nodes.len()],
+            zeros_written: Vec::new(),
+            steps: Vec::new(),
+        }
+    }
+
+    /// Whether node `id` gets a step of its own: needed, not absorbed, and
+    /// not an alias or a zero.
+    fn computes(&self, id: NodeId) -> bool {
+        self.needed[id] && !self.absorbed[id] && self.resolved[id] == Resolved::Node(id)
+    }
+
+    /// The only node reading `id`, unless `id` is the output.
+    fn sole_reader(&self, id: NodeId) -> Option<NodeId> {
+        match self.consumers[id].as_slice() {
+            [only] if id != self.net.output => Some(*only),
+            _ => None,
+        }
+    }
+
+    /// A parameter tensor of `node` from the export.
+    fn take(&self, node: &str, param: Param) -> Result<Vec<f32>> {
+        let name = param.of(node);
+        (self.weight)(&name)
+            .with_context(|| format!("the ONNX export has no float tensor `{name}`"))
+    }
+
+    /// The value a step reads for input `id`, writing zeros first if `id`
+    /// resolved to zeros.
+    fn input_of(&mut self, id: NodeId) -> NodeId {
+        match self.resolved[id] {
+            Resolved::Node(n) => n,
+            Resolved::Zero => {
+                if !self.zeros_written.contains(&id) {
+                    self.zeros_written.push(id);
+                    self.steps.push(Step::Zero { output: id });
+                }
+                id
+            }
+        }
+    }
+
+    /// Absorbs an activation that is the sole reader of `*end` and moves
+    /// `*end` to it.
+    fn fuse_act(&mut self, end: &mut NodeId) -> Option<Activation> {
+        let next = self.sole_reader(*end)?;
+        match self.net.nodes[next].op {
+            Op::Activation { kind } => {
+                self.absorbed[next] = true;
+                *end = next;
+                Some(kind)
+            }
+            _ => None,
+        }
+    }
+
+    /// The step (or none: aliases were resolved) of node `id`, with the
+    /// batch-norm and activation that follow it folded in.
+    fn add_node(&mut self, id: NodeId, node: &Node) -> Result<()> {
+        let first = node
+            .inputs
+            .first()
+            .copied()
+            .with_context(|| format!("{}: {} has no input", node.name, node.op.kind()))?;
+        // An add reads only its non-zero terms (below).
+        let input = if matches!(node.op, Op::Add) {
+            first
+        } else {
+            self.input_of(first)
+        };
+        let step = match &node.op {
+            Op::Input => bail!("{}: only node 0 may be an input", node.name),
+            Op::Conv2d { .. } => self.conv(id, node, input, first)?,
+            Op::BatchNorm => {
+                let (scale, shift) = self.batch_norm_affine(&node.name)?;
+                let mut end = id;
+                let act = self.fuse_act(&mut end);
+                Step::ChannelAffine {
+                    input,
+                    output: end,
+                    scale: Some(scale),
+                    shift: Some(shift),
+                    act,
+                }
+            }
+            &Op::Activation { kind } => Step::ChannelAffine {
+                input,
+                output: id,
+                scale: None,
+                shift: None,
+                act: Some(kind),
+            },
+            &Op::AvgPool {
+                kernel,
+                stride,
+                padding,
+                count_include_pad,
+            } => Step::Pool {
+                input,
+                output: id,
+                kind: PoolKind::Avg { count_include_pad },
+                kernel,
+                stride,
+                padding,
+            },
+            &Op::MaxPool {
+                kernel,
+                stride,
+                padding,
+            } => Step::Pool {
+                input,
+                output: id,
+                kind: PoolKind::Max,
+                kernel,
+                stride,
+                padding,
+            },
+            Op::GlobalAvgPool => Step::GlobalAvgPool { input, output: id },
+            Op::Add => {
+                // Zero inputs were dropped by `resolve`; what is left has at
+                // least two distinct-or-equal terms (one term became an alias).
+                let inputs: Vec<NodeId> = node
+                    .inputs
+                    .iter()
+                    .filter_map(|&i| self.resolved[i].node())
+                    .collect();
+                let mut end = id;
+                let act = self.fuse_act(&mut end);
+                Step::Add {
+                    inputs,
+                    output: end,
+                    act,
+                }
+            }
+            &Op::Linear { out_features, bias } => {
+                self.linear(id, node, input, first, out_features, bias)?
+            }
+            &Op::ChannelShuffle { groups } => Step::ChannelShuffle {
+                input,
+                output: id,
+                groups,
+            },
+            Op::Identity | Op::Zero => unreachable!("resolved to another value"),
+        };
+        self.steps.push(step);
+        Ok(())
+    }
+
+    /// A convolution with the batch-norm and activation that follow it (as
+    /// sole readers) folded in.
+    fn conv(&mut self, id: NodeId, node: &Node, input: NodeId, first: NodeId) -> Result<Step> {
+        let Op::Conv2d {
+            out_channels,
+            kernel,
+            stride,
+            padding,
+            groups,
+            bias,
+        } = node.op
+        else {
+            unreachable!("called for convolutions only")
+        };
+        let input_shape = self.net.nodes[first].shape;
+        let fan_in = input_shape.channels / groups.max(1) * kernel * kernel;
+        let mut w = self.take(&node.name, Param::Weight)?;
+        let mut b = if bias {
+            self.take(&node.name, Param::Bias)?
+        } else {
+            vec![0.0; out_channels]
+        };
+        if w.len() != out_channels * fan_in || b.len() != out_channels {
+            bail!(
+                "{}: the exported weight has {} values and bias {}, expected {} and {}",
+                node.name,
+                w.len(),
+                b.len(),
+                out_channels * fan_in,
+                out_channels
+            );
+        }
+        let mut end = id;
+        if let Some(bn) = self
+            .sole_reader(end)
+            .filter(|&n| matches!(self.net.nodes[n].op, Op::BatchNorm))
+        {
+            let (scale, shift) = self.batch_norm_affine(&self.net.nodes[bn].name)?;
+            fold_affine(&mut w, &mut b, &scale, &shift);
+            self.absorbed[bn] = true;
+            end = bn;
+        }
+        let act = self.fuse_act(&mut end);
+        Ok(Step::Conv {
+            input,
+            output: end,
+            geometry: ConvGeometry {
+                input: input_shape,
+                output: node.shape,
+                kernel,
+                stride,
+                padding,
+                groups,
+            },
+            weight: w,
+            bias: b,
+            act,
+        })
+    }
+
+    /// A linear layer, its weight checked against its input's size.
+    fn linear(
+        &mut self,
+        id: NodeId,
+        node: &Node,
+        input: NodeId,
+        first: NodeId,
+        out_features: usize,
+        bias: bool,
+    ) -> Result<Step> {
+        let in_features = self.net.nodes[first].shape.elements() as usize;
+        let w = self.take(&node.name, Param::Weight)?;
+        if w.len() != in_features * out_features {
+            bail!(
+                "{}: the exported weight has {} values, expected {}",
+                node.name,
+                w.len(),
+                in_features * out_features
+            );
+        }
+        let b = if bias {
+            Some(self.take(&node.name, Param::Bias)?)
+        } else {
+            None
+        };
+        Ok(Step::Linear {
+            input,
+            output: id,
+            in_features,
+            out_features,
+            weight: w,
+            bias: b,
+        })
+    }
+
+    /// Per-channel (scale, shift) of the inference batch-norm `name`.
+    fn batch_norm_affine(&self, name: &str) -> Result<(Vec<f32>, Vec<f32>)> {
+        let gamma = self.take(name, Param::Weight)?;
+        let beta = self.take(name, Param::Bias)?;
+        let mean = self.take(name, Param::RunningMean)?;
+        let var = self.take(name, Param::RunningVar)?;
+        Ok(batch_norm_to_affine(&gamma, &beta, &mean, &var))
+    }
 }
 
 /// Aliases, zero folding and common weightless ops, in one forward pass.
@@ -481,27 +563,26 @@ fn consumers(net: &Network, resolved: &[Resolved], live: &[bool]) -> Vec<Vec<Nod
     readers
 }
 
-/// Per-channel (scale, shift) of an inference batch-norm.
-fn batch_norm_affine(
-    name: &str,
-    take: &dyn Fn(&str) -> Result<Vec<f32>>,
-) -> Result<(Vec<f32>, Vec<f32>)> {
-    let gamma = take(&format!("{name}.weight"))?;
-    let beta = take(&format!("{name}.bias"))?;
-    let mean = take(&format!("{name}.running_mean"))?;
-    let var = take(&format!("{name}.running_var"))?;
+/// Per-channel (scale, shift) of an inference batch-norm from its
+/// parameters: scale = γ / √(var + ε), shift = β − mean · scale.
+fn batch_norm_to_affine(
+    gamma: &[f32],
+    beta: &[f32],
+    mean: &[f32],
+    var: &[f32],
+) -> (Vec<f32>, Vec<f32>) {
     let scale: Vec<f32> = gamma
         .iter()
-        .zip(&var)
+        .zip(var)
         .map(|(g, v)| g / (v + BN_EPSILON).sqrt())
         .collect();
     let shift = beta
         .iter()
-        .zip(&mean)
+        .zip(mean)
         .zip(&scale)
         .map(|((b, m), s)| b - m * s)
         .collect();
-    Ok((scale, shift))
+    (scale, shift)
 }
 
 /// Folds `y = conv(x)·scale + shift` into the conv: each output channel's

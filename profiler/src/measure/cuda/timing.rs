@@ -7,7 +7,7 @@
 //! captured once into a CUDA graph and replayed, which leaves mostly the
 //! kernels' own time. The difference between the two is the launch cost.
 
-use super::network::GpuNetwork;
+use super::gpu_network::GpuNetwork;
 use super::session::GpuSession;
 use super::CudaSettings;
 use crate::measure::stats::timed_runs;

@@ -2,7 +2,7 @@
 //! architecture, the same seeded weights (the ONNX export's) and the same
 //! input, run by cuDNN/cuBLAS here and by tract there.
 
-use super::network::LaunchCounts;
+use super::gpu_network::LaunchCounts;
 use super::{CudaBackend, Precision};
 use crate::measure::stats::TimingSummary;
 use crate::measure::Backend;

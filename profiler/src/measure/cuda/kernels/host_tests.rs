@@ -6,7 +6,7 @@
 //! C++ compiler the tests say so and pass.
 
 use super::{source, ACT_HSWISH, ACT_NONE, ACT_RELU, ACT_RELU6, BLOCK};
-use crate::measure::cuda::network::nchw_to_nhwc;
+use crate::measure::cuda::gpu_network::nchw_to_nhwc;
 use latscope_shared::ir::Shape;
 use std::path::PathBuf;
 use std::process::Command;
