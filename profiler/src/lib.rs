@@ -12,5 +12,7 @@
 //! The `profiler` binary (`main.rs` and `commands/`) only parses arguments
 //! and calls this library and `latscope-model`.
 
+#![deny(missing_docs)]
+
 pub mod measure;
 pub mod network;

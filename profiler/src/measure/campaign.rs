@@ -22,8 +22,12 @@ pub enum OnError {
 /// How a campaign went.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct CampaignReport {
+    /// Architectures timed by this run, each now a row of the output.
     pub measured: usize,
+    /// Architectures skipped because the output already had a row for them
+    /// on this device (an earlier run, resumed).
     pub already_there: usize,
+    /// Architectures whose measurement failed (no row written).
     pub failed: usize,
 }
 

@@ -17,6 +17,7 @@ use std::path::Path;
 /// Every architecture's medians over the rounds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckResult {
+    /// The architectures, as their codes, in the order measured.
     pub archs: Vec<String>,
     /// `medians[a][r]`: architecture a's median in round r, ms.
     pub medians: Vec<Vec<f64>>,
@@ -25,13 +26,18 @@ pub struct CheckResult {
 /// Spread statistics over architectures.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SpreadSummary {
+    /// Number of architectures measured.
     pub archs: usize,
+    /// Number of rounds, K (medians per architecture).
     pub rounds: usize,
-    /// Median, p90 and max over architectures of p90/p10 − 1.
+    /// Median over architectures of their spread, p90/p10 − 1 of their
+    /// medians (a fraction: 0.02 is 2 %).
     pub median: f64,
+    /// 90th percentile over architectures of their spread, a fraction.
     pub p90: f64,
+    /// Largest spread of any architecture, a fraction (NaN for none).
     pub max: f64,
-    /// Share of architectures whose spread is at most 3 %.
+    /// Share of architectures whose spread is at most 3 %, in 0..=1.
     pub within_3pct: f64,
 }
 
@@ -48,6 +54,8 @@ impl CheckResult {
             .collect()
     }
 
+    /// The spreads of [`CheckResult::spreads`] summarised over the
+    /// architectures.
     pub fn summary(&self) -> SpreadSummary {
         let mut spreads = self.spreads();
         spreads.sort_by(f64::total_cmp);

@@ -10,9 +10,15 @@ use std::time::Instant;
 /// Settings of the CPU backend.
 #[derive(Clone, Debug)]
 pub struct CpuBackend {
+    /// The dataset whose input shape and class count each architecture is
+    /// built for; `None` takes its space's default dataset.
     pub dataset: Option<Dataset>,
+    /// Samples per forward pass (the exported model's fixed batch).
     pub batch: usize,
+    /// Threads for tract's matrix products, as in
+    /// [`RunnerOptions::threads`]: `None` leaves tract single-threaded.
     pub threads: Option<usize>,
+    /// Untimed forward passes before the timed ones (0 is allowed).
     pub warmup: usize,
     /// At least this many timed runs…
     pub runs: usize,

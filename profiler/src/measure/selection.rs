@@ -14,7 +14,9 @@ use std::str::FromStr;
 /// `--shard i/n`: this process measures positions i, i+n, i+2n, ...
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {
+    /// This process's position `i`, in `0..count`.
     pub index: usize,
+    /// How many processes share the list, `n` (at least 1).
     pub count: usize,
 }
 
@@ -34,6 +36,9 @@ impl FromStr for Shard {
 }
 
 impl Shard {
+    /// This shard's share of `items`: those at positions `index`,
+    /// `index + count`, ..., in their order. The shards `0/n` to
+    /// `(n-1)/n` together take every item exactly once.
     pub fn take<T: Clone>(&self, items: &[T]) -> Vec<T> {
         items
             .iter()

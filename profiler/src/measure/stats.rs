@@ -5,8 +5,12 @@ use latscope_shared::metrics::quantile;
 /// Median and spread of one architecture's timed runs, in ms.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TimingSummary {
+    /// Median of the kept runs, in milliseconds: the latency a dataset row
+    /// records.
     pub median_ms: f64,
+    /// 10th percentile of the kept runs, in milliseconds.
     pub p10_ms: f64,
+    /// 90th percentile of the kept runs, in milliseconds.
     pub p90_ms: f64,
     /// Runs kept after outlier removal.
     pub runs: usize,

@@ -55,7 +55,7 @@ impl Error {
     }
 }
 
-/// A result whose error is the network module's [`Error`].
+/// A result whose error is the network module's [`Error`](enum@Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

@@ -78,10 +78,14 @@ pub struct ExportOptions {
 }
 
 impl ExportOptions {
+    /// Weights drawn from `seed`, with the symbolic batch dimension
+    /// [`BATCH_DIM`].
     pub fn new(seed: u64) -> Self {
         ExportOptions { seed, batch: None }
     }
 
+    /// The same options with the batch dimension fixed at `batch` samples
+    /// (0 is refused by [`export_network`]).
     pub fn with_batch(mut self, batch: usize) -> Self {
         self.batch = Some(batch);
         self

@@ -31,7 +31,9 @@ pub struct RunnerOptions {
 /// The first output of a run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunOutput {
+    /// The output's shape as tract computed it, e.g. `[batch, classes]`.
     pub shape: Vec<usize>,
+    /// The output's values in row-major order (`shape`'s product of them).
     pub values: Vec<f32>,
 }
 

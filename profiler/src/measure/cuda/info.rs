@@ -10,24 +10,40 @@ use std::process::Command;
 /// The GPU a campaign ran on.
 #[derive(Clone, Debug, Serialize)]
 pub struct GpuInfo {
+    /// The driver's marketing name, e.g. "NVIDIA H100 80GB HBM3".
     pub name: String,
+    /// CUDA ordinal the GPU was opened as (`--gpu`).
     pub ordinal: usize,
+    /// Compute capability as "major.minor", e.g. "9.0" for Hopper.
     pub compute_capability: String,
+    /// Number of streaming multiprocessors; -1 if the driver does not say.
     pub sm_count: i32,
     /// Maximum SM clock the driver reports, MHz.
     pub sm_clock_max_mhz: i32,
+    /// Maximum memory clock the driver reports, MHz.
     pub memory_clock_max_mhz: i32,
+    /// Total device memory, MiB.
     pub memory_mib: usize,
     /// The CUDA version the driver supports, e.g. "13.0".
     pub driver_cuda_version: String,
+    /// cuDNN's version as "major.minor.patch", e.g. "9.14.0".
     pub cudnn_version: String,
+    /// cuBLAS's version as "major.minor.patch" ("0.0.0" if it did not
+    /// answer).
     pub cublas_version: String,
+    /// NVRTC's version as "major.minor" ("0.0" if it did not answer).
     pub nvrtc_version: String,
-    /// From nvidia-smi, when it is installed: driver version and the
-    /// clocks at the start of the campaign (boost or throttling shows here).
+    /// The driver version from nvidia-smi, e.g. "580.65.06"; `None` when
+    /// nvidia-smi is not installed or does not answer, like the three
+    /// readings below. Those are taken at the start of the campaign, so
+    /// boost or throttling shows here.
     pub driver_version: Option<String>,
+    /// SM clock at the start of the campaign, MHz (nvidia-smi).
     pub sm_clock_now_mhz: Option<u32>,
+    /// Memory clock at the start of the campaign, MHz (nvidia-smi).
     pub memory_clock_now_mhz: Option<u32>,
+    /// nvidia-smi's persistence mode, "Enabled" or "Disabled": without it
+    /// the driver may tear the GPU's state down between processes.
     pub persistence_mode: Option<String>,
 }
 

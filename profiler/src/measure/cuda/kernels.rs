@@ -9,11 +9,17 @@
 //! number of elements between consecutive channels' values (`inner`: H·W for
 //! NCHW, 1 for NHWC).
 
-/// Activation codes shared with the kernels' `act` argument.
-pub const ACT_NONE: i32 = 0;
-pub const ACT_RELU: i32 = 1;
-pub const ACT_RELU6: i32 = 2;
-pub const ACT_HSWISH: i32 = 3;
+// Activation codes shared with the kernels' `act` argument (see
+// `activate` in the source below).
+
+/// No activation: the value is stored as computed.
+pub(super) const ACT_NONE: i32 = 0;
+/// ReLU: `max(v, 0)`.
+pub(super) const ACT_RELU: i32 = 1;
+/// ReLU6: `min(max(v, 0), 6)`.
+pub(super) const ACT_RELU6: i32 = 2;
+/// Hard swish: `v · min(max(v + 3, 0), 6) / 6`.
+pub(super) const ACT_HSWISH: i32 = 3;
 
 /// Names of the kernels, without the dtype suffix.
 pub const KERNEL_NAMES: [&str; 4] = [

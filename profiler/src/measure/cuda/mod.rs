@@ -40,12 +40,16 @@ pub use timing::TimingMode;
 /// Element type of weights and activations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Precision {
+    /// Single precision throughout, with FMA math only: no TF32 tensor
+    /// cores, so the results match the CPU backend closely.
     Fp32,
     /// Half precision with float accumulation, on tensor cores.
     Fp16,
 }
 
 impl Precision {
+    /// The name written in the `precision` column and device names:
+    /// `fp32` or `fp16`.
     pub fn name(self) -> &'static str {
         match self {
             Precision::Fp32 => "fp32",
@@ -60,6 +64,7 @@ impl Precision {
         }
     }
 
+    /// Bytes of one element: 4 for fp32, 2 for fp16.
     pub fn bytes(self) -> usize {
         match self {
             Precision::Fp32 => 4,
@@ -121,6 +126,8 @@ impl Precision {
 /// Memory layout of activations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Layout {
+    /// Channels first, `[N, C, H, W]`: the ONNX export's and the CPU
+    /// backend's order, and what `--layout auto` picks for fp32.
     Nchw,
     /// Channels last: what tensor-core convolutions read natively.
     Nhwc,
@@ -136,6 +143,8 @@ impl Layout {
         }
     }
 
+    /// The layout as `--layout` spells it, written into the `source`
+    /// column: `nchw` or `nhwc`.
     pub fn name(self) -> &'static str {
         match self {
             Layout::Nchw => "nchw",
@@ -155,17 +164,31 @@ impl Layout {
 /// Settings of the CUDA backend.
 #[derive(Clone, Debug)]
 pub struct CudaSettings {
+    /// CUDA ordinal of the GPU to open, from 0, as the process sees the
+    /// GPUs (after `CUDA_VISIBLE_DEVICES`).
     pub gpu: usize,
+    /// The dataset whose input shape and class count each architecture is
+    /// built for; `None` takes its space's default dataset.
     pub dataset: Option<Dataset>,
+    /// Samples per forward pass.
     pub batch: usize,
+    /// Element type of weights and activations.
     pub precision: Precision,
+    /// Memory layout of activations (and the matching filter order).
     pub layout: Layout,
+    /// Whether timed passes are launched kernel by kernel or replayed from
+    /// a CUDA graph.
     pub mode: TimingMode,
+    /// Untimed forward passes before timing; at least one is always run,
+    /// so cuDNN and the driver finish their lazy set-up (in graph mode, as
+    /// many graph replays follow the capture).
     pub warmup: usize,
     /// At least this many timed runs…
     pub runs: usize,
     /// …and at least this much timed GPU time, ms.
     pub min_time_ms: f64,
+    /// Size of the cuDNN workspace, MiB, allocated once for the campaign:
+    /// convolution algorithms that need more are not chosen.
     pub workspace_mib: usize,
 }
 
@@ -188,10 +211,13 @@ impl CudaBackend {
         })
     }
 
+    /// The settings the backend was opened with.
     pub fn settings(&self) -> &CudaSettings {
         &self.settings
     }
 
+    /// The open GPU and its software, as recorded in the run's
+    /// description.
     pub fn info(&self) -> &info::GpuInfo {
         &self.session.info
     }

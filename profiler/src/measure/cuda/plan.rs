@@ -27,19 +27,33 @@ const BN_EPSILON: f32 = 1e-5;
 /// A convolution's geometry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ConvGeometry {
+    /// Per-sample shape of the input.
     pub input: Shape,
+    /// Per-sample shape of the output.
     pub output: Shape,
+    /// Side of the square kernel, in pixels.
     pub kernel: usize,
+    /// Step between window positions, the same along height and width.
     pub stride: usize,
+    /// Zeros added on each side of both spatial dimensions.
     pub padding: usize,
+    /// Number of channel groups, dividing the input and output channels:
+    /// 1 for a dense convolution, the input channels for a depthwise one.
     pub groups: usize,
 }
 
 /// Pooling window kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PoolKind {
+    /// The largest value in the window.
     Max,
-    Avg { count_include_pad: bool },
+    /// The mean of the window.
+    Avg {
+        /// Whether padded positions count (as zeros) in the divisor, as in
+        /// the IR's `AvgPool`; if not, the divisor is the number of real
+        /// positions in the window.
+        count_include_pad: bool,
+    },
 }
 
 /// One step of the forward pass. Values are named by the IR node that
@@ -49,56 +63,101 @@ pub enum Step {
     /// `output = act(conv(input, weight) + bias)`, weight in OIHW order with
     /// any following batch-norm folded in.
     Conv {
+        /// The value convolved.
         input: NodeId,
+        /// The value written: the last node folded in (the convolution,
+        /// its batch-norm or its activation).
         output: NodeId,
+        /// Shapes, kernel, stride, padding and groups.
         geometry: ConvGeometry,
+        /// `out × in/groups × kernel × kernel` floats, OIHW, each output
+        /// channel's filter scaled by the folded batch-norm.
         weight: Vec<f32>,
+        /// One float per output channel: the convolution's own bias (zeros
+        /// when it has none), scaled and shifted by the folded batch-norm.
         bias: Vec<f32>,
+        /// The activation fused after the bias, if one follows.
         act: Option<Activation>,
     },
     /// `output = act(input · scale[c] + shift[c])`: a batch-norm that does
     /// not follow a convolution, or a bare activation (no scale, no shift).
     ChannelAffine {
+        /// The value transformed.
         input: NodeId,
+        /// The value written: the node's own, or, for a batch-norm with
+        /// an activation fused after it, the activation's.
         output: NodeId,
+        /// Per-channel factor γ / √(var + ε) of a batch-norm; `None` for
+        /// a bare activation.
         scale: Option<Vec<f32>>,
+        /// Per-channel term β − mean · scale of a batch-norm; `None` for a
+        /// bare activation.
         shift: Option<Vec<f32>>,
+        /// The activation applied last, if any.
         act: Option<Activation>,
     },
+    /// A max or average pool over square windows.
     Pool {
+        /// The value pooled.
         input: NodeId,
+        /// The value written.
         output: NodeId,
+        /// Maximum or mean, and how padding counts in the mean.
         kind: PoolKind,
+        /// Side of the square window, in pixels.
         kernel: usize,
+        /// Step between window positions, the same along height and width.
         stride: usize,
+        /// Positions added on each side of both spatial dimensions.
         padding: usize,
     },
+    /// Each sample's channels averaged over all positions: `C × H × W` in,
+    /// `C × 1 × 1` out.
     GlobalAvgPool {
+        /// The value pooled.
         input: NodeId,
+        /// The value written.
         output: NodeId,
     },
     /// `output = act(sum of inputs)`, at least two inputs.
     Add {
+        /// The terms that are not zeros (the same value may appear twice).
         inputs: Vec<NodeId>,
+        /// The value written: the add's node, or the activation fused
+        /// after it.
         output: NodeId,
+        /// The activation applied to the sum, if any.
         act: Option<Activation>,
     },
     /// `output = input · weightᵀ + bias`, weight `[out, in]` row-major.
     Linear {
+        /// The value multiplied, read as `in_features` floats per sample.
         input: NodeId,
+        /// The value written, `out_features` floats per sample.
         output: NodeId,
+        /// Elements of the input per sample.
         in_features: usize,
+        /// Elements of the output per sample.
         out_features: usize,
+        /// `out_features × in_features` floats, row-major.
         weight: Vec<f32>,
+        /// `out_features` floats, or `None` for a layer without bias.
         bias: Option<Vec<f32>>,
     },
+    /// ShuffleNet's channel shuffle: output channel `j · groups + g` is
+    /// input channel `g · (C / groups) + j`.
     ChannelShuffle {
+        /// The value shuffled.
         input: NodeId,
+        /// The value written.
         output: NodeId,
+        /// Number of channel groups; divides the channel count.
         groups: usize,
     },
     /// Fills `output` with zeros.
     Zero {
+        /// A value that folded to zeros but is read by an op that does not
+        /// map zeros to zeros (conv, batch-norm, linear).
         output: NodeId,
     },
 }
@@ -150,6 +209,8 @@ impl Step {
 /// The steps of a forward pass and the buffers they use.
 #[derive(Clone, Debug)]
 pub struct Plan {
+    /// The steps in the order they run: every step reads the network
+    /// input or values written by earlier steps.
     pub steps: Vec<Step>,
     /// Per-sample shape of every IR node (the value it would produce).
     pub shapes: Vec<Shape>,

@@ -20,33 +20,48 @@ const CUBLAS_WORKSPACE_BYTES: usize = 32 << 20;
 
 /// What cuDNN's search picked for one convolution configuration.
 #[derive(Clone, Copy, Debug)]
-pub struct ChosenAlgo {
-    pub algo: cudnn_sys::cudnnConvolutionFwdAlgo_t,
-    pub math: cudnn_sys::cudnnMathType_t,
-    pub workspace_bytes: usize,
+pub(super) struct ChosenAlgo {
+    /// The forward algorithm (implicit GEMM, Winograd, FFT, ...).
+    pub(super) algo: cudnn_sys::cudnnConvolutionFwdAlgo_t,
+    /// The math type to run it with: FMA for fp32 (never TF32), the one
+    /// the search timed for fp16 (tensor cores allowed).
+    pub(super) math: cudnn_sys::cudnnMathType_t,
+    /// Workspace the algorithm needs, bytes; at most the session's.
+    pub(super) workspace_bytes: usize,
 }
 
 /// A convolution configuration: what cuDNN's choice depends on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ConvKey {
-    pub geometry: ConvGeometry,
-    pub batch: usize,
-    pub precision: Precision,
-    pub layout: Layout,
+pub(super) struct ConvKey {
+    /// Shapes, kernel, stride, padding and groups.
+    pub(super) geometry: ConvGeometry,
+    /// Samples per forward pass.
+    pub(super) batch: usize,
+    /// Element type of the tensors.
+    pub(super) precision: Precision,
+    /// Memory layout of the tensors.
+    pub(super) layout: Layout,
 }
 
 /// An open GPU.
 pub struct GpuSession {
-    pub ctx: Arc<CudaContext>,
-    pub stream: Arc<CudaStream>,
-    pub cudnn: cudnn_sys::cudnnHandle_t,
-    pub cublas: cublas_sys::cublasHandle_t,
+    /// The GPU's CUDA context.
+    pub(super) ctx: Arc<CudaContext>,
+    /// The one stream every launch, copy and timing event goes to.
+    pub(super) stream: Arc<CudaStream>,
+    /// cuDNN's handle, bound to `stream`.
+    pub(super) cudnn: cudnn_sys::cudnnHandle_t,
+    /// cuBLAS's handle, bound to `stream`, with its own workspace.
+    pub(super) cublas: cublas_sys::cublasHandle_t,
     functions: HashMap<String, CudaFunction>,
     /// Workspace for cuDNN's search and for every convolution: allocated
     /// once, for the whole campaign.
-    pub workspace: CudaSlice<u8>,
+    pub(super) workspace: CudaSlice<u8>,
     _cublas_workspace: CudaSlice<u8>,
-    pub algos: HashMap<ConvKey, ChosenAlgo>,
+    /// What cuDNN's search chose for each convolution configuration met so
+    /// far: each is searched once per campaign.
+    pub(super) algos: HashMap<ConvKey, ChosenAlgo>,
+    /// What the GPU and its software are, read when it was opened.
     pub info: GpuInfo,
 }
 

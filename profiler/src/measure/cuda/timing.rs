@@ -24,6 +24,8 @@ pub enum TimingMode {
 }
 
 impl TimingMode {
+    /// The mode as `--timing` spells it, written into the `source` column
+    /// and the run's description: `eager` or `graph`.
     pub fn name(self) -> &'static str {
         match self {
             TimingMode::Eager => "eager",

@@ -28,6 +28,7 @@ pub fn tolerance(precision: Precision) -> f64 {
 pub struct Agreement {
     /// max |gpu − cpu| / max |cpu|.
     pub relative_error: f64,
+    /// Number of output floats the GPU produced (batch × output elements).
     pub outputs: usize,
     /// What the GPU's forward pass launched.
     pub launches: LaunchCounts,

@@ -91,11 +91,21 @@ struct KernelLaunch {
 /// Counts of what a forward pass launches, for reports and tests.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LaunchCounts {
+    /// Convolutions (each with its bias and any activation), fused or not.
     pub convs: usize,
+    /// Those of `convs` run as one cuDNN call with their bias and
+    /// activation; each of the others is a cuDNN convolution followed by a
+    /// bias-and-activation kernel, counted in `kernels`.
     pub fused_convs: usize,
+    /// NVRTC kernel launches: element-wise ops, sums, global pooling,
+    /// channel shuffles, linear biases, and the bias kernels of unfused
+    /// convolutions.
     pub kernels: usize,
+    /// cuDNN pooling calls (max and average pools).
     pub pools: usize,
+    /// cuBLAS GEMMs, one per linear layer.
     pub gemms: usize,
+    /// Memsets writing zeros (zero values that an op must read).
     pub memsets: usize,
 }
 
