@@ -16,9 +16,14 @@
 //! * every value gets a buffer, and buffers are reused once their last
 //!   reader has run.
 
+mod resolve;
+mod slots;
+
 use crate::network::Param;
 use anyhow::{bail, Context, Result};
 use latscope_shared::ir::{Activation, Network, Node, NodeId, Op, Shape};
+use resolve::{consumers, live_nodes, resolve, Resolved};
+use slots::assign_slots;
 use std::collections::HashMap;
 
 /// BatchNormalization's epsilon in the ONNX export (PyTorch's default).
@@ -226,25 +231,6 @@ impl Plan {
     /// Elements of all buffers for `batch` samples.
     pub fn activation_elements(&self, batch: usize) -> u64 {
         self.slot_elements.iter().sum::<u64>() * batch as u64
-    }
-}
-
-/// What a node's value turned out to be after aliasing and folding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Resolved {
-    /// The value of this (representative) node.
-    Node(NodeId),
-    /// All zeros.
-    Zero,
-}
-
-impl Resolved {
-    /// The representative node, unless the value is all zeros.
-    fn node(self) -> Option<NodeId> {
-        match self {
-            Resolved::Node(n) => Some(n),
-            Resolved::Zero => None,
-        }
     }
 }
 
@@ -554,76 +540,6 @@ impl<'a> Planner<'a> {
     }
 }
 
-/// Aliases, zero folding and common weightless ops, in one forward pass.
-fn resolve(net: &Network) -> Vec<Resolved> {
-    let mut resolved = Vec::with_capacity(net.nodes.len());
-    let mut seen: HashMap<(Op, Vec<NodeId>), NodeId> = HashMap::new();
-    for (id, node) in net.nodes.iter().enumerate() {
-        let ins: Vec<Resolved> = node.inputs.iter().map(|&i| resolved[i]).collect();
-        let r = match &node.op {
-            Op::Identity => ins[0],
-            Op::Zero => Resolved::Zero,
-            Op::Add => {
-                let mut terms: Vec<NodeId> = ins.iter().filter_map(|r| r.node()).collect();
-                match terms.len() {
-                    0 => Resolved::Zero,
-                    1 => Resolved::Node(terms[0]),
-                    _ => {
-                        terms.sort_unstable();
-                        Resolved::Node(*seen.entry((Op::Add, terms)).or_insert(id))
-                    }
-                }
-            }
-            // Single-input ops with f(0) = 0: relu, relu6 and hswish of 0 are
-            // 0; the pools of zeros (zero-padded) are 0; a shuffle moves zeros.
-            Op::Activation { .. }
-            | Op::AvgPool { .. }
-            | Op::MaxPool { .. }
-            | Op::GlobalAvgPool
-            | Op::ChannelShuffle { .. } => match ins[0].node() {
-                None => Resolved::Zero,
-                Some(n) => Resolved::Node(*seen.entry((node.op.clone(), vec![n])).or_insert(id)),
-            },
-            // Ops with weights (each node has its own) and the input.
-            _ => Resolved::Node(id),
-        };
-        resolved.push(r);
-    }
-    resolved
-}
-
-/// Which representative nodes the output depends on.
-fn live_nodes(net: &Network, resolved: &[Resolved]) -> Vec<bool> {
-    let mut live = vec![false; net.nodes.len()];
-    let mut stack: Vec<NodeId> = resolved[net.output].node().into_iter().collect();
-    while let Some(id) = stack.pop() {
-        if std::mem::replace(&mut live[id], true) {
-            continue;
-        }
-        for &i in &net.nodes[id].inputs {
-            stack.extend(resolved[i].node());
-        }
-    }
-    live
-}
-
-/// For every representative node, the live representative nodes reading it
-/// (one entry per read).
-fn consumers(net: &Network, resolved: &[Resolved], live: &[bool]) -> Vec<Vec<NodeId>> {
-    let mut readers = vec![Vec::new(); net.nodes.len()];
-    for (id, node) in net.nodes.iter().enumerate() {
-        if !live[id] || resolved[id] != Resolved::Node(id) {
-            continue;
-        }
-        for &i in &node.inputs {
-            if let Some(n) = resolved[i].node() {
-                readers[n].push(id);
-            }
-        }
-    }
-    readers
-}
-
 /// Per-channel (scale, shift) of an inference batch-norm from its
 /// parameters: scale = γ / √(var + ε), shift = β − mean · scale.
 fn batch_norm_to_affine(
@@ -654,56 +570,6 @@ pub fn fold_affine(weight: &mut [f32], bias: &mut [f32], scale: &[f32], shift: &
         filter.iter_mut().for_each(|w| *w *= scale[o]);
         bias[o] = bias[o] * scale[o] + shift[o];
     }
-}
-
-/// Gives every value a buffer slot: a step's output takes the smallest free
-/// slot that fits it (or a new one), and a slot is freed after the last step
-/// that reads its value. The network input and output keep theirs.
-fn assign_slots(
-    steps: &[Step],
-    shapes: &[Shape],
-    output: NodeId,
-) -> (HashMap<NodeId, usize>, Vec<u64>) {
-    let mut last_read: HashMap<NodeId, usize> = HashMap::new();
-    for (i, step) in steps.iter().enumerate() {
-        for v in step.inputs() {
-            last_read.insert(v, i);
-        }
-    }
-    let mut slot_of = HashMap::from([(0, 0)]);
-    let mut capacity = vec![shapes[0].elements()];
-    let mut free: Vec<usize> = Vec::new();
-    for (i, step) in steps.iter().enumerate() {
-        let out = step.output();
-        let need = shapes[out].elements();
-        let slot = match free
-            .iter()
-            .enumerate()
-            .filter(|(_, &s)| capacity[s] >= need)
-            .min_by_key(|(_, &s)| capacity[s])
-        {
-            Some((pos, _)) => free.swap_remove(pos),
-            None => {
-                capacity.push(need);
-                capacity.len() - 1
-            }
-        };
-        slot_of.insert(out, slot);
-        for v in step.inputs() {
-            if v != 0
-                && v != output
-                && last_read.get(&v) == Some(&i)
-                && !free.contains(&slot_of[&v])
-            {
-                free.push(slot_of[&v]);
-            }
-        }
-        // A value nobody reads (only the output, which stays) frees at once.
-        if out != output && !last_read.contains_key(&out) {
-            free.push(slot);
-        }
-    }
-    (slot_of, capacity)
 }
 
 #[cfg(test)]
