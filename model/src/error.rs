@@ -29,6 +29,42 @@ pub enum Error {
     /// sample size larger than the data, a method's malformed predictions).
     #[error("evaluation: {0}")]
     Eval(String),
+
+    /// An architecture string in a list handed to a predictor that does not
+    /// parse as one of the predictor's space: the message names the list,
+    /// the 0-based position in it and why (`architecture 3: invalid nb201
+    /// architecture ...`), so a caller with thousands of strings finds the
+    /// bad one.
+    #[error("{}architecture {position}: {source}", if *measured { "measured " } else { "" })]
+    InvalidArchAt {
+        /// True for the measured architectures of an adaptation (their
+        /// list is named "measured architecture"), false for query lists.
+        measured: bool,
+        /// 0-based index of the string in its list.
+        position: usize,
+        /// Why the string does not parse.
+        #[source]
+        source: latscope_shared::Error,
+    },
+
+    /// A device name the predictor file does not have.
+    #[error("no device {device:?}; the predictor has {}", known.join(", "))]
+    UnknownDevice {
+        /// The name asked for.
+        device: String,
+        /// The predictor's devices, in column order.
+        known: Vec<String>,
+    },
+
+    /// Measured architectures and measured latencies that do not pair up
+    /// (one latency in ms per architecture).
+    #[error("{archs} measured architectures but {latencies} latencies")]
+    SampleCount {
+        /// How many architectures were given.
+        archs: usize,
+        /// How many latencies were given.
+        latencies: usize,
+    },
 }
 
 impl Error {

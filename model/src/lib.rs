@@ -19,7 +19,6 @@ pub mod error;
 pub mod eval;
 pub mod fewshot;
 pub mod gnn;
-pub mod linalg;
 pub mod methods;
 pub mod nn;
 pub mod onnx_pb;

@@ -3,8 +3,8 @@
 //!
 //! Few-shot adaptation fits a handful of samples (K = 5..20) on up to a few
 //! hundred features, so everything is done through the thin SVD of the
-//! centred design `Xc = U·diag(s)·Vᵀ`, obtained from the eigen decomposition
-//! of the smaller Gram matrix (`Xc·Xcᵀ` when n ≤ p, else `Xcᵀ·Xc`). For any λ:
+//! centred design `Xc = U·diag(s)·Vᵀ` (nalgebra's, a maintained pure-Rust
+//! crate that builds for wasm32). For any λ:
 //!
 //! * `w = V·diag(s/(s²+λ))·Uᵀ·yc`, intercept `ȳ − x̄ᵀw`;
 //! * hat matrix `H = 11ᵀ/n + U·diag(s²/(s²+λ))·Uᵀ`, so leave-one-out
@@ -12,9 +12,27 @@
 //!   intercept unpenalised), and a grid of λ costs O(n·r) each.
 
 use crate::error::{Error, Result};
-use crate::linalg::{cholesky_solve, sym_eigen};
 use latscope_shared::metrics::spearman;
+use nalgebra::{Cholesky, DMatrix, DVector, SVD};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+
+/// Singular values below this fraction of the largest are dropped: the
+/// design's numerical null space (collinear or constant columns).
+const RELATIVE_RANK_TOLERANCE: f64 = 1e-6;
+
+/// An ndarray matrix as nalgebra's (a copy: nalgebra is column-major, and
+/// the designs here are small).
+fn to_nalgebra(a: ArrayView2<'_, f64>) -> DMatrix<f64> {
+    DMatrix::from_fn(a.nrows(), a.ncols(), |i, j| a[[i, j]])
+}
+
+/// Solves `a·x = b` for symmetric positive definite `a` by Cholesky; `None`
+/// when `a` is not positive definite.
+fn cholesky_solve(a: &Array2<f64>, b: &Array1<f64>) -> Option<Array1<f64>> {
+    let factor = Cholesky::new(to_nalgebra(a.view()))?;
+    let x = factor.solve(&DVector::from_iterator(b.len(), b.iter().copied()));
+    Some(Array1::from_iter(x.iter().copied()))
+}
 
 /// A fitted linear model `y = x·weights + intercept`.
 #[derive(Clone, Debug, PartialEq)]
@@ -114,32 +132,21 @@ impl RidgePath {
     pub fn new(x: ArrayView2<'_, f64>, y: &[f64]) -> Result<Self> {
         check_xy(x, y)?;
         let (xc, yc, xm, ym) = center(x, y);
-        let (n, p) = xc.dim();
-        let gram_rows = n <= p;
-        let g = if gram_rows {
-            xc.dot(&xc.t())
-        } else {
-            xc.t().dot(&xc)
+        let svd = SVD::new(to_nalgebra(xc.view()), true, true);
+        let (Some(u_all), Some(vt_all)) = (&svd.u, &svd.v_t) else {
+            unreachable!("both singular-vector sets were asked for")
         };
-        let (vals, vecs) = sym_eigen(&g);
-        let top = vals.first().copied().unwrap_or(0.0).max(0.0);
-        let keep: Vec<usize> = (0..vals.len())
-            .filter(|&k| vals[k] > 1e-12 * top && vals[k] > 0.0)
+        let top = svd.singular_values.iter().copied().fold(0.0, f64::max);
+        let keep: Vec<usize> = (0..svd.singular_values.len())
+            .filter(|&k| {
+                let s = svd.singular_values[k];
+                s > RELATIVE_RANK_TOLERANCE * top && s > 0.0
+            })
             .collect();
         let r = keep.len();
-        let s = Array1::from_iter(keep.iter().map(|&k| vals[k].sqrt()));
-        let basis = Array2::from_shape_fn((vecs.nrows(), r), |(i, c)| vecs[[i, keep[c]]]);
-        // The other side: Xcᵀ·U/s or Xc·V/s.
-        let other = if gram_rows {
-            xc.t().dot(&basis)
-        } else {
-            xc.dot(&basis)
-        } / s.view().insert_axis(Axis(0));
-        let (u, v) = if gram_rows {
-            (basis, other)
-        } else {
-            (other, basis)
-        };
+        let s = Array1::from_iter(keep.iter().map(|&k| svd.singular_values[k]));
+        let u = Array2::from_shape_fn((xc.nrows(), r), |(i, c)| u_all[(i, keep[c])]);
+        let v = Array2::from_shape_fn((xc.ncols(), r), |(j, c)| vt_all[(keep[c], j)]);
         let uty = u.t().dot(&yc);
         Ok(RidgePath {
             u,

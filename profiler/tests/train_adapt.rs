@@ -6,14 +6,26 @@ mod common;
 use common::{
     data, long_rows, nb201_subset_file, stderr_of_failure, stdout_of, ALL_CONV3, ALL_NONE,
 };
-use std::path::Path;
+use latscope_shared::dataset::LatencyTable;
+use std::path::{Path, PathBuf};
 
 #[test]
 fn train_then_adapt_to_an_unseen_device() {
     let dir = tempfile::tempdir().unwrap();
+    let (train, model) = train_small_predictor(dir.path());
+    refuses_to_overwrite_without_force(&train, &model);
+    let unseen = unseen_device_files(dir.path());
+    let pred = adapt_ranks_the_unseen_device(dir.path(), &model, &unseen);
+    exported_device_predicts_the_same(dir.path(), &model, &unseen, &pred);
+    bad_inputs_are_named(dir.path(), &model, &unseen);
+}
+
+/// Trains a small predictor on 600 NB201 architectures × 3 devices; returns
+/// the training data file and the predictor file.
+fn train_small_predictor(dir: &Path) -> (PathBuf, PathBuf) {
     let archs: Vec<usize> = (0..600).map(|i| i * 26).collect();
-    let train = nb201_subset_file(dir.path(), &archs, &["1080ti_32", "pixel3", "silver_4114"]);
-    let model = dir.path().join("p.onnx");
+    let train = nb201_subset_file(dir, &archs, &["1080ti_32", "pixel3", "silver_4114"]);
+    let model = dir.join("p.onnx");
     let text = stdout_of(&[
         "train",
         "--data",
@@ -31,7 +43,11 @@ fn train_then_adapt_to_an_unseen_device() {
         text.contains("600 nb201 architectures × 3 devices"),
         "{text}"
     );
-    // Never overwritten without --force.
+    (train, model)
+}
+
+/// `train` never overwrites a predictor file without --force.
+fn refuses_to_overwrite_without_force(train: &Path, model: &Path) {
     let err = stderr_of_failure(&[
         "train",
         "--data",
@@ -40,8 +56,24 @@ fn train_then_adapt_to_an_unseen_device() {
         model.to_str().unwrap(),
     ]);
     assert!(err.contains("--force"), "{err}");
+}
 
-    // raspi4 was not trained on: 12 measured archs → every other one.
+/// A device the predictor was not trained on (raspi4): the full data set,
+/// the few samples written for `adapt` and the architectures queried.
+struct UnseenDevice {
+    full: LatencyTable,
+    /// raspi4's column in `full`.
+    raspi: usize,
+    /// The samples file's text, and where it is written.
+    samples: String,
+    samples_path: PathBuf,
+    query: Vec<usize>,
+    query_path: PathBuf,
+}
+
+/// raspi4 was not trained on: writes 12 of its measured architectures as
+/// samples, and every 7th of the others as the query.
+fn unseen_device_files(dir: &Path) -> UnseenDevice {
     let full =
         latscope_shared::dataset::read_wide_path(data("nb201_latency.csv.gz"), None).unwrap();
     let raspi = full.device_position("raspi4").unwrap();
@@ -50,7 +82,7 @@ fn train_then_adapt_to_an_unseen_device() {
         let ms = full.value(a, raspi).unwrap();
         samples.push_str(&format!("{},{ms},measured by hand\n", full.archs()[a]));
     }
-    let samples_path = dir.path().join("mine.csv");
+    let samples_path = dir.join("mine.csv");
     std::fs::write(&samples_path, &samples).unwrap();
     let query: Vec<usize> = (0..full.n_archs())
         .filter(|a| a % 1301 != 5)
@@ -60,17 +92,30 @@ fn train_then_adapt_to_an_unseen_device() {
         .iter()
         .map(|&a| format!("{}\n", full.archs()[a]))
         .collect();
-    let query_path = dir.path().join("query.txt");
+    let query_path = dir.join("query.txt");
     std::fs::write(&query_path, query_text).unwrap();
-    let out = dir.path().join("pred.csv");
+    UnseenDevice {
+        full,
+        raspi,
+        samples,
+        samples_path,
+        query,
+        query_path,
+    }
+}
+
+/// `adapt` from the samples predicts the query as `my_pi`, says which fit
+/// it chose, and ranks the unseen device well; returns the predictions.
+fn adapt_ranks_the_unseen_device(dir: &Path, model: &Path, unseen: &UnseenDevice) -> Vec<f64> {
+    let out = dir.join("pred.csv");
     let text = stdout_of(&[
         "adapt",
         "--predictor",
         model.to_str().unwrap(),
         "--samples",
-        samples_path.to_str().unwrap(),
+        unseen.samples_path.to_str().unwrap(),
         "--query",
-        query_path.to_str().unwrap(),
+        unseen.query_path.to_str().unwrap(),
         "--name",
         "my_pi",
         "-o",
@@ -87,10 +132,11 @@ fn train_then_adapt_to_an_unseen_device() {
         "{text}"
     );
     let rows = long_rows(&out);
-    assert_eq!(rows.len(), query.len());
-    let truth: Vec<f64> = query
+    assert_eq!(rows.len(), unseen.query.len());
+    let truth: Vec<f64> = unseen
+        .query
         .iter()
-        .map(|&a| full.value(a, raspi).unwrap())
+        .map(|&a| unseen.full.value(a, unseen.raspi).unwrap())
         .collect();
     let pred: Vec<f64> = rows.iter().map(|r| r.latency_ms).collect();
     assert!(rows.iter().all(|r| r.device == "my_pi"));
@@ -98,15 +144,25 @@ fn train_then_adapt_to_an_unseen_device() {
     // The FLOPs ranking alone gives 0.87 on raspi4; adaptation must not be worse by much.
     eprintln!("ρ on the unseen device: {rho:.3}");
     assert!(rho > 0.8, "ρ on the unseen device: {rho}");
+    pred
+}
 
-    // The same device written into a predictor file predicts the same.
-    let extended = dir.path().join("p_plus.onnx");
+/// The same device written into a predictor file by `export
+/// --add-device` predicts the same as `adapt` did (`pred`); a device
+/// already in the file is refused.
+fn exported_device_predicts_the_same(
+    dir: &Path,
+    model: &Path,
+    unseen: &UnseenDevice,
+    pred: &[f64],
+) {
+    let extended = dir.join("p_plus.onnx");
     let text = stdout_of(&[
         "export",
         "--predictor",
         model.to_str().unwrap(),
         "--add-device",
-        &format!("my_pi={}", samples_path.display()),
+        &format!("my_pi={}", unseen.samples_path.display()),
         "-o",
         extended.to_str().unwrap(),
     ]);
@@ -115,7 +171,11 @@ fn train_then_adapt_to_an_unseen_device() {
         latscope_model::predictor_onnx::Predictor::from_bytes(&std::fs::read(&extended).unwrap())
             .unwrap();
     assert_eq!(file.meta().devices.last().unwrap(), "my_pi");
-    let archs: Vec<_> = query.iter().map(|&a| full.archs()[a].clone()).collect();
+    let archs: Vec<_> = unseen
+        .query
+        .iter()
+        .map(|&a| unseen.full.archs()[a].clone())
+        .collect();
     let from_file = file.predict_archs(&archs).unwrap().latency_ms;
     for (i, p) in pred.iter().enumerate() {
         let got = f64::from(from_file[[i, 3]]);
@@ -126,16 +186,21 @@ fn train_then_adapt_to_an_unseen_device() {
         "--predictor",
         extended.to_str().unwrap(),
         "--add-device",
-        &format!("pixel3={}", samples_path.display()),
+        &format!("pixel3={}", unseen.samples_path.display()),
         "-o",
-        dir.path().join("q.onnx").to_str().unwrap(),
+        dir.join("q.onnx").to_str().unwrap(),
     ]);
     assert!(err.contains("already a device"), "{err}");
+}
 
+/// `adapt` names a bad measurement by line and value, and says when a file
+/// is not a predictor. Overwrites the samples file.
+fn bad_inputs_are_named(dir: &Path, model: &Path, unseen: &UnseenDevice) {
+    let samples_path = &unseen.samples_path;
     // Bad measurements are named by file, line and value.
     std::fs::write(
-        &samples_path,
-        format!("{samples}{},-3,typo\n", full.archs()[99]),
+        samples_path,
+        format!("{}{},-3,typo\n", unseen.samples, unseen.full.archs()[99]),
     )
     .unwrap();
     let err = stderr_of_failure(&[
@@ -145,7 +210,7 @@ fn train_then_adapt_to_an_unseen_device() {
         "--samples",
         samples_path.to_str().unwrap(),
         "-o",
-        dir.path().join("x.csv").to_str().unwrap(),
+        dir.join("x.csv").to_str().unwrap(),
     ]);
     assert!(err.contains("line 14") && err.contains("\"-3\""), "{err}");
     // A file that is not a predictor.
@@ -156,7 +221,7 @@ fn train_then_adapt_to_an_unseen_device() {
         "--samples",
         samples_path.to_str().unwrap(),
         "-o",
-        dir.path().join("y.csv").to_str().unwrap(),
+        dir.join("y.csv").to_str().unwrap(),
     ]);
     assert!(err.contains("not an ONNX model"), "{err}");
 }

@@ -5,7 +5,8 @@
 // numbers on the page against the native `profiler predict` and `profiler
 // adapt` on the same files (the added device is this machine's CPU, measured
 // by `profiler measure` on the architectures the page suggests), loads a bad ONNX file and then the visitor's own
-// predictor through the file input, takes screenshots, and prints the
+// predictor through the file input, checks the errors the module throws
+// (LatscopeError with a kind), takes screenshots, and prints the
 // browser benchmark (time to first prediction, time to predict and rank the
 // whole space on every device, wasm size).
 //
@@ -139,7 +140,10 @@ const relative = (a, b) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
 
 async function main() {
   await mkdir(outDir, { recursive: true });
-  const server = await serve(dist, { '/embed-example.html': await readmeExample() });
+  const server = await serve(dist, {
+    '/embed-example.html': await readmeExample(),
+    '/blank.html': '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">',
+  });
   const url = `http://127.0.0.1:${server.address().port}/`;
   const browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -239,6 +243,8 @@ async function main() {
   await page.waitForSelector('#error:not([hidden])');
   const error = await page.textContent('#error');
   check(error.includes('bad.onnx') && /not an ONNX/.test(error), `bad file error on the page: ${error}`);
+  const errorKind = await page.getAttribute('#error', 'data-kind');
+  check(errorKind === 'invalid-predictor-file', `the bad file's error kind: ${errorKind}`);
   await page.screenshot({ path: join(outDir, 'bad-file.png') });
 
   // The visitor's own predictor file: FBNet, loaded through the file input.
@@ -271,6 +277,46 @@ async function main() {
   for (let i = 0; i < 600 && logs.length < 2 && embedErrors.length === 0; i++) await embed.waitForTimeout(100);
   check(embedErrors.length === 0 && logs.length === 2 && logs[0].startsWith('nb201'),
     `the README's embedding example runs (${embedErrors.join(' | ') || logs.join(' / ').slice(0, 160)})`);
+
+  // What the module throws: LatscopeErrors with the message and a kind (on a
+  // page of its own: the 404 below is logged as a console error).
+  const declared = await readFile(join(dist, 'latscope-web.d.ts'), 'utf8');
+  check(/export type LatscopeErrorKind/.test(declared) && /interface LatscopeError extends Error/.test(declared),
+    'latscope-web.d.ts declares LatscopeError and its kinds');
+  const errorsPage = await browser.newPage();
+  await errorsPage.goto(`${url}blank.html`);
+  const thrown = await errorsPage.evaluate(async () => {
+    const m = await import('./latscope-web.js');
+    await m.default();
+    const p = await m.Predictor.fromUrl('predictors/nb201.onnx');
+    const arch = p.referenceArchs[0];
+    const caught = async (f) => {
+      try {
+        await f();
+        return null;
+      } catch (e) {
+        return { error: e instanceof Error, name: e.name, kind: e.kind, message: e.message };
+      }
+    };
+    return {
+      device: await caught(() => p.rank('h900', [arch])),
+      arch: await caught(() => p.predict([arch, 'bogus'])),
+      file: await caught(() => new m.Predictor(new Uint8Array([1, 2, 3]))),
+      fetch: await caught(() => m.Predictor.fromUrl('predictors/missing.onnx')),
+      space: await caught(() => m.spaceLayout('nb202')),
+    };
+  });
+  const kindOk = (t, kind, pattern) => t !== null && t.error && t.name === 'LatscopeError'
+    && t.kind === kind && pattern.test(t.message);
+  check(kindOk(thrown.device, 'unknown-device', /^no device "h900"; the predictor has /),
+    `unknown device: ${JSON.stringify(thrown.device)}`);
+  check(kindOk(thrown.arch, 'invalid-architecture', /^architecture 1: .*bogus/),
+    `bad architecture: ${JSON.stringify(thrown.arch)}`);
+  check(kindOk(thrown.file, 'invalid-predictor-file', /not an ONNX model/),
+    `bad predictor bytes: ${JSON.stringify(thrown.file)}`);
+  check(kindOk(thrown.fetch, 'fetch', /^fetching predictors\/missing\.onnx: HTTP 404/),
+    `missing file: ${JSON.stringify(thrown.fetch)}`);
+  check(kindOk(thrown.space, 'unknown-space', /nb202/), `unknown space: ${JSON.stringify(thrown.space)}`);
 
   await browser.close();
   server.close();

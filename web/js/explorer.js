@@ -45,10 +45,13 @@ function progress(done, total) {
   bar.value = done;
 }
 
+// The wasm module throws LatscopeErrors: the message for people, `kind`
+// (e.g. "invalid-predictor-file") for code; the page's own errors have none.
 function showError(error) {
   const message = error instanceof Error ? error.message : String(error);
   const box = $('error');
   box.textContent = message;
+  box.dataset.kind = error?.kind ?? '';
   box.hidden = false;
   console.error(error);
 }
@@ -56,6 +59,7 @@ function showError(error) {
 function clearError() {
   $('error').hidden = true;
   $('error').textContent = '';
+  delete $('error').dataset.kind;
 }
 
 // Runs an event handler, showing any error on the page.
@@ -429,7 +433,9 @@ async function loadFile(file) {
     predictor = new state.wasm.Predictor(bytes);
   } catch (e) {
     status(`${file.name} could not be loaded; still using ${state.predictorName}`);
-    throw new Error(`${file.name}: ${e.message}`);
+    // Name the file in the message, keeping the error (and its kind).
+    if (e instanceof Error) e.message = `${file.name}: ${e.message}`;
+    throw e;
   }
   clearError();
   await usePredictor(predictor, file.name);

@@ -1,34 +1,47 @@
-//! Architecture questions the page asks: parse, cost, encode.
+//! Architecture questions the page asks without a predictor: parse, cost,
+//! encode, and the builder's layout of a space.
 
+use crate::error::{Error, Result};
 use latscope_shared::encoding::Encoding;
 use latscope_shared::features::cost_features;
 use latscope_shared::space::{Arch, SpaceId, SpaceLayout};
 use serde::Serialize;
 
-/// What the page shows about one architecture.
+/// What the page shows about one architecture: its canonical form and
+/// what it costs on the space's default dataset.
 #[derive(Debug, Serialize)]
 pub struct ArchSummary {
+    /// The search space (`nb201` or `fbnet`).
     pub space: String,
     /// The canonical form of the string the user typed.
     pub arch: String,
+    /// The dataset the network is lowered for (the space's default, e.g.
+    /// `cifar10` for NB201): it sets the input size and classes.
     pub dataset: String,
-    /// NB201 only: the benchmark's index.
+    /// NB201 only: the architecture's index in the benchmark's table.
     pub benchmark_index: Option<usize>,
+    /// Multiply-accumulates of one inference (batch 1), in millions:
+    /// NAS-Bench-201's `flops` unit, and the Pareto views' score.
     pub mflops: f64,
+    /// Parameters, in millions (NAS-Bench-201's `params`).
     pub mparams: f64,
+    /// Kernels one inference launches, after folding batch-norm into the
+    /// preceding conv and fusing the following activation.
     pub kernels: u64,
+    /// fp32 bytes of activations one inference writes, summed over every
+    /// node (no fusion): a memory-traffic proxy.
     pub activation_bytes_written: u64,
 }
 
-fn parse(space: &str, arch: &str) -> Result<Arch, String> {
-    let space: SpaceId = space.parse().map_err(|e| format!("{e}"))?;
-    space.parse_arch(arch).map_err(|e| e.to_string())
+fn parse(space: &str, arch: &str) -> Result<Arch> {
+    let space: SpaceId = space.parse()?;
+    Ok(space.parse_arch(arch)?)
 }
 
 /// Parses, lowers on the space's default dataset and costs an architecture.
-pub fn arch_summary(space: &str, arch: &str) -> Result<ArchSummary, String> {
+pub fn arch_summary(space: &str, arch: &str) -> Result<ArchSummary> {
     let arch = parse(space, arch)?;
-    let net = arch.lower_default().map_err(|e| e.to_string())?;
+    let net = arch.lower_default()?;
     let f = cost_features(&net);
     Ok(ArchSummary {
         space: arch.space().to_string(),
@@ -45,25 +58,24 @@ pub fn arch_summary(space: &str, arch: &str) -> Result<ArchSummary, String> {
     })
 }
 
-/// The builder layout of a space ([`SpaceId::layout`]).
-pub fn space_layout(space: &str) -> Result<SpaceLayout, String> {
-    let id: SpaceId = space.parse().map_err(|e| format!("{e}"))?;
+/// The builder layout of a space ([`SpaceId::layout`]): what the page's
+/// selects and the drawn NB201 cell offer.
+pub fn space_layout(space: &str) -> Result<SpaceLayout> {
+    let id: SpaceId = space.parse()?;
     Ok(id.layout())
 }
 
 /// The architecture with choice `choices[p]` at each position `p` (indices
 /// into [`SpaceLayout::choices`]), as its canonical string.
-pub fn compose_arch(space: &str, choices: &[u32]) -> Result<String, String> {
-    let id: SpaceId = space.parse().map_err(|e| format!("{e}"))?;
+pub fn compose_arch(space: &str, choices: &[u32]) -> Result<String> {
+    let id: SpaceId = space.parse()?;
     let choices: Vec<usize> = choices.iter().map(|&c| c as usize).collect();
-    id.compose(&choices)
-        .map(|arch| arch.to_string())
-        .map_err(|e| e.to_string())
+    Ok(id.compose(&choices)?.to_string())
 }
 
 /// The choice index at each position of an architecture string: the
 /// inverse of [`compose_arch`].
-pub fn decompose_arch(space: &str, arch: &str) -> Result<Vec<u32>, String> {
+pub fn decompose_arch(space: &str, arch: &str) -> Result<Vec<u32>> {
     Ok(parse(space, arch)?
         .choices()
         .into_iter()
@@ -72,25 +84,25 @@ pub fn decompose_arch(space: &str, arch: &str) -> Result<Vec<u32>, String> {
 }
 
 /// Every architecture of a space that can be listed: the 15625 NB201 cells
-/// in benchmark index order.
-pub fn enumerate_space(space: &str) -> Result<Vec<String>, String> {
-    let space: SpaceId = space.parse().map_err(|e| format!("{e}"))?;
-    let archs = space
-        .enumerate()
-        .map_err(|e| format!("{e}; pass a list of architectures (for example a dataset's)"))?;
+/// in benchmark index order. FBNet is [`Error::NotListable`].
+pub fn enumerate_space(space: &str) -> Result<Vec<String>> {
+    let space: SpaceId = space.parse()?;
+    let archs = space.enumerate().map_err(Error::NotListable)?;
     Ok(archs.iter().map(|a| a.to_string()).collect())
 }
 
-/// Encodes an architecture with a named, versioned encoding.
-pub fn encode_arch(space: &str, arch: &str, encoding: &str) -> Result<Vec<f32>, String> {
-    let encoding: Encoding = encoding.parse().map_err(|e| format!("{e}"))?;
+/// Encodes an architecture with a named, versioned encoding (`onehot-v1`,
+/// `graph-v1` or `features-v1`).
+pub fn encode_arch(space: &str, arch: &str, encoding: &str) -> Result<Vec<f32>> {
+    let encoding: Encoding = encoding.parse()?;
     let arch = parse(space, arch)?;
-    encoding.encode(&arch).map_err(|e| e.to_string())
+    Ok(encoding.encode(&arch)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
 
     #[test]
     fn summary_of_the_all_conv3x3_cell() {
@@ -131,24 +143,34 @@ mod tests {
         assert_eq!(space_layout("nb201").unwrap().edges[2], (1, 2));
         assert!(compose_arch("nb201", &[0, 0, 0])
             .unwrap_err()
+            .to_string()
             .contains("6 choices, got 3"));
-        assert!(compose_arch("nb201", &[0, 0, 9, 0, 0, 0])
-            .unwrap_err()
-            .contains("choice 9 at position 2"));
+        let err = compose_arch("nb201", &[0, 0, 9, 0, 0, 0]).unwrap_err();
+        assert!(err.to_string().contains("choice 9 at position 2"), "{err}");
+        assert_eq!(err.kind(), ErrorKind::InvalidArchitecture);
     }
 
     #[test]
     fn errors_name_the_bad_part() {
         let e = arch_summary("nb202", "x").unwrap_err();
-        assert!(e.contains("nb202"), "{e}");
+        assert!(e.to_string().contains("nb202"), "{e}");
+        assert_eq!(e.kind(), ErrorKind::UnknownSpace);
         let e = encode_arch(
             "nb201",
             "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
             "onehot",
         )
         .unwrap_err();
-        assert!(e.contains("onehot-v1"), "{e}");
+        assert!(e.to_string().contains("onehot-v1"), "{e}");
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
         let e = arch_summary("fbnet", "k3_e1").unwrap_err();
-        assert!(e.contains("k3_e1"), "{e}");
+        assert!(e.to_string().contains("k3_e1"), "{e}");
+        assert_eq!(e.kind(), ErrorKind::InvalidArchitecture);
+        let e = enumerate_space("fbnet").unwrap_err();
+        assert!(matches!(e, Error::NotListable(_)), "{e:?}");
+        assert!(e
+            .to_string()
+            .ends_with("pass a list of architectures (for example a dataset's)"));
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
     }
 }

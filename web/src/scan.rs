@@ -2,17 +2,22 @@
 //! dataset's FBNet networks) a chunk at a time, so the page can show
 //! progress and stay responsive between chunks.
 
-use crate::predictor::LoadedPredictor;
+use crate::error::{Error, Result};
 use crate::space_table::SpaceTable;
+use latscope_model::predictor_onnx::Predictor;
 use latscope_shared::encoding::{features_v1_from_costs, Encoding, EncodingCache};
 use latscope_shared::features::cost_features_without_signatures;
 use latscope_shared::space::Arch;
 use ndarray::Array2;
 use std::rc::Rc;
 
-/// A prediction of many architectures in progress.
+/// A prediction of many architectures in progress: [`step`](Self::step)
+/// until [`done`](Self::done) equals [`total`](Self::total), then
+/// [`finish`](Self::finish) for the [`SpaceTable`]. It keeps each chunk's
+/// latencies and `embedding` rows (so the table can adapt new devices
+/// without predicting again) and MFLOPs.
 pub struct SpaceScan {
-    predictor: Rc<LoadedPredictor>,
+    predictor: Rc<Predictor>,
     /// `features-v1` computed ahead of time, when the page has it.
     features: Option<Rc<EncodingCache>>,
     archs: Vec<Arch>,
@@ -27,13 +32,13 @@ impl SpaceScan {
     /// `features`, a `features-v1` cache of the space, saves lowering every
     /// architecture (other caches are ignored).
     pub fn new(
-        predictor: Rc<LoadedPredictor>,
+        predictor: Rc<Predictor>,
         archs: Vec<Arch>,
         features: Option<Rc<EncodingCache>>,
     ) -> Self {
         let n = archs.len();
-        let d = predictor.devices().len();
-        let e = predictor.embedding_dim();
+        let d = predictor.meta().devices.len();
+        let e = predictor.meta().embedding_dim;
         SpaceScan {
             predictor,
             features: features.filter(|c| c.encoding == Encoding::FeaturesV1),
@@ -53,17 +58,19 @@ impl SpaceScan {
         }
     }
 
+    /// Architectures in the scan.
     pub fn total(&self) -> usize {
         self.archs.len()
     }
 
+    /// Architectures predicted so far.
     pub fn done(&self) -> usize {
         self.done
     }
 
     /// Encodes and predicts up to `max_archs` more architectures; returns
     /// how many are done in all.
-    pub fn step(&mut self, max_archs: usize) -> Result<usize, String> {
+    pub fn step(&mut self, max_archs: usize) -> Result<usize> {
         let end = (self.done + max_archs.max(1)).min(self.archs.len());
         if end == self.done {
             return Ok(self.done);
@@ -74,29 +81,24 @@ impl SpaceScan {
             self.features.as_deref(),
         )?;
         self.mflops.extend(mflops);
-        let prediction = self
-            .predictor
-            .inner()
-            .predict_encoded(&x)
-            .map_err(|e| e.to_string())?;
+        let prediction = self.predictor.predict_encoded(&x)?;
         self.latency_ms.extend(prediction.latency_ms.iter());
         self.embedding.extend(prediction.embedding.iter());
         self.done = end;
         Ok(end)
     }
 
-    /// The finished table; an error if steps remain.
-    pub fn finish(self) -> Result<SpaceTable, String> {
+    /// The finished table; [`Error::ScanUnfinished`] if steps remain.
+    pub fn finish(self) -> Result<SpaceTable> {
         if self.done < self.archs.len() {
-            return Err(format!(
-                "the scan has done {} of {} architectures; call step until it is done",
-                self.done,
-                self.archs.len()
-            ));
+            return Err(Error::ScanUnfinished {
+                done: self.done,
+                total: self.archs.len(),
+            });
         }
         SpaceTable::new(
             self.predictor,
-            self.archs.iter().map(Arch::to_string).collect(),
+            self.archs,
             self.latency_ms,
             self.embedding,
             self.mflops,
@@ -109,11 +111,11 @@ impl SpaceScan {
 /// otherwise each architecture is lowered once and its cost features give
 /// both.
 fn encode(
-    predictor: &LoadedPredictor,
+    predictor: &Predictor,
     archs: &[Arch],
     cache: Option<&EncodingCache>,
-) -> Result<(Array2<f32>, Vec<f64>), String> {
-    let meta = predictor.inner().meta();
+) -> Result<(Array2<f32>, Vec<f64>)> {
+    let meta = predictor.meta();
     let mut x = Array2::zeros((archs.len(), meta.input_dim));
     let mut mflops = Vec::with_capacity(archs.len());
     for (mut row, arch) in x.rows_mut().into_iter().zip(archs) {
@@ -123,7 +125,10 @@ fn encode(
                 cached.to_vec()
             }
             None => {
-                let net = arch.lower_default().map_err(|e| format!("{arch}: {e}"))?;
+                let net = arch.lower_default().map_err(|source| Error::Lowering {
+                    arch: arch.to_string(),
+                    source,
+                })?;
                 let costs = cost_features_without_signatures(&net);
                 mflops.push(costs.mflops());
                 features_v1_from_costs(&costs)
@@ -133,7 +138,7 @@ fn encode(
         for encoding in &meta.encodings {
             match encoding {
                 Encoding::FeaturesV1 => values.extend_from_slice(&features),
-                other => values.extend(other.encode(arch).map_err(|e| e.to_string())?),
+                other => values.extend(other.encode(arch)?),
             }
         }
         for (dst, v) in row.iter_mut().zip(values) {

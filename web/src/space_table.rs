@@ -3,18 +3,25 @@
 //! stands, histograms, cross-device rank correlation, Pareto fronts, and
 //! new devices adapted from a few measurements.
 
-use crate::predictor::LoadedPredictor;
+use crate::error::{Error, Result};
+use latscope_model::predictor_onnx::Predictor;
 use latscope_model::proxy::score_proxies_from_matrix;
 use latscope_shared::metrics::{cluster_order, front_recovery, pareto_front, spearman_matrix};
+use latscope_shared::space::Arch;
 use ndarray::Array2;
 use serde::Serialize;
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-/// The predictions of a finished [`crate::SpaceScan`].
+/// The predictions of a finished [`crate::SpaceScan`]: one row per
+/// architecture, one latency column (ms) per device, and the views the page
+/// draws from them. Devices the user adds ([`add_device`](Self::add_device))
+/// become columns like the file's.
 pub struct SpaceTable {
-    predictor: Rc<LoadedPredictor>,
+    predictor: Rc<Predictor>,
+    /// The architectures, parsed (for suggestions) and as canonical strings.
+    parsed: Vec<Arch>,
     archs: Vec<String>,
     position: HashMap<String, usize>,
     devices: Vec<String>,
@@ -31,25 +38,33 @@ pub struct SpaceTable {
     correlation: OnceCell<Vec<f64>>,
 }
 
-/// Where one architecture stands on one device.
+/// Where one architecture stands on one device among a table's
+/// architectures.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Standing {
+    /// The architecture, canonical.
     pub arch: String,
+    /// The device.
     pub device: String,
+    /// Its predicted latency on the device, in ms.
     pub latency_ms: f32,
-    /// 1 = fastest of the set.
+    /// 1 = fastest of the set (ties share the better rank).
     pub rank: usize,
+    /// How many architectures the set has.
     pub of: usize,
     /// Share of the set that is strictly faster, in percent.
     pub faster_percent: f64,
 }
 
-/// Counts of latencies in log-spaced bins.
+/// Counts of one device's latencies in log-spaced bins.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Histogram {
+    /// The device.
     pub device: String,
     /// `bins + 1` bin edges in ms, increasing.
     pub edges_ms: Vec<f64>,
+    /// Architectures per bin (`bins` of them; the last bin includes its
+    /// upper edge).
     pub counts: Vec<usize>,
 }
 
@@ -57,10 +72,14 @@ pub struct Histogram {
 /// [`SpaceTable::proxy_choice`]).
 #[derive(Debug, Serialize, PartialEq)]
 pub struct ProxyPick {
+    /// The candidate proxy device.
     pub proxy: String,
-    /// Lowest Spearman ρ to any target, and that target.
+    /// Lowest Spearman ρ of the proxy to any target: how badly it can
+    /// mislead a search for one of them.
     pub worst: f64,
+    /// The target with that lowest ρ.
     pub worst_target: String,
+    /// Mean Spearman ρ of the proxy to the targets.
     pub mean: f64,
 }
 
@@ -68,7 +87,9 @@ pub struct ProxyPick {
 /// (One Proxy Device's "Pareto reuse"): both fronts use MFLOPs as the score.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct FrontRecovery {
+    /// The device whose front was found.
     pub proxy: String,
+    /// The device the front is used for.
     pub target: String,
     /// Rows of the proxy's front, by latency on the proxy.
     pub proxy_front: Vec<u32>,
@@ -84,23 +105,24 @@ pub struct FrontRecovery {
 
 impl SpaceTable {
     pub(crate) fn new(
-        predictor: Rc<LoadedPredictor>,
-        archs: Vec<String>,
+        predictor: Rc<Predictor>,
+        parsed: Vec<Arch>,
         latency_ms: Vec<f32>,
         embedding: Vec<f32>,
         mflops: Vec<f64>,
-    ) -> Result<Self, String> {
-        let n = archs.len();
-        let devices = predictor.devices();
+    ) -> Result<Self> {
+        let n = parsed.len();
+        let devices = predictor.meta().devices.clone();
         let d = devices.len();
-        let e = predictor.embedding_dim();
+        let e = predictor.meta().embedding_dim;
         if latency_ms.len() != n * d || embedding.len() != n * e || mflops.len() != n {
-            return Err(format!(
+            return Err(Error::Internal(format!(
                 "inconsistent scan: {n} archs, {} latencies for {d} devices, {} embedding values of width {e}",
                 latency_ms.len(),
                 embedding.len()
-            ));
+            )));
         }
+        let archs: Vec<String> = parsed.iter().map(Arch::to_string).collect();
         let columns = (0..d)
             .map(|j| (0..n).map(|i| latency_ms[i * d + j]).collect())
             .collect();
@@ -109,9 +131,11 @@ impl SpaceTable {
             .enumerate()
             .map(|(i, a)| (a.clone(), i))
             .collect();
-        let embedding = Array2::from_shape_vec((n, e), embedding).map_err(|e| e.to_string())?;
+        let embedding = Array2::from_shape_vec((n, e), embedding)
+            .map_err(|e| Error::Internal(e.to_string()))?;
         Ok(SpaceTable {
             predictor,
+            parsed,
             archs,
             position,
             file_devices: d,
@@ -123,10 +147,13 @@ impl SpaceTable {
         })
     }
 
+    /// The architectures (canonical strings), in row order.
     pub fn archs(&self) -> &[String] {
         &self.archs
     }
 
+    /// The devices, in column order: the predictor file's, then those added
+    /// with [`add_device`](Self::add_device).
     pub fn devices(&self) -> &[String] {
         &self.devices
     }
@@ -137,39 +164,39 @@ impl SpaceTable {
         &self.mflops
     }
 
-    /// Index of a device by name; the error lists the devices there are.
-    pub fn device_index(&self, name: &str) -> Result<usize, String> {
-        self.devices.iter().position(|d| d == name).ok_or_else(|| {
-            format!(
-                "no device {name:?}; this table has {}",
-                self.devices.join(", ")
-            )
-        })
+    /// Index of a device by name; [`Error::UnknownDevice`] lists the
+    /// devices there are.
+    pub fn device_index(&self, name: &str) -> Result<usize> {
+        self.devices
+            .iter()
+            .position(|d| d == name)
+            .ok_or_else(|| Error::UnknownDevice {
+                device: name.to_string(),
+                known: self.devices.clone(),
+            })
     }
 
     /// Predicted latencies (ms) on a device, in `archs` order.
-    pub fn latency(&self, device: &str) -> Result<&[f32], String> {
+    pub fn latency(&self, device: &str) -> Result<&[f32]> {
         Ok(&self.columns[self.device_index(device)?])
     }
 
-    /// Row of an architecture string (canonical or not).
-    pub fn position_of(&self, arch: &str) -> Result<usize, String> {
-        let canonical = self
-            .predictor
-            .parse_archs(&[arch.to_string()])?
-            .remove(0)
-            .to_string();
-        self.position.get(&canonical).copied().ok_or_else(|| {
-            format!(
-                "{canonical} is not among the {} scanned architectures",
-                self.archs.len()
-            )
-        })
+    /// Row of an architecture string (canonical or not); a valid one that
+    /// is not in the table is [`Error::NotInTable`].
+    pub fn position_of(&self, arch: &str) -> Result<usize> {
+        let canonical = self.predictor.parse_archs(&[arch])?.remove(0).to_string();
+        self.position
+            .get(&canonical)
+            .copied()
+            .ok_or(Error::NotInTable {
+                arch: canonical,
+                scanned: self.archs.len(),
+            })
     }
 
     /// Architecture rows from fastest to slowest on a device (ties keep
     /// row order).
-    pub fn order(&self, device: &str) -> Result<Vec<u32>, String> {
+    pub fn order(&self, device: &str) -> Result<Vec<u32>> {
         let column = self.latency(device)?;
         let mut order: Vec<u32> = (0..column.len() as u32).collect();
         order.sort_by(|&a, &b| column[a as usize].total_cmp(&column[b as usize]));
@@ -177,7 +204,7 @@ impl SpaceTable {
     }
 
     /// Where `arch` stands on `device` among all the table's architectures.
-    pub fn standing(&self, arch: &str, device: &str) -> Result<Standing, String> {
+    pub fn standing(&self, arch: &str, device: &str) -> Result<Standing> {
         let row = self.position_of(arch)?;
         let column = self.latency(device)?;
         let me = column[row];
@@ -195,7 +222,7 @@ impl SpaceTable {
     /// Histogram of a device's predicted latencies in `bins` log-spaced bins
     /// between the fastest and the slowest (latencies span orders of
     /// magnitude across a search space).
-    pub fn histogram(&self, device: &str, bins: usize) -> Result<Histogram, String> {
+    pub fn histogram(&self, device: &str, bins: usize) -> Result<Histogram> {
         let column = self.latency(device)?;
         let bins = bins.max(1);
         let (lo, hi) = column
@@ -204,9 +231,10 @@ impl SpaceTable {
                 (lo.min(v as f64), hi.max(v as f64))
             });
         if !(lo > 0.0 && hi.is_finite()) {
-            return Err(format!(
-                "{device}: latencies must be positive for a log histogram (min {lo})"
-            ));
+            return Err(Error::NonPositiveLatency {
+                device: device.to_string(),
+                min: lo,
+            });
         }
         let (llo, lhi) = (lo.ln(), hi.ln().max(lo.ln() + 1e-9));
         let width = (lhi - llo) / bins as f64;
@@ -225,7 +253,7 @@ impl SpaceTable {
 
     /// Spearman's ρ between every pair of devices over the table's
     /// architectures: row-major `devices × devices`.
-    pub fn correlation(&self) -> Result<Vec<f64>, String> {
+    pub fn correlation(&self) -> Result<Vec<f64>> {
         if let Some(rho) = self.correlation.get() {
             return Ok(rho.clone());
         }
@@ -234,13 +262,13 @@ impl SpaceTable {
             .iter()
             .map(|c| c.iter().map(|&v| v as f64).collect())
             .collect();
-        let rho = spearman_matrix(&columns).map_err(|e| e.to_string())?;
+        let rho = spearman_matrix(&columns)?;
         Ok(self.correlation.get_or_init(|| rho).clone())
     }
 
     /// Device indices ordered so that devices that rank alike sit together
     /// (for the heatmap).
-    pub fn cluster_order(&self) -> Result<Vec<u32>, String> {
+    pub fn cluster_order(&self) -> Result<Vec<u32>> {
         let rho = self.correlation()?;
         Ok(cluster_order(&rho, self.devices.len())
             .into_iter()
@@ -250,10 +278,9 @@ impl SpaceTable {
 
     /// Rows on the Pareto front of (latency on `device`, MFLOPs): no other
     /// architecture is both faster and bigger. Sorted by latency.
-    pub fn pareto_front(&self, device: &str) -> Result<Vec<u32>, String> {
+    pub fn pareto_front(&self, device: &str) -> Result<Vec<u32>> {
         let latency: Vec<f64> = self.latency(device)?.iter().map(|&v| v as f64).collect();
-        Ok(pareto_front(&latency, &self.mflops)
-            .map_err(|e| e.to_string())?
+        Ok(pareto_front(&latency, &self.mflops)?
             .into_iter()
             .map(|i| i as u32)
             .collect())
@@ -262,7 +289,7 @@ impl SpaceTable {
     /// Every non-target device as a proxy for `targets`, best first by
     /// worst-case then mean ρ over the table's architectures (One Proxy
     /// Device Is Enough's proxy choice).
-    pub fn proxy_choice(&self, targets: &[String]) -> Result<Vec<ProxyPick>, String> {
+    pub fn proxy_choice(&self, targets: &[String]) -> Result<Vec<ProxyPick>> {
         let targets: Vec<usize> = targets
             .iter()
             .map(|t| self.device_index(t))
@@ -270,8 +297,7 @@ impl SpaceTable {
         let n = self.devices.len();
         let candidates: Vec<usize> = (0..n).filter(|d| !targets.contains(d)).collect();
         let rho = self.correlation()?;
-        let scores =
-            score_proxies_from_matrix(&rho, n, &targets, &candidates).map_err(|e| e.to_string())?;
+        let scores = score_proxies_from_matrix(&rho, n, &targets, &candidates)?;
         Ok(scores
             .into_iter()
             .map(|s| ProxyPick {
@@ -284,14 +310,13 @@ impl SpaceTable {
     }
 
     /// How well the Pareto front found on `proxy` serves `target`.
-    pub fn front_recovery(&self, proxy: &str, target: &str) -> Result<FrontRecovery, String> {
+    pub fn front_recovery(&self, proxy: &str, target: &str) -> Result<FrontRecovery> {
         let as_f64 = |c: &[f32]| -> Vec<f64> { c.iter().map(|&v| v as f64).collect() };
         let r = front_recovery(
             &as_f64(self.latency(proxy)?),
             &as_f64(self.latency(target)?),
             &self.mflops,
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         let rows = |v: Vec<usize>| v.into_iter().map(|i| i as u32).collect();
         Ok(FrontRecovery {
             proxy: proxy.to_string(),
@@ -306,9 +331,12 @@ impl SpaceTable {
     /// The `n` architectures of the table to measure next on a new device
     /// where `measured` are known already (the same choice as `profiler
     /// adapt --suggest` over these architectures).
-    pub fn suggest(&self, measured: &[String], n: usize) -> Result<Vec<String>, String> {
-        self.predictor
-            .suggest_among(measured, &self.archs, &self.embedding, n)
+    pub fn suggest(&self, measured: &[String], n: usize) -> Result<Vec<String>> {
+        let measured = self.predictor.parse_measured_archs(measured)?;
+        let picked = self
+            .predictor
+            .suggest_among(&measured, &self.parsed, &self.embedding, n)?;
+        Ok(picked.into_iter().map(|i| self.archs[i].clone()).collect())
     }
 
     /// Adds (or replaces) a device of the user's, adapted from measured
@@ -320,20 +348,21 @@ impl SpaceTable {
         name: &str,
         sample_archs: &[String],
         sample_ms: &[f64],
-    ) -> Result<(), String> {
+    ) -> Result<()> {
         let name = name.trim();
         if name.is_empty() {
-            return Err("the new device needs a name".into());
+            return Err(Error::MissingDeviceName);
         }
         let existing = self.devices.iter().position(|d| d == name);
         if matches!(existing, Some(i) if i < self.file_devices) {
-            return Err(format!(
-                "{name:?} is a device of the predictor file; choose another name"
-            ));
+            return Err(Error::FileDevice(name.to_string()));
         }
-        let predicted = self
-            .predictor
-            .adapt_to_rows(sample_archs, sample_ms, &self.embedding)?;
+        let samples = self.predictor.parse_samples(sample_archs, sample_ms)?;
+        let archs: Vec<Arch> = samples.into_iter().map(|(a, _)| a).collect();
+        let sample_embedding = self.predictor.predict_archs(&archs)?.embedding;
+        let predicted =
+            self.predictor
+                .adapt_features(&sample_embedding, sample_ms, &self.embedding, None)?;
         let column: Vec<f32> = predicted.into_iter().map(|v| v as f32).collect();
         match existing {
             Some(i) => self.columns[i] = column,

@@ -1,9 +1,11 @@
 //! The explorer's computations on the shipped predictors and datasets,
 //! natively: the same code the wasm module runs in the page.
 
+use latscope_model::predictor_onnx::Predictor;
+use latscope_shared::dataset::LatencyTable;
 use latscope_shared::encoding::EncodingCache;
 use latscope_shared::metrics::spearman;
-use latscope_web::{arch_summary, LoadedPredictor, MeasuredLatencies, SpaceScan, SpaceTable};
+use latscope_web::{arch_summary, lookup_measured, read_measured, Error, SpaceScan, SpaceTable};
 use std::rc::Rc;
 
 fn static_file(path: &str) -> Vec<u8> {
@@ -11,14 +13,34 @@ fn static_file(path: &str) -> Vec<u8> {
     std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
 }
 
-fn predictor(space: &str) -> Rc<LoadedPredictor> {
+fn predictor(space: &str) -> Rc<Predictor> {
     let bytes = static_file(&format!("predictors/{space}.onnx"));
-    Rc::new(LoadedPredictor::from_bytes(&bytes).unwrap())
+    Rc::new(Predictor::from_bytes(&bytes).unwrap())
 }
 
-fn measured(space: &str) -> MeasuredLatencies {
+fn measured(space: &str) -> LatencyTable {
     let bytes = static_file(&format!("data/{space}_latency.csv.gz"));
-    MeasuredLatencies::from_bytes(&bytes, &format!("{space}_latency.csv.gz"), space).unwrap()
+    read_measured(&bytes, &format!("{space}_latency.csv.gz"), space).unwrap()
+}
+
+/// The canonical strings of a dataset's architectures.
+fn arch_strings(table: &LatencyTable) -> Vec<String> {
+    table.archs().iter().map(|a| a.to_string()).collect()
+}
+
+/// Latencies (ms) row-major `[archs × devices]`, as `Predictor.predict`
+/// gives them.
+fn predict(p: &Predictor, archs: &[String]) -> Vec<f32> {
+    let parsed = p.parse_archs(archs).unwrap();
+    let prediction = p.predict_archs(&parsed).unwrap();
+    prediction.latency_ms.iter().copied().collect()
+}
+
+/// `Predictor.adapt`: the file's default adaptation from string samples.
+fn adapt(p: &Predictor, sample_archs: &[String], sample_ms: &[f64], query: &[String]) -> Vec<f64> {
+    let samples = p.parse_samples(sample_archs, sample_ms).unwrap();
+    p.adapt(&samples, &p.parse_archs(query).unwrap(), None)
+        .unwrap()
 }
 
 /// Every 26th NB201 cell of the dataset (601 architectures).
@@ -30,12 +52,12 @@ fn nb201_subset() -> Vec<String> {
         .collect()
 }
 
-fn scan(p: &Rc<LoadedPredictor>, archs: &[String], chunk: usize) -> SpaceTable {
+fn scan(p: &Rc<Predictor>, archs: &[String], chunk: usize) -> SpaceTable {
     scan_with(p, archs, chunk, None)
 }
 
 fn scan_with(
-    p: &Rc<LoadedPredictor>,
+    p: &Rc<Predictor>,
     archs: &[String],
     chunk: usize,
     features: Option<Rc<EncodingCache>>,
@@ -60,14 +82,15 @@ fn close(a: f32, b: f32) -> bool {
 fn a_chunked_scan_equals_predicting_at_once() {
     for (space, archs) in [
         ("nb201", nb201_subset()),
-        ("fbnet", measured("fbnet").archs()[..300].to_vec()),
+        ("fbnet", arch_strings(&measured("fbnet"))[..300].to_vec()),
     ] {
         let p = predictor(space);
         let table = scan(&p, &archs, 128);
-        let direct = p.predict(&archs).unwrap();
-        let d = p.devices().len();
-        assert_eq!(table.devices(), p.devices().as_slice());
-        for (j, device) in p.devices().iter().enumerate() {
+        let direct = predict(&p, &archs);
+        let devices = &p.meta().devices;
+        let d = devices.len();
+        assert_eq!(table.devices(), devices.as_slice());
+        for (j, device) in devices.iter().enumerate() {
             let column = table.latency(device).unwrap();
             for (i, &v) in column.iter().enumerate() {
                 assert!(close(v, direct[i * d + j]), "{space} {device} {i}");
@@ -92,8 +115,8 @@ fn the_feature_cache_changes_nothing_but_speed() {
     .unwrap();
     let cached = scan_with(&p, &archs, 300, Some(Rc::new(cache)));
     let computed = scan(&p, &archs, 300);
-    for d in p.devices() {
-        assert_eq!(cached.latency(&d).unwrap(), computed.latency(&d).unwrap());
+    for d in &p.meta().devices {
+        assert_eq!(cached.latency(d).unwrap(), computed.latency(d).unwrap());
     }
     for (a, b) in cached.mflops().iter().zip(computed.mflops()) {
         assert!((a - b).abs() <= 1e-5 * b, "{a} vs {b}");
@@ -126,7 +149,10 @@ fn rankings_standings_and_histograms_agree() {
     assert!(h.edges_ms.windows(2).all(|w| w[0] < w[1]));
     let min = column[order[0] as usize] as f64;
     assert!((h.edges_ms[0] - min).abs() < 1e-6 * min);
-    let err = table.standing(&archs[0], "no_such_device").unwrap_err();
+    let err = table
+        .standing(&archs[0], "no_such_device")
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("no_such_device") && err.contains("pixel3"),
         "{err}"
@@ -136,7 +162,8 @@ fn rankings_standings_and_histograms_agree() {
             "|none~0|+|none~0|none~1|+|none~0|none~1|nonsense~2|",
             device,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("nonsense"), "{err}");
 }
 
@@ -213,7 +240,7 @@ fn proxy_choice_agrees_with_the_correlation_matrix() {
 /// A predictor trained here, on the HELP NB201 data of every device but
 /// pixel3, so "add my device" meets a device it has never seen (the shipped
 /// files were trained on all 27).
-fn predictor_without(held_out: &str, archs: &[String]) -> Rc<LoadedPredictor> {
+fn predictor_without(held_out: &str, archs: &[String]) -> Rc<Predictor> {
     use latscope_model::fewshot::PretrainContext;
     use latscope_model::methods::{Adaptation, MlpRidge, MlpRidgeConfig};
     use latscope_model::nn::TrainConfig;
@@ -259,7 +286,7 @@ fn predictor_without(held_out: &str, archs: &[String]) -> Rc<LoadedPredictor> {
         .to_spec(table.space(), vec![], Default::default())
         .unwrap();
     assert!(!spec.devices.iter().any(|d| d == held_out));
-    Rc::new(LoadedPredictor::from_bytes(&export_predictor_bytes(&spec).unwrap()).unwrap())
+    Rc::new(Predictor::from_bytes(&export_predictor_bytes(&spec).unwrap()).unwrap())
 }
 
 /// "Add my device" on real measurements of a device the predictor has never
@@ -276,7 +303,7 @@ fn adding_a_device_from_ten_measurements() {
     assert_eq!(table.correlation().unwrap().len(), d * d);
     let truth: Vec<f64> = archs
         .iter()
-        .map(|a| data.lookup(a, &["pixel3".into()]).unwrap()[0].unwrap())
+        .map(|a| lookup_measured(&data, a, &["pixel3".into()]).unwrap()[0].unwrap())
         .collect();
     let samples: Vec<usize> = (0..10).map(|k| k * 59 + 3).collect();
     let sample_archs: Vec<String> = samples.iter().map(|&i| archs[i].clone()).collect();
@@ -287,7 +314,7 @@ fn adding_a_device_from_ten_measurements() {
         .unwrap();
     assert_eq!(devices.last().unwrap(), "my phone");
     let mine = table.latency("my phone").unwrap().to_vec();
-    let want = p.adapt(&sample_archs, &sample_ms, &archs).unwrap();
+    let want = adapt(&p, &sample_archs, &sample_ms, &archs);
     for (a, b) in mine.iter().zip(&want) {
         assert!(close(*a, *b as f32), "{a} vs {b}");
     }
@@ -309,20 +336,28 @@ fn adding_a_device_from_ten_measurements() {
     let err = table
         .add_device("pixel2", &sample_archs, &sample_ms)
         .unwrap_err();
-    assert!(err.contains("device of the predictor file"), "{err}");
+    assert!(
+        matches!(&err, Error::FileDevice(name) if name == "pixel2"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("device of the predictor file"),
+        "{err}"
+    );
     let err = table
         .add_device("x", &sample_archs, &sample_ms[..3])
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("10 measured architectures but 3"), "{err}");
 
     // The confidence the page states is the automatic fit's own.
-    let summary = p.fit_summary(&sample_archs, &sample_ms).unwrap().unwrap();
+    let samples = p.parse_samples(&sample_archs, &sample_ms).unwrap();
+    let summary = p.fit_summary(&samples).unwrap().unwrap();
     assert_eq!(summary.samples, 10);
     let rows = p
-        .inner()
         .predict_archs(&p.parse_archs(&sample_archs).unwrap())
         .unwrap();
-    let fit = p.inner().fit_device(&rows.embedding, &sample_ms).unwrap();
+    let fit = p.fit_device(&rows.embedding, &sample_ms).unwrap();
     assert_eq!(summary.chosen.fit, fit.kind.name());
     assert_eq!(summary.chosen.spearman, fit.loo.spearman);
     assert_eq!(summary.candidates.len(), fit.candidates.len());
@@ -339,7 +374,7 @@ fn adding_a_device_from_ten_measurements() {
         .map(|a| table.position_of(a).unwrap())
         .collect();
     let ms: Vec<f64> = rows.iter().map(|&i| truth[i]).collect();
-    let adapted = p.adapt(&suggested, &ms, &archs).unwrap();
+    let adapted = adapt(&p, &suggested, &ms, &archs);
     let (predicted, measured): (Vec<f64>, Vec<f64>) = (0..archs.len())
         .filter(|i| !rows.contains(i))
         .map(|i| (adapted[i], truth[i]))
@@ -358,20 +393,18 @@ fn measured_latencies_from_the_shipped_dataset() {
     assert_eq!(data.archs().len(), 15625);
     // Row 0 of the HELP NB201 table.
     let arch = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|";
-    let got = data
-        .lookup(arch, &["1080ti_1".into(), "h100".into()])
-        .unwrap();
+    let got = lookup_measured(&data, arch, &["1080ti_1".into(), "h100".into()]).unwrap();
     assert_eq!(got, [Some(10.75437068939209), None]);
     let bytes = static_file("data/nb201_latency.csv.gz");
-    let err = MeasuredLatencies::from_bytes(&bytes, "nb201_latency.csv.gz", "fbnet")
-        .err()
-        .unwrap();
+    let err = read_measured(&bytes, "nb201_latency.csv.gz", "fbnet")
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("no fbnet architectures") && err.contains("nb201"),
         "{err}"
     );
-    let err = MeasuredLatencies::from_bytes(b"arch,x\n1,2\n", "mine.csv", "nb201")
-        .err()
-        .unwrap();
+    let err = read_measured(b"arch,x\n1,2\n", "mine.csv", "nb201")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("mine.csv"), "{err}");
 }

@@ -1,6 +1,7 @@
 //! Every few-shot method the evaluation (and the CLI) knows, by name.
 //!
-//! To plug a method in, add one line to [`methods`]:
+//! To plug a method in, add one line to its family's list (e.g.
+//! `baseline_methods`; [`methods`] chains the families in table order):
 //! `entry("name", "one-line description", || Box::new(MyMethod::default())),`
 
 use crate::adapt::{FitKind, StructuredConfig};
@@ -31,6 +32,22 @@ fn entry(
 
 /// The registry, in the order tables print.
 pub fn methods() -> Vec<MethodEntry> {
+    [
+        baseline_methods(),
+        mlp_ensemble_methods(),
+        mlp_auto_alternatives(),
+        other_mlp_methods(),
+        gnn_methods(),
+        op_lut_methods(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Baselines: fitted on the target's K samples alone, or one training
+/// device mapped onto the target.
+fn baseline_methods() -> Vec<MethodEntry> {
     vec![
         entry(
             "flops",
@@ -52,6 +69,13 @@ pub fn methods() -> Vec<MethodEntry> {
             "the training device that ranks the K samples best, mapped by a line in log space",
             || Box::new(NearestDevice),
         ),
+    ]
+}
+
+/// The multi-device MLP ensemble with each of its adaptations, the shipped
+/// default `mlp-auto` among them.
+fn mlp_ensemble_methods() -> Vec<MethodEntry> {
+    vec![
         entry(
             "mlp-ridge",
             "multi-device MLP ensemble; ridge (LOO λ) over its outputs and last hidden layer",
@@ -84,6 +108,12 @@ pub fn methods() -> Vec<MethodEntry> {
             "geometric mean of mlp-head and mlp-struct",
             || Box::new(auto_with("mlp-struct-blend", only(FitKind::Blend))),
         ),
+    ]
+}
+
+/// Variants of `mlp-auto`'s switching rule, kept to validate its choice.
+fn mlp_auto_alternatives() -> Vec<MethodEntry> {
+    vec![
         entry(
             "mlp-auto-any-k",
             "validation alternative: mlp-auto switching at any K",
@@ -144,6 +174,13 @@ pub fn methods() -> Vec<MethodEntry> {
                 ))
             },
         ),
+    ]
+}
+
+/// MLPs trained another way: one network told the device by a hardware
+/// embedding, or an ensemble trained on the target's samples alone.
+fn other_mlp_methods() -> Vec<MethodEntry> {
+    vec![
         entry(
             "mlp-hw",
             "one MLP for all devices, input arch + hardware embedding (latencies on the \
@@ -155,6 +192,12 @@ pub fn methods() -> Vec<MethodEntry> {
             "MLP ensemble trained on the target's K samples only (plenty-of-data protocol)",
             || Box::new(MlpDirect::default()),
         ),
+    ]
+}
+
+/// The GCN ensemble on graph-v1, and its log-space mean with the MLP one.
+fn gnn_methods() -> Vec<MethodEntry> {
+    vec![
         entry(
             "gnn-ridge",
             "multi-device GCN ensemble on graph-v1; ridge (LOO λ) over its outputs, ln MACs and head",
@@ -178,6 +221,13 @@ pub fn methods() -> Vec<MethodEntry> {
                 ))
             },
         ),
+    ]
+}
+
+/// Operator lookup tables, fitted on the K samples or transferred from a
+/// training device.
+fn op_lut_methods() -> Vec<MethodEntry> {
+    vec![
         entry(
             "op-lut",
             "operator lookup table (bias + Σ position×op costs, linear ms), ridge on the K samples",

@@ -6,9 +6,9 @@
 
 use super::confidence::check_confidence;
 use super::report::{aggregate, EvalReport, TrialRecord};
-use super::split::TaskSplit;
+use super::split::{TaskSplit, TestDevice};
 use crate::error::{Error, Result};
-use crate::fewshot::FewShotMethod;
+use crate::fewshot::{FewShotMethod, PretrainedModel};
 use crate::sampler::Sampler;
 
 /// What to run.
@@ -66,6 +66,52 @@ pub fn evaluate(
     config: &EvalConfig,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<EvalReport> {
+    check_request(methods, samplers, config)?;
+    let tests = split.test_devices();
+    let candidates: Vec<Vec<usize>> = tests.iter().map(|t| t.candidates()).collect();
+    check_room_to_score(tests, &candidates, config)?;
+    let names: Vec<String> = methods.iter().map(|m| m.name()).collect();
+    let labels: Vec<String> = names
+        .iter()
+        .flat_map(|n| samplers.iter().map(|s| method_label(n, s, samplers.len())))
+        .collect();
+    let mut tally = Tally {
+        done: 0,
+        total: methods.len()
+            * config.seeds.len()
+            * (1 + samplers.len() * config.ks.len() * tests.len()),
+        progress,
+    };
+    let mut trials = Vec::new();
+    for &seed in &config.seeds {
+        let models = pretrain_all(split, methods, &names, seed, &mut tally)?;
+        for sampler in samplers {
+            let draws = draw_samples(sampler, &candidates, config, seed, &*models[0], &names[0])?;
+            for (model, name) in models.iter().zip(&names) {
+                let label = method_label(name, sampler, samplers.len());
+                for (ki, &k) in config.ks.iter().enumerate() {
+                    for (d, device) in tests.iter().enumerate() {
+                        let at = TrialAt {
+                            label: &label,
+                            seed,
+                            k,
+                            device,
+                        };
+                        trials.push(run_trial(&**model, &at, &draws[ki][d], &mut tally)?);
+                    }
+                }
+            }
+        }
+    }
+    Ok(build_report(split, samplers, config, labels, trials))
+}
+
+/// Rejects a run with nothing to do, or a K of 0.
+fn check_request(
+    methods: &[&dyn FewShotMethod],
+    samplers: &[&Sampler],
+    config: &EvalConfig,
+) -> Result<()> {
     if methods.is_empty() || samplers.is_empty() || config.ks.is_empty() || config.seeds.is_empty()
     {
         return Err(Error::Eval(
@@ -77,9 +123,17 @@ pub fn evaluate(
             "K = {k}: a method needs at least one sample"
         )));
     }
-    let tests = split.test_devices();
-    let candidates: Vec<Vec<usize>> = tests.iter().map(|t| t.candidates()).collect();
-    for (t, c) in tests.iter().zip(&candidates) {
+    Ok(())
+}
+
+/// Checks that the largest K leaves every test device (whose measured
+/// architectures are `candidates`) enough architectures to score.
+fn check_room_to_score(
+    tests: &[TestDevice],
+    candidates: &[Vec<usize>],
+    config: &EvalConfig,
+) -> Result<()> {
+    for (t, c) in tests.iter().zip(candidates) {
         let kmax = *config.ks.iter().max().expect("non-empty");
         // At least 2 left to score (rank correlations need 2).
         if kmax + 2 > c.len() {
@@ -90,98 +144,149 @@ pub fn evaluate(
             )));
         }
     }
-    let names: Vec<String> = methods.iter().map(|m| m.name()).collect();
-    let label = |method: &str, sampler: &Sampler| {
-        if samplers.len() == 1 {
-            method.to_string()
-        } else {
-            format!("{method} @{}", sampler.kind())
-        }
-    };
-    let labels: Vec<String> = names
-        .iter()
-        .flat_map(|n| samplers.iter().map(|s| label(n, s)))
-        .collect();
-    let total =
-        methods.len() * config.seeds.len() * (1 + samplers.len() * config.ks.len() * tests.len());
-    let mut done = 0;
-    let mut trials = Vec::new();
-    for &seed in &config.seeds {
-        let mut models = Vec::with_capacity(methods.len());
-        for (method, name) in methods.iter().zip(&names) {
-            let model = method
-                .pretrain(&split.pretrain_context(seed))
-                .map_err(|e| Error::Eval(format!("{name} (seed {seed}) pretraining: {e}")))?;
-            models.push(model);
-            done += 1;
-            progress(&Progress {
-                done,
-                total,
-                message: format!("{name} seed {seed}: pretrained"),
-            });
-        }
-        for sampler in samplers {
-            // One draw per (K, device) and seed, shared by every method; a
-            // model-driven sampler asks the first method's model.
-            let mut draws = Vec::with_capacity(config.ks.len());
-            for &k in &config.ks {
-                let per_device = candidates
-                    .iter()
-                    .enumerate()
-                    .map(|(d, c)| match sampler.kind().design() {
-                        None => sampler.sample(c, k, sample_seed(seed, k, d)),
-                        Some(columns) => {
-                            models[0].suggest(&[], c, k, columns).unwrap_or_else(|| {
-                                Err(Error::Eval(format!(
-                                    "the {} sampler needs a first method that can suggest \
-                                     (mlp-auto does; {} cannot)",
-                                    sampler.kind(),
-                                    names[0]
-                                )))
-                            })
-                        }
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                draws.push(per_device);
-            }
-            for (model, name) in models.iter().zip(&names) {
-                let label = label(name, sampler);
-                for (ki, &k) in config.ks.iter().enumerate() {
-                    for (d, device) in tests.iter().enumerate() {
-                        let sampled = &draws[ki][d];
-                        let trial = device.trial(sampled)?;
-                        let context =
-                            || format!("{label} (seed {seed}, K {k}) on {}", device.name());
-                        let adapted = model
-                            .adapt_with_confidence(trial.samples(), trial.query())
-                            .map_err(|e| Error::Eval(format!("{}: {e}", context())))?;
-                        let score = trial
-                            .score(&adapted.predictions)
-                            .map_err(|e| Error::Eval(format!("{}: {e}", context())))?;
-                        trials.push(TrialRecord {
-                            method: label.clone(),
-                            seed,
-                            k,
-                            device: device.name().to_string(),
-                            sampled: sampled.clone(),
-                            score,
-                            stated: adapted.stated,
-                        });
-                        done += 1;
-                        progress(&Progress {
-                            done,
-                            total,
-                            message: format!("{}: ρ {:.3}", context(), score.spearman),
-                        });
-                    }
-                }
-            }
-        }
+    Ok(())
+}
+
+/// The name a method's results go by: the method's own with one sampler,
+/// `method @sampler` with several.
+fn method_label(method: &str, sampler: &Sampler, samplers: usize) -> String {
+    if samplers == 1 {
+        method.to_string()
+    } else {
+        format!("{method} @{}", sampler.kind())
     }
+}
+
+/// Counts finished steps and reports each to the progress callback.
+struct Tally<'a> {
+    done: usize,
+    total: usize,
+    progress: &'a mut dyn FnMut(&Progress),
+}
+
+impl Tally<'_> {
+    /// Counts one more step done, `message` saying which.
+    fn step(&mut self, message: String) {
+        self.done += 1;
+        (self.progress)(&Progress {
+            done: self.done,
+            total: self.total,
+            message,
+        });
+    }
+}
+
+/// Pretrains every method (named `names`) for `seed`, in order.
+fn pretrain_all(
+    split: &TaskSplit,
+    methods: &[&dyn FewShotMethod],
+    names: &[String],
+    seed: u64,
+    tally: &mut Tally<'_>,
+) -> Result<Vec<Box<dyn PretrainedModel>>> {
+    let mut models = Vec::with_capacity(methods.len());
+    for (method, name) in methods.iter().zip(names) {
+        let model = method
+            .pretrain(&split.pretrain_context(seed))
+            .map_err(|e| Error::Eval(format!("{name} (seed {seed}) pretraining: {e}")))?;
+        models.push(model);
+        tally.step(format!("{name} seed {seed}: pretrained"));
+    }
+    Ok(models)
+}
+
+/// The architectures `sampler` draws for each K (outer) and test device
+/// (inner, whose measured architectures are `candidates`) at `seed`.
+///
+/// One draw per (K, device) and seed, shared by every method; a
+/// model-driven sampler asks the first method's model (`first`, named
+/// `first_name`).
+fn draw_samples(
+    sampler: &Sampler,
+    candidates: &[Vec<usize>],
+    config: &EvalConfig,
+    seed: u64,
+    first: &dyn PretrainedModel,
+    first_name: &str,
+) -> Result<Vec<Vec<Vec<usize>>>> {
+    let mut draws = Vec::with_capacity(config.ks.len());
+    for &k in &config.ks {
+        let per_device = candidates
+            .iter()
+            .enumerate()
+            .map(|(d, c)| match sampler.kind().design() {
+                None => sampler.sample(c, k, sample_seed(seed, k, d)),
+                Some(columns) => first.suggest(&[], c, k, columns).unwrap_or_else(|| {
+                    Err(Error::Eval(format!(
+                        "the {} sampler needs a first method that can suggest \
+                         (mlp-auto does; {first_name} cannot)",
+                        sampler.kind(),
+                    )))
+                }),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        draws.push(per_device);
+    }
+    Ok(draws)
+}
+
+/// Which trial is run: the method's label, the seed, K and the test device.
+struct TrialAt<'a> {
+    label: &'a str,
+    seed: u64,
+    k: usize,
+    device: &'a TestDevice,
+}
+
+/// Adapts `model` to `at.device` from the `sampled` architectures and
+/// scores it on the device's other ones.
+fn run_trial(
+    model: &dyn PretrainedModel,
+    at: &TrialAt<'_>,
+    sampled: &[usize],
+    tally: &mut Tally<'_>,
+) -> Result<TrialRecord> {
+    let TrialAt {
+        label,
+        seed,
+        k,
+        device,
+    } = *at;
+    let trial = device.trial(sampled)?;
+    let context = || format!("{label} (seed {seed}, K {k}) on {}", device.name());
+    let adapted = model
+        .adapt_with_confidence(trial.samples(), trial.query())
+        .map_err(|e| Error::Eval(format!("{}: {e}", context())))?;
+    let score = trial
+        .score(&adapted.predictions)
+        .map_err(|e| Error::Eval(format!("{}: {e}", context())))?;
+    let record = TrialRecord {
+        method: label.to_string(),
+        seed,
+        k,
+        device: device.name().to_string(),
+        sampled: sampled.to_vec(),
+        score,
+        stated: adapted.stated,
+    };
+    tally.step(format!("{}: ρ {:.3}", context(), score.spearman));
+    Ok(record)
+}
+
+/// The report of the finished `trials`: per-device and overall summaries,
+/// and how well the stated confidences held.
+fn build_report(
+    split: &TaskSplit,
+    samplers: &[&Sampler],
+    config: &EvalConfig,
+    labels: Vec<String>,
+    trials: Vec<TrialRecord>,
+) -> EvalReport {
+    let tests = split.test_devices();
     let devices: Vec<String> = tests.iter().map(|t| t.name().to_string()).collect();
     let (device_summaries, summary) = aggregate(&trials, &labels, &config.ks, &devices);
     let confidence = check_confidence(&trials, &labels, &config.ks);
-    Ok(EvalReport {
+    EvalReport {
         task: split.task().clone(),
         sampler: samplers
             .iter()
@@ -200,5 +305,5 @@ pub fn evaluate(
         devices: device_summaries,
         summary,
         confidence,
-    })
+    }
 }

@@ -51,6 +51,15 @@ impl GcnActivations {
     }
 }
 
+impl crate::nn::DenseLayers for Gcn {
+    fn dense_layers(&self) -> Vec<&Dense> {
+        self.all_layers().collect()
+    }
+    fn dense_layers_mut(&mut self) -> Vec<&mut Dense> {
+        self.all_layers_mut().collect()
+    }
+}
+
 impl Gcn {
     /// `node_dim` input features per node, message widths `widths`,
     /// `global` features per graph, head hidden widths `head_hidden`,

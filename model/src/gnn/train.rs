@@ -6,7 +6,9 @@
 use super::gcn::Gcn;
 use super::graphs::GraphInputs;
 use crate::error::{Error, Result};
-use crate::nn::{masked_mse, pairwise_logistic, Adam, MlpGrads, TrainConfig, TrainReport};
+use crate::nn::{
+    masked_mse, pairwise_logistic, run_training, MlpGrads, TrainConfig, TrainReport, TrainingJob,
+};
 use ndarray::{s, Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -76,29 +78,47 @@ pub fn train_gcn(
         ));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let mut order = rows.to_vec();
-    let mut adam = Adam::for_layers(gcn.all_layers(), cfg.adam);
-    let mut report = TrainReport::default();
-    let total_steps = (order.len().div_ceil(cfg.batch_size) * cfg.epochs).max(1);
-    let mut step = 0usize;
-    for epoch in 1..=cfg.epochs {
-        order.shuffle(&mut rng);
-        let mut epoch_loss = 0.0f64;
-        for batch in order.chunks(cfg.batch_size) {
-            let (loss, mut grads) = gcn_loss_and_grads(gcn, graphs, global, y, batch, cfg);
-            epoch_loss += loss as f64 * batch.len() as f64;
-            cfg.clip(&mut grads);
-            let lr = cfg.learning_rate_at(step, total_steps);
-            adam.update_layers(gcn.all_layers_mut(), &grads, lr);
-            step += 1;
-        }
-        report
-            .train_loss
-            .push((epoch_loss / order.len() as f64) as f32);
-        report.epochs_run = epoch;
-        report.best_epoch = epoch;
+    let mut job = GraphJob {
+        graphs,
+        global,
+        y,
+        order: rows.to_vec(),
+        cfg,
+    };
+    Ok(run_training(gcn, &mut job, &mut rng, cfg))
+}
+
+/// Batches of shuffled graphs, every epoch run (no held-out split).
+struct GraphJob<'a> {
+    graphs: &'a GraphInputs,
+    global: ArrayView2<'a, f32>,
+    y: ArrayView2<'a, f32>,
+    order: Vec<usize>,
+    cfg: &'a TrainConfig,
+}
+
+impl TrainingJob<Gcn> for GraphJob<'_> {
+    type Batch = Vec<usize>;
+
+    fn epoch_batches(&mut self, rng: &mut ChaCha8Rng) -> Vec<Vec<usize>> {
+        self.order.shuffle(rng);
+        self.order
+            .chunks(self.cfg.batch_size)
+            .map(<[usize]>::to_vec)
+            .collect()
     }
-    Ok(report)
+
+    fn batches_per_epoch(&self) -> usize {
+        self.order.len().div_ceil(self.cfg.batch_size)
+    }
+
+    fn batch_rows(batch: &Vec<usize>) -> usize {
+        batch.len()
+    }
+
+    fn loss_and_grads(&self, gcn: &Gcn, batch: &Vec<usize>) -> (f32, MlpGrads) {
+        gcn_loss_and_grads(gcn, self.graphs, self.global, self.y, batch, self.cfg)
+    }
 }
 
 /// Outputs and head's last hidden layer (the readout when the head has no

@@ -12,10 +12,10 @@
 //! device", so that `Head` can fall back on it for targets unlike every
 //! training device (CPUs and phones when pretrained on GPUs).
 
-use super::{check_samples, ArchInputs};
+use super::{check_samples, ArchInputs, Configured, MethodConfig};
 use crate::adapt::{adapt_log_latency, AdaptConfig, Adaptation, FeatureLayout};
 use crate::error::{Error, Result};
-use crate::fewshot::{FewShotMethod, PretrainContext, PretrainedModel};
+use crate::fewshot::{PretrainContext, PretrainedModel};
 use crate::gnn::{gcn_embed, train_gcn, Gcn, GraphInputs};
 use crate::nn::{Standardizer, TrainConfig, TrainReport};
 use crate::ridge::{log_grid, LooCriterion};
@@ -75,30 +75,17 @@ impl Default for GnnRidgeConfig {
 }
 
 /// The `gnn-ridge` / `gnn-head` / `gnn-blend` method.
-#[derive(Clone, Debug, Default)]
-pub struct GnnRidge {
-    pub config: GnnRidgeConfig,
-}
+pub type GnnRidge = Configured<GnnRidgeConfig>;
 
-impl GnnRidge {
-    pub fn new(config: GnnRidgeConfig) -> Self {
-        GnnRidge { config }
+impl MethodConfig for GnnRidgeConfig {
+    type Model = GnnRidgeModel;
+
+    fn method_name(&self) -> String {
+        format!("gnn-{}", self.adaptation)
     }
 
-    /// Pretrains and returns the concrete model; [`FewShotMethod::pretrain`]
-    /// boxes this.
-    pub fn pretrain_model(&self, ctx: &PretrainContext<'_>) -> Result<GnnRidgeModel> {
-        GnnRidgeModel::pretrain(&self.config, ctx)
-    }
-}
-
-impl FewShotMethod for GnnRidge {
-    fn name(&self) -> String {
-        format!("gnn-{}", self.config.adaptation)
-    }
-
-    fn pretrain(&self, ctx: &PretrainContext<'_>) -> Result<Box<dyn PretrainedModel>> {
-        Ok(Box::new(self.pretrain_model(ctx)?))
+    fn pretrain(&self, ctx: &PretrainContext<'_>) -> Result<GnnRidgeModel> {
+        GnnRidgeModel::pretrain(self, ctx)
     }
 }
 

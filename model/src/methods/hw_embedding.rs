@@ -32,12 +32,15 @@
 //! ahead only at N0 K=10 and F0 K=5, behind at K=20 everywhere, and needs
 //! the reference architectures measured.
 
-use super::{check_samples, ArchInputs};
+use super::{check_samples, ArchInputs, Configured, MethodConfig};
 use crate::error::{Error, Result};
-use crate::fewshot::{FewShotMethod, PretrainContext, PretrainedModel};
-use crate::nn::{loss_and_grads, Adam, Mlp, Standardizer, TrainConfig, TrainReport};
+use crate::fewshot::{PretrainContext, PretrainedModel};
+use crate::nn::{
+    loss_and_grads, run_training, Mlp, MlpGrads, Standardizer, TrainConfig, TrainReport,
+    TrainingJob,
+};
 use crate::ridge::{fit_ridge_loo, log_grid, LooCriterion};
-use latscope_shared::dataset::read_reference_archs;
+use latscope_shared::dataset::{read_reference_archs, LatencyTable};
 use latscope_shared::space::{Arch, SpaceId};
 use ndarray::{s, Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
@@ -122,30 +125,17 @@ impl Default for HwEmbeddingConfig {
 }
 
 /// The `mlp-hw` method.
-#[derive(Clone, Debug, Default)]
-pub struct HwEmbedding {
-    pub config: HwEmbeddingConfig,
-}
+pub type HwEmbedding = Configured<HwEmbeddingConfig>;
 
-impl HwEmbedding {
-    pub fn new(config: HwEmbeddingConfig) -> Self {
-        HwEmbedding { config }
-    }
+impl MethodConfig for HwEmbeddingConfig {
+    type Model = HwEmbeddingModel;
 
-    /// Pretrains and returns the concrete model;
-    /// [`FewShotMethod::pretrain`] boxes this.
-    pub fn pretrain_model(&self, ctx: &PretrainContext<'_>) -> Result<HwEmbeddingModel> {
-        HwEmbeddingModel::pretrain(&self.config, ctx)
-    }
-}
-
-impl FewShotMethod for HwEmbedding {
     /// `mlp-hw` with the default imputation and virtual devices, and a
     /// suffix per other choice: `-meanimp` (mean imputation), `-v<n>`
     /// (another number of virtual devices), `-prior` (no line fitted on the
     /// samples).
-    fn name(&self) -> String {
-        let c = &self.config;
+    fn method_name(&self) -> String {
+        let c = self;
         let d = HwEmbeddingConfig::default();
         let mut name = String::from("mlp-hw");
         if c.imputation != d.imputation {
@@ -160,8 +150,8 @@ impl FewShotMethod for HwEmbedding {
         name
     }
 
-    fn pretrain(&self, ctx: &PretrainContext<'_>) -> Result<Box<dyn PretrainedModel>> {
-        Ok(Box::new(self.pretrain_model(ctx)?))
+    fn pretrain(&self, ctx: &PretrainContext<'_>) -> Result<HwEmbeddingModel> {
+        HwEmbeddingModel::pretrain(self, ctx)
     }
 }
 
@@ -236,34 +226,12 @@ pub struct HwEmbeddingModel {
 }
 
 impl HwEmbeddingModel {
+    /// Trains the ensemble on `ctx`'s training devices and virtual mixtures
+    /// of them, each told apart by its hardware embedding.
     fn pretrain(config: &HwEmbeddingConfig, ctx: &PretrainContext<'_>) -> Result<Self> {
-        let bad = |m: String| Err(Error::InvalidInput(format!("mlp-hw: {m}")));
+        check_training_table(config, ctx)?;
         let table = ctx.train;
-        if table.n_archs() != ctx.archs.len() || table.archs() != ctx.archs {
-            return bad("the training table's archs differ from the context's".into());
-        }
-        if table.n_devices() == 0 || config.ensemble == 0 {
-            return bad("no training devices or no members".into());
-        }
-        let reference_list = match &config.reference {
-            Some(r) => r.clone(),
-            None => reference_archs(ctx.space)?,
-        };
-        let position: HashMap<&Arch, usize> =
-            ctx.archs.iter().enumerate().map(|(i, a)| (a, i)).collect();
-        let reference = reference_list
-            .iter()
-            .map(|a| {
-                position.get(a).copied().ok_or_else(|| {
-                    Error::InvalidInput(format!(
-                        "mlp-hw: reference architecture {a} is not among the task's architectures"
-                    ))
-                })
-            })
-            .collect::<Result<Vec<usize>>>()?;
-        if reference.len() < 2 {
-            return bad("needs at least 2 reference architectures".into());
-        }
+        let reference = reference_positions(config, ctx)?;
 
         let inputs = ArchInputs::compute(ctx.archs)?;
         let raw = inputs.onehot_and_features();
@@ -271,24 +239,8 @@ impl HwEmbeddingModel {
         let x = input_standardizer.transform(raw.view());
         let n = ctx.archs.len();
 
-        let logs: Vec<Vec<f64>> = (0..table.n_devices())
-            .map(|d| {
-                table
-                    .device_column(d)
-                    .into_iter()
-                    .map(|v| v.map_or(f64::NAN, f64::ln))
-                    .collect()
-            })
-            .collect();
-        let mut profiles = Vec::with_capacity(logs.len() + config.virtual_devices);
-        for (d, log) in logs.iter().enumerate() {
-            profiles.push(Profile::new(log, &reference).ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "mlp-hw: training device {} lacks a reference latency or has constant latencies",
-                    table.devices()[d]
-                ))
-            })?);
-        }
+        let logs = device_logs(table);
+        let mut profiles = real_profiles(table, &logs, &reference, config.virtual_devices)?;
         let d_real = profiles.len() as f64;
         let prior_offset = profiles.iter().map(|p| p.offset).sum::<f64>() / d_real;
         let prior_log_ratio = profiles.iter().map(|p| p.log_ratio).sum::<f64>() / d_real;
@@ -296,55 +248,27 @@ impl HwEmbeddingModel {
             logs[d][reference[i]]
         });
 
+        // One generator draws the virtual devices, then the row subsamples:
+        // the same seed gives the same model only in that order.
         let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed ^ 0x6877_656d);
-        for _ in 0..config.virtual_devices {
-            let w: Vec<f64> = (0..logs.len())
-                .map(|_| -(1.0 - rng.random::<f64>()).ln())
-                .collect();
-            let total: f64 = w.iter().sum();
-            let mix: Vec<f64> = (0..n)
-                .map(|a| logs.iter().zip(&w).map(|(l, w)| l[a] * w).sum::<f64>() / total)
-                .collect();
-            if let Some(p) = Profile::new(&mix, &reference) {
-                profiles.push(p);
-            }
-        }
+        add_virtual_devices(
+            &mut profiles,
+            &logs,
+            &reference,
+            n,
+            config.virtual_devices,
+            &mut rng,
+        );
+        let rows = training_rows(&profiles, n, config.max_archs_per_device, &mut rng);
 
-        // Training rows per device: the measured architectures, subsampled.
-        let rows: Vec<Vec<usize>> = profiles
-            .iter()
-            .map(|p| {
-                let mut r: Vec<usize> = (0..n).filter(|&a| !p.z[a].is_nan()).collect();
-                if let Some(m) = config.max_archs_per_device.filter(|&m| m < r.len()) {
-                    r.shuffle(&mut rng);
-                    r.truncate(m);
-                    r.sort_unstable();
-                }
-                r
-            })
-            .collect();
-
-        let mut widths = vec![x.ncols() + reference.len()];
-        widths.extend(&config.hidden);
-        widths.push(1);
-        let mut members = Vec::with_capacity(config.ensemble);
-        let mut train_reports = Vec::with_capacity(config.ensemble);
-        for m in 0..config.ensemble as u64 {
-            let seed = ctx.seed.wrapping_mul(1_000_003).wrapping_add(m);
-            let mut mlp = Mlp::new(&widths, seed);
-            let cfg = TrainConfig {
-                seed: seed ^ 0x7472_6169,
-                ..config.train.clone()
-            };
-            train_reports.push(train_per_device(
-                &mut mlp,
-                x.view(),
-                &profiles,
-                &rows,
-                &cfg,
-            )?);
-            members.push(mlp);
-        }
+        let (members, train_reports) = train_members(
+            config,
+            ctx.seed,
+            x.view(),
+            reference.len(),
+            &profiles,
+            &rows,
+        )?;
         Ok(HwEmbeddingModel {
             config: config.clone(),
             devices: table.devices().to_vec(),
@@ -518,6 +442,164 @@ impl PretrainedModel for HwEmbeddingModel {
     }
 }
 
+/// Rejects a training table that is not the context's architectures, or
+/// nothing to train (no device or no member).
+fn check_training_table(config: &HwEmbeddingConfig, ctx: &PretrainContext<'_>) -> Result<()> {
+    let table = ctx.train;
+    if table.n_archs() != ctx.archs.len() || table.archs() != ctx.archs {
+        return Err(Error::InvalidInput(
+            "mlp-hw: the training table's archs differ from the context's".into(),
+        ));
+    }
+    if table.n_devices() == 0 || config.ensemble == 0 {
+        return Err(Error::InvalidInput(
+            "mlp-hw: no training devices or no members".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Positions among the task's architectures of the reference architectures
+/// (the configured ones, else the space's shipped list), in list order; at
+/// least 2 of them.
+fn reference_positions(
+    config: &HwEmbeddingConfig,
+    ctx: &PretrainContext<'_>,
+) -> Result<Vec<usize>> {
+    let reference_list = match &config.reference {
+        Some(r) => r.clone(),
+        None => reference_archs(ctx.space)?,
+    };
+    let position: HashMap<&Arch, usize> =
+        ctx.archs.iter().enumerate().map(|(i, a)| (a, i)).collect();
+    let reference = reference_list
+        .iter()
+        .map(|a| {
+            position.get(a).copied().ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "mlp-hw: reference architecture {a} is not among the task's architectures"
+                ))
+            })
+        })
+        .collect::<Result<Vec<usize>>>()?;
+    if reference.len() < 2 {
+        return Err(Error::InvalidInput(
+            "mlp-hw: needs at least 2 reference architectures".into(),
+        ));
+    }
+    Ok(reference)
+}
+
+/// Each training device's ln latencies, in architecture order (NaN where
+/// not measured).
+fn device_logs(table: &LatencyTable) -> Vec<Vec<f64>> {
+    (0..table.n_devices())
+        .map(|d| {
+            table
+                .device_column(d)
+                .into_iter()
+                .map(|v| v.map_or(f64::NAN, f64::ln))
+                .collect()
+        })
+        .collect()
+}
+
+/// The profile of every training device (ln latencies `logs`), with room
+/// for `virtual_devices` more; errors on a device without a usable profile.
+fn real_profiles(
+    table: &LatencyTable,
+    logs: &[Vec<f64>],
+    reference: &[usize],
+    virtual_devices: usize,
+) -> Result<Vec<Profile>> {
+    let mut profiles = Vec::with_capacity(logs.len() + virtual_devices);
+    for (d, log) in logs.iter().enumerate() {
+        profiles.push(Profile::new(log, reference).ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "mlp-hw: training device {} lacks a reference latency or has constant latencies",
+                table.devices()[d]
+            ))
+        })?);
+    }
+    Ok(profiles)
+}
+
+/// Appends to `profiles` up to `count` virtual devices: random geometric
+/// mixtures of the training devices (ln latencies `logs` over `n`
+/// architectures), exponential weights normalised, each kept if it has a
+/// profile.
+fn add_virtual_devices(
+    profiles: &mut Vec<Profile>,
+    logs: &[Vec<f64>],
+    reference: &[usize],
+    n: usize,
+    count: usize,
+    rng: &mut ChaCha8Rng,
+) {
+    for _ in 0..count {
+        let w: Vec<f64> = (0..logs.len())
+            .map(|_| -(1.0 - rng.random::<f64>()).ln())
+            .collect();
+        let total: f64 = w.iter().sum();
+        let mix: Vec<f64> = (0..n)
+            .map(|a| logs.iter().zip(&w).map(|(l, w)| l[a] * w).sum::<f64>() / total)
+            .collect();
+        if let Some(p) = Profile::new(&mix, reference) {
+            profiles.push(p);
+        }
+    }
+}
+
+/// Training rows per device: the measured architectures, subsampled to
+/// `max_per_device` (kept in ascending order) when there are more.
+fn training_rows(
+    profiles: &[Profile],
+    n: usize,
+    max_per_device: Option<usize>,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Vec<usize>> {
+    profiles
+        .iter()
+        .map(|p| {
+            let mut r: Vec<usize> = (0..n).filter(|&a| !p.z[a].is_nan()).collect();
+            if let Some(m) = max_per_device.filter(|&m| m < r.len()) {
+                r.shuffle(rng);
+                r.truncate(m);
+                r.sort_unstable();
+            }
+            r
+        })
+        .collect()
+}
+
+/// Trains the `config.ensemble` members, each seeded from `seed` and its
+/// index, on `x` with the `n_reference`-wide hardware embedding appended.
+fn train_members(
+    config: &HwEmbeddingConfig,
+    seed: u64,
+    x: ArrayView2<'_, f32>,
+    n_reference: usize,
+    profiles: &[Profile],
+    rows: &[Vec<usize>],
+) -> Result<(Vec<Mlp>, Vec<TrainReport>)> {
+    let mut widths = vec![x.ncols() + n_reference];
+    widths.extend(&config.hidden);
+    widths.push(1);
+    let mut members = Vec::with_capacity(config.ensemble);
+    let mut train_reports = Vec::with_capacity(config.ensemble);
+    for m in 0..config.ensemble as u64 {
+        let member_seed = seed.wrapping_mul(1_000_003).wrapping_add(m);
+        let mut mlp = Mlp::new(&widths, member_seed);
+        let cfg = TrainConfig {
+            seed: member_seed ^ 0x7472_6169,
+            ..config.train.clone()
+        };
+        train_reports.push(train_per_device(&mut mlp, x, profiles, rows, &cfg)?);
+        members.push(mlp);
+    }
+    Ok((members, train_reports))
+}
+
 /// Rows `ids` of `x` with `embedding` appended to each.
 fn with_embedding(x: ArrayView2<'_, f32>, ids: &[usize], embedding: &[f32]) -> Array2<f32> {
     let p = x.ncols();
@@ -549,39 +631,55 @@ fn train_per_device(
         ));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let mut adam = Adam::new(mlp, cfg.adam);
-    let mut report = TrainReport::default();
-    let total_rows: usize = rows.iter().map(Vec::len).sum();
-    let steps_per_epoch: usize = rows.iter().map(|r| r.len().div_ceil(cfg.batch_size)).sum();
-    let total_steps = (steps_per_epoch * cfg.epochs).max(1);
-    let mut step = 0usize;
-    let mut order: Vec<Vec<usize>> = rows.to_vec();
-    for epoch in 1..=cfg.epochs {
-        let mut batches: Vec<(usize, &[usize])> = Vec::with_capacity(steps_per_epoch);
-        for r in order.iter_mut() {
-            r.shuffle(&mut rng);
+    let mut job = PerDeviceJob {
+        x,
+        profiles,
+        order: rows.to_vec(),
+        cfg,
+    };
+    Ok(run_training(mlp, &mut job, &mut rng, cfg))
+}
+
+/// Batches of one device's rows each: every device's rows shuffled, cut
+/// into batches, and the batches of all devices shuffled together.
+struct PerDeviceJob<'a> {
+    x: ArrayView2<'a, f32>,
+    profiles: &'a [Profile],
+    order: Vec<Vec<usize>>,
+    cfg: &'a TrainConfig,
+}
+
+impl TrainingJob<Mlp> for PerDeviceJob<'_> {
+    /// The device and its rows.
+    type Batch = (usize, Vec<usize>);
+
+    fn epoch_batches(&mut self, rng: &mut ChaCha8Rng) -> Vec<(usize, Vec<usize>)> {
+        for r in self.order.iter_mut() {
+            r.shuffle(rng);
         }
-        for (d, r) in order.iter().enumerate() {
-            batches.extend(r.chunks(cfg.batch_size).map(|c| (d, c)));
+        let mut batches: Vec<(usize, Vec<usize>)> = Vec::with_capacity(self.batches_per_epoch());
+        for (d, r) in self.order.iter().enumerate() {
+            batches.extend(r.chunks(self.cfg.batch_size).map(|c| (d, c.to_vec())));
         }
-        batches.shuffle(&mut rng);
-        let mut epoch_loss = 0.0f64;
-        for (d, batch) in batches {
-            let p = &profiles[d];
-            let xb = with_embedding(x, batch, &p.embedding);
-            let yb = Array2::from_shape_fn((batch.len(), 1), |(i, _)| p.z[batch[i]]);
-            let (loss, mut grads) = loss_and_grads(mlp, xb.view(), yb.view(), cfg);
-            epoch_loss += loss as f64 * batch.len() as f64;
-            cfg.clip(&mut grads);
-            let lr = cfg.learning_rate_at(step, total_steps);
-            adam.update(mlp, &grads, lr);
-            step += 1;
-        }
-        report
-            .train_loss
-            .push((epoch_loss / total_rows.max(1) as f64) as f32);
-        report.epochs_run = epoch;
-        report.best_epoch = epoch;
+        batches.shuffle(rng);
+        batches
     }
-    Ok(report)
+
+    fn batches_per_epoch(&self) -> usize {
+        self.order
+            .iter()
+            .map(|r| r.len().div_ceil(self.cfg.batch_size))
+            .sum()
+    }
+
+    fn batch_rows((_, rows): &(usize, Vec<usize>)) -> usize {
+        rows.len()
+    }
+
+    fn loss_and_grads(&self, mlp: &Mlp, (d, batch): &(usize, Vec<usize>)) -> (f32, MlpGrads) {
+        let p = &self.profiles[*d];
+        let xb = with_embedding(self.x, batch, &p.embedding);
+        let yb = Array2::from_shape_fn((batch.len(), 1), |(i, _)| p.z[batch[i]]);
+        loss_and_grads(mlp, xb.view(), yb.view(), self.cfg)
+    }
 }

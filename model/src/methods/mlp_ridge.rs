@@ -12,14 +12,14 @@
 //! file's `embedding` output).
 
 use super::ops_per_position;
-use super::{check_samples, ArchInputs};
+use super::{check_samples, ArchInputs, Configured, MethodConfig};
 pub use crate::adapt::Adaptation;
 use crate::adapt::{
     adapt_log_latency, fit_device, suggest_rows, AdaptConfig, DesignColumns, DeviceFit,
     FeatureLayout, StructureLayout, StructuredConfig,
 };
 use crate::error::{Error, Result};
-use crate::fewshot::{Adapted, FewShotMethod, PretrainContext, PretrainedModel, StatedConfidence};
+use crate::fewshot::{Adapted, PretrainContext, PretrainedModel, StatedConfidence};
 use crate::nn::{train_mlp, Mlp, Standardizer, TrainConfig, TrainReport};
 use crate::predictor_onnx::{AdaptationFeatures, PredictorSpec, StructureFeatures};
 use crate::ridge::{log_grid, LooCriterion};
@@ -91,43 +91,14 @@ impl Default for MlpRidgeConfig {
     }
 }
 
-/// The `mlp-ridge` method.
-#[derive(Clone, Debug, Default)]
-pub struct MlpRidge {
-    pub config: MlpRidgeConfig,
-    /// The name in tables, when not the adaptation's (variants of `auto`).
-    pub label: Option<&'static str>,
-}
+/// The `mlp-ridge` / `mlp-head` / `mlp-blend` / `mlp-auto` method.
+pub type MlpRidge = Configured<MlpRidgeConfig>;
 
-impl MlpRidge {
-    pub fn new(config: MlpRidgeConfig) -> Self {
-        MlpRidge {
-            config,
-            label: None,
-        }
-    }
+impl MethodConfig for MlpRidgeConfig {
+    type Model = MlpRidgeModel;
 
-    /// A named variant (for the evaluation's tables).
-    pub fn labelled(label: &'static str, config: MlpRidgeConfig) -> Self {
-        MlpRidge {
-            config,
-            label: Some(label),
-        }
-    }
-
-    /// Pretrains and returns the concrete model (for export, batch prediction
-    /// and inspection); [`FewShotMethod::pretrain`] boxes this.
-    pub fn pretrain_model(&self, ctx: &PretrainContext<'_>) -> Result<MlpRidgeModel> {
-        pretrain_cache::pretrain(&self.config, ctx)
-    }
-}
-
-impl FewShotMethod for MlpRidge {
-    fn name(&self) -> String {
-        if let Some(label) = self.label {
-            return label.into();
-        }
-        match self.config.adaptation {
+    fn method_name(&self) -> String {
+        match self.adaptation {
             Adaptation::Ridge => "mlp-ridge".into(),
             Adaptation::Head => "mlp-head".into(),
             Adaptation::Blend => "mlp-blend".into(),
@@ -135,8 +106,8 @@ impl FewShotMethod for MlpRidge {
         }
     }
 
-    fn pretrain(&self, ctx: &PretrainContext<'_>) -> Result<Box<dyn PretrainedModel>> {
-        Ok(Box::new(self.pretrain_model(ctx)?))
+    fn pretrain(&self, ctx: &PretrainContext<'_>) -> Result<MlpRidgeModel> {
+        pretrain_cache::pretrain(self, ctx)
     }
 }
 

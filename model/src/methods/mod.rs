@@ -31,6 +31,7 @@
 //! [`crate::eval::registry`] lists them by name.
 
 mod arch_inputs;
+mod configured;
 mod ensemble;
 mod features_ridge;
 mod flops;
@@ -43,6 +44,7 @@ mod op_count;
 mod op_lut;
 
 pub use arch_inputs::ArchInputs;
+pub use configured::{Configured, MethodConfig};
 pub use ensemble::LogMeanEnsemble;
 pub use features_ridge::FeaturesRidge;
 pub use flops::Flops;

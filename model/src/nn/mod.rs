@@ -8,6 +8,7 @@ mod dense;
 mod loss;
 mod standardize;
 mod train;
+mod training_loop;
 
 pub use adam::{Adam, AdamConfig};
 pub use backprop::{backward, backward_with_input, MlpGrads};
@@ -15,3 +16,4 @@ pub use dense::{Dense, Mlp};
 pub use loss::{masked_mse, pairwise_logistic};
 pub use standardize::Standardizer;
 pub use train::{evaluate_mse, loss_and_grads, train_mlp, TrainConfig, TrainReport};
+pub use training_loop::{run_training, DenseLayers, TrainingJob};

@@ -3,12 +3,13 @@
 //! learning-rate decay, early stopping on a held-out split. Seeded and
 //! reproducible.
 
-use super::adam::{Adam, AdamConfig};
+use super::adam::AdamConfig;
 use super::backprop::{backward, MlpGrads};
 use super::dense::Mlp;
 use super::loss::{masked_mse, pairwise_logistic};
+use super::training_loop::{run_training, TrainingJob};
 use crate::error::{Error, Result};
-use ndarray::{ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -167,54 +168,55 @@ pub fn train_mlp(
     rows.shuffle(&mut rng);
     let n_val = ((x.nrows() as f32) * cfg.validation_fraction.clamp(0.0, 0.9)) as usize;
     let (val_rows, train_rows) = rows.split_at(n_val);
-    let mut train_rows = train_rows.to_vec();
-    let (xv, yv) = (x.select(Axis(0), val_rows), y.select(Axis(0), val_rows));
+    let mut job = RowsJob {
+        x,
+        y,
+        train_rows: train_rows.to_vec(),
+        validation: (n_val > 0).then(|| (x.select(Axis(0), val_rows), y.select(Axis(0), val_rows))),
+        cfg,
+    };
+    Ok(run_training(mlp, &mut job, &mut rng, cfg))
+}
 
-    let mut adam = Adam::new(mlp, cfg.adam);
-    let mut report = TrainReport::default();
-    let mut best: Option<(f32, Mlp)> = None;
-    let mut since_best = 0;
-    let steps_per_epoch = train_rows.len().div_ceil(cfg.batch_size);
-    let total_steps = (steps_per_epoch * cfg.epochs).max(1);
-    let mut step = 0usize;
-    for epoch in 1..=cfg.epochs {
-        train_rows.shuffle(&mut rng);
-        let mut epoch_loss = 0.0f64;
-        for batch in train_rows.chunks(cfg.batch_size) {
-            let xb = x.select(Axis(0), batch);
-            let yb = y.select(Axis(0), batch);
-            let (loss, mut grads) = loss_and_grads(mlp, xb.view(), yb.view(), cfg);
-            epoch_loss += loss as f64 * batch.len() as f64;
-            cfg.clip(&mut grads);
-            let lr = cfg.learning_rate_at(step, total_steps);
-            adam.update(mlp, &grads, lr);
-            step += 1;
-        }
-        report
-            .train_loss
-            .push((epoch_loss / train_rows.len().max(1) as f64) as f32);
-        report.epochs_run = epoch;
-        if n_val > 0 {
-            let v = evaluate_mse(mlp, xv.view(), yv.view());
-            report.val_mse.push(v);
-            if best.as_ref().is_none_or(|(b, _)| v < *b) {
-                best = Some((v, mlp.clone()));
-                report.best_epoch = epoch;
-                since_best = 0;
-            } else {
-                since_best += 1;
-                if since_best >= cfg.patience {
-                    break;
-                }
-            }
-        } else {
-            report.best_epoch = epoch;
-        }
+/// Plain supervised rows: batches of shuffled training rows, and the
+/// held-out rows (if any) for early stopping.
+struct RowsJob<'a> {
+    x: ArrayView2<'a, f32>,
+    y: ArrayView2<'a, f32>,
+    train_rows: Vec<usize>,
+    validation: Option<(Array2<f32>, Array2<f32>)>,
+    cfg: &'a TrainConfig,
+}
+
+impl TrainingJob<Mlp> for RowsJob<'_> {
+    type Batch = Vec<usize>;
+
+    fn epoch_batches(&mut self, rng: &mut ChaCha8Rng) -> Vec<Vec<usize>> {
+        self.train_rows.shuffle(rng);
+        self.train_rows
+            .chunks(self.cfg.batch_size)
+            .map(<[usize]>::to_vec)
+            .collect()
     }
-    if let Some((_, m)) = best {
-        *mlp = m;
+
+    fn batches_per_epoch(&self) -> usize {
+        self.train_rows.len().div_ceil(self.cfg.batch_size)
     }
-    Ok(report)
+
+    fn batch_rows(batch: &Vec<usize>) -> usize {
+        batch.len()
+    }
+
+    fn loss_and_grads(&self, mlp: &Mlp, batch: &Vec<usize>) -> (f32, MlpGrads) {
+        let xb = self.x.select(Axis(0), batch);
+        let yb = self.y.select(Axis(0), batch);
+        loss_and_grads(mlp, xb.view(), yb.view(), self.cfg)
+    }
+
+    fn validation_mse(&self, mlp: &Mlp) -> Option<f32> {
+        let (xv, yv) = self.validation.as_ref()?;
+        Some(evaluate_mse(mlp, xv.view(), yv.view()))
+    }
 }
 
 #[cfg(test)]

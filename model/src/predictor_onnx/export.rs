@@ -10,7 +10,7 @@ use crate::onnx_pb::{
     attr_int, metadata_entry, model_proto, node, tensor_f32, tensor_i64, value_info_f32, Dim,
 };
 use tract_onnx::pb::{GraphProto, ModelProto};
-use tract_onnx::pb::{NodeProto, TensorProto};
+use tract_onnx::pb::{NodeProto, StringStringEntryProto, TensorProto};
 
 /// Symbolic batch dimension of the input and outputs.
 const BATCH: Dim = Dim::Symbolic("N");
@@ -22,15 +22,54 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 /// Builds the ONNX model of a predictor (checks the spec first).
 pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
     spec.validate()?;
+    let (nodes, initializer) = graph_nodes(spec);
+    Ok(model_proto(
+        predictor_graph(spec, nodes, initializer),
+        model_doc(spec),
+        predictor_metadata(spec),
+    ))
+}
+
+/// Every node and initializer of the predictor's graph, in file order:
+/// standardisation, members, ensemble latency, embedding, then the
+/// optional structure columns and adapted devices.
+fn graph_nodes(spec: &PredictorSpec) -> (Vec<NodeProto>, Vec<TensorProto>) {
+    let (mut nodes, mut initializer) = standardise_input_nodes(spec);
+    let picked = picked_input_nodes(spec, &mut nodes, &mut initializer);
+    let (block_names, output_names) =
+        member_block_nodes(spec, picked.as_deref(), &mut nodes, &mut initializer);
+    let trained_ms = ensemble_latency_nodes(spec, &output_names, &mut nodes, &mut initializer);
+    embedding_block_nodes(spec, &block_names, &mut nodes, &mut initializer);
+    if let Some(st) = &spec.adaptation.structure {
+        structure_nodes(spec, st, trained_ms, &mut nodes, &mut initializer);
+    }
+    if !spec.adapted.is_empty() {
+        adapted_nodes(spec, spec.embedding_dim(), &mut nodes, &mut initializer);
+        nodes.push(node(
+            "Concat",
+            "latency.concat",
+            &["trained_ms", "adapted_ms"],
+            LATENCY_OUTPUT,
+            vec![attr_int("axis", 1)],
+        ));
+    }
+    (nodes, initializer)
+}
+
+/// The graph's first nodes, `h0 = (input − mean) · (1 / std)`, with the
+/// input and output standardisation initializers.
+fn standardise_input_nodes(spec: &PredictorSpec) -> (Vec<NodeProto>, Vec<TensorProto>) {
     let f = spec.input_dim();
     let d = spec.devices.len();
     let inv_std: Vec<f32> = spec.input_std.iter().map(|s| 1.0 / s).collect();
-    let mut initializer = vec![
+    // `output_mean` is only read at the end of the graph but is listed
+    // here: the initializer order is part of the file's bytes.
+    let initializer = vec![
         tensor_f32("input_mean", &[f], &spec.input_mean),
         tensor_f32("input_inv_std", &[f], &inv_std),
         tensor_f32("output_mean", &[d], &spec.output_mean),
     ];
-    let mut nodes = vec![
+    let nodes = vec![
         node(
             "Sub",
             "standardise.sub",
@@ -46,9 +85,17 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
             vec![],
         ),
     ];
-    let mut block_names = Vec::with_capacity(spec.members.len());
-    let mut output_names = Vec::with_capacity(spec.members.len());
-    let picked = (!spec.adaptation.input_columns.is_empty()).then(|| {
+    (nodes, initializer)
+}
+
+/// The Gather of the standardised input columns that every member block
+/// repeats; returns its output name, or None when no column is picked.
+fn picked_input_nodes(
+    spec: &PredictorSpec,
+    nodes: &mut Vec<NodeProto>,
+    initializer: &mut Vec<TensorProto>,
+) -> Option<String> {
+    (!spec.adaptation.input_columns.is_empty()).then(|| {
         let idx: Vec<i64> = spec
             .adaptation
             .input_columns
@@ -64,11 +111,24 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
             vec![attr_int("axis", 1)],
         ));
         "adapt.inputs".to_string()
-    });
+    })
+}
+
+/// Every member's chain and its unscaled embedding block `[output | picked
+/// inputs | last hidden layer]`; returns the block names and the members'
+/// output names.
+fn member_block_nodes(
+    spec: &PredictorSpec,
+    picked: Option<&str>,
+    nodes: &mut Vec<NodeProto>,
+    initializer: &mut Vec<TensorProto>,
+) -> (Vec<String>, Vec<String>) {
+    let mut block_names = Vec::with_capacity(spec.members.len());
+    let mut output_names = Vec::with_capacity(spec.members.len());
     for (m, mlp) in spec.members.iter().enumerate() {
-        let (z, hidden) = member_nodes(m, mlp, &mut nodes, &mut initializer);
+        let (z, hidden) = member_nodes(m, mlp, nodes, initializer);
         let mut parts = vec![z.clone()];
-        parts.extend(picked.clone());
+        parts.extend(picked.map(str::to_string));
         parts.push(hidden);
         let block = format!("member{m}.adapt");
         let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
@@ -82,6 +142,19 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         block_names.push(block);
         output_names.push(z);
     }
+    (block_names, output_names)
+}
+
+/// The trained devices' ms: the ensemble mean of the members' standardised
+/// log-latencies, destandardised and exponentiated. Returns the name of
+/// that output (`latency_ms` itself when no device was adapted).
+fn ensemble_latency_nodes(
+    spec: &PredictorSpec,
+    output_names: &[String],
+    nodes: &mut Vec<NodeProto>,
+    initializer: &mut Vec<TensorProto>,
+) -> &'static str {
+    let d = spec.devices.len();
     // Ensemble mean of the standardised log-latencies.
     let mut total = output_names[0].clone();
     for (i, z) in output_names.iter().enumerate().skip(1) {
@@ -95,6 +168,7 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         ));
         total = sum;
     }
+    // The division by the member count is folded into the output std.
     let k = spec.members.len() as f32;
     let scaled_std: Vec<f32> = spec.output_std.iter().map(|s| s / k).collect();
     initializer.push(tensor_f32("output_std_over_members", &[d], &scaled_std));
@@ -118,8 +192,18 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         "trained_ms"
     };
     nodes.push(node("Exp", "to_ms", &["log_ms"], trained_ms, vec![]));
-    // Adaptation features: blocks side by side, standardised and weighted.
-    let e = spec.embedding_dim();
+    trained_ms
+}
+
+/// Adaptation features: the member blocks side by side, standardised and
+/// weighted, written to `embedding` (or to `adapt.blocks` when structure
+/// columns follow).
+fn embedding_block_nodes(
+    spec: &PredictorSpec,
+    block_names: &[String],
+    nodes: &mut Vec<NodeProto>,
+    initializer: &mut Vec<TensorProto>,
+) {
     let blocks_width = spec.adaptation.mean.len();
     initializer.push(tensor_f32(
         "adapt.mean",
@@ -158,21 +242,18 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
         blocks_out,
         vec![],
     ));
-    if let Some(st) = &spec.adaptation.structure {
-        structure_nodes(spec, st, trained_ms, &mut nodes, &mut initializer);
-    }
-    if !spec.adapted.is_empty() {
-        adapted_nodes(spec, e, &mut nodes, &mut initializer);
-        nodes.push(node(
-            "Concat",
-            "latency.concat",
-            &["trained_ms", "adapted_ms"],
-            LATENCY_OUTPUT,
-            vec![attr_int("axis", 1)],
-        ));
-    }
+}
 
-    let graph = GraphProto {
+/// The graph around `nodes`: the `arch` input and the `latency_ms` and
+/// `embedding` outputs.
+fn predictor_graph(
+    spec: &PredictorSpec,
+    nodes: Vec<NodeProto>,
+    initializer: Vec<TensorProto>,
+) -> GraphProto {
+    let f = spec.input_dim();
+    let d = spec.devices.len();
+    GraphProto {
         name: format!("latscope {} latency predictor", spec.space),
         node: nodes,
         initializer,
@@ -182,7 +263,13 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
             value_info_f32(EMBEDDING_OUTPUT, &[BATCH, Dim::Fixed(spec.embedding_dim())]),
         ],
         ..Default::default()
-    };
+    }
+}
+
+/// The `latscope.*` metadata entries [`meta::PredictorMeta`] reads back.
+fn predictor_metadata(spec: &PredictorSpec) -> Vec<StringStringEntryProto> {
+    let f = spec.input_dim();
+    let d = spec.devices.len();
     let mut metadata_props = vec![
         metadata_entry(meta::KIND, meta::KIND_PREDICTOR),
         metadata_entry(meta::FORMAT_VERSION, meta::CURRENT_FORMAT),
@@ -223,18 +310,21 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
             .iter()
             .map(|(k, v)| metadata_entry(&format!("{}{k}", meta::EXTRA_PREFIX), v.clone())),
     );
-    Ok(model_proto(
-        graph,
-        format!(
-            "latscope latency predictor for {} on {} devices: input `arch` [N, {f}] ({}), \
-             output `latency_ms` [N, {d}] and `embedding` [N, {}]",
-            spec.space,
-            d,
-            encodings_name(&spec.encodings),
-            spec.embedding_dim()
-        ),
-        metadata_props,
-    ))
+    metadata_props
+}
+
+/// The model's doc string: what goes in and what comes out.
+fn model_doc(spec: &PredictorSpec) -> String {
+    let f = spec.input_dim();
+    let d = spec.devices.len();
+    format!(
+        "latscope latency predictor for {} on {} devices: input `arch` [N, {f}] ({}), \
+         output `latency_ms` [N, {d}] and `embedding` [N, {}]",
+        spec.space,
+        d,
+        encodings_name(&spec.encodings),
+        spec.embedding_dim()
+    )
 }
 
 /// The structure columns appended to the embedding: the trained devices'

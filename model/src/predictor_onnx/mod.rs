@@ -17,12 +17,14 @@
 mod export;
 mod load;
 pub mod metadata;
+mod query;
 mod read;
 mod spec;
 
 pub use export::{export_predictor, export_predictor_bytes};
 pub use load::{Prediction, Predictor};
 pub use metadata::encodings_name;
+pub use query::{FitQuality, FitSummary};
 pub use spec::{AdaptationFeatures, AdaptedDevice, PredictorSpec, StructureFeatures};
 
 /// Graph input name.

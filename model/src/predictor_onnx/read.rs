@@ -84,107 +84,14 @@ impl PredictorSpec {
                 .collect(),
         );
         let props = props(model);
-        let mut members = Vec::with_capacity(m.layout.blocks);
-        for k in 0..m.layout.blocks {
-            let mut layers = Vec::new();
-            while tensors.has(&format!("member{k}.layer{}.weight", layers.len())) {
-                let i = layers.len();
-                let (dims, w) = tensors.f32s(&format!("member{k}.layer{i}.weight"))?;
-                let (_, b) = tensors.f32s(&format!("member{k}.layer{i}.bias"))?;
-                if dims.len() != 2 || b.len() != dims[1] {
-                    return Err(invalid(format!(
-                        "member {k} layer {i}: bad shapes {dims:?}"
-                    )));
-                }
-                layers.push(Dense {
-                    weight: Array2::from_shape_vec((dims[0], dims[1]), w).expect("checked"),
-                    bias: Array1::from(b),
-                });
-            }
-            members.push(Mlp { layers });
-        }
+        let members = read_members(&tensors, m.layout.blocks)?;
         let trained = m.devices[..m.trained_devices].to_vec();
-        let input_columns = if tensors.has("adapt.input_columns") {
-            tensors
-                .i64s("adapt.input_columns")?
-                .into_iter()
-                .map(|c| usize::try_from(c).map_err(|_| invalid(format!("input column {c}"))))
-                .collect::<Result<_>>()?
-        } else {
-            Vec::new()
-        };
+        let input_columns = read_input_columns(&tensors)?;
         let (_, adapt_mean) = tensors.f32s("adapt.mean")?;
         let (_, adapt_scale) = tensors.f32s("adapt.scale")?;
-        let adapted_meta: Vec<AdaptedMeta> = match props.get(meta::ADAPTED_DEVICES) {
-            Some(text) => serde_json::from_str(text)
-                .map_err(|e| invalid(format!("{}: {e}", meta::ADAPTED_DEVICES)))?,
-            None => Vec::new(),
-        };
-        let structure = if tensors.has("structure.mean") {
-            let (dims, _) = tensors.f32s("structure.counts")?;
-            let (_, mean) = tensors.f32s("structure.mean")?;
-            let (_, multiplier) = tensors.f32s("structure.multiplier")?;
-            Some(StructureFeatures {
-                ops: dims.get(1).copied().unwrap_or(0),
-                mean,
-                multiplier,
-            })
-        } else {
-            None
-        };
-        let mut adapted = Vec::with_capacity(adapted_meta.len());
-        if !adapted_meta.is_empty() {
-            let a = adapted_meta.len();
-            let matrix = |name: &str| -> Result<(usize, Vec<f32>)> {
-                let (dims, w) = tensors.f32s(name)?;
-                if dims.len() != 2 || dims[1] != a {
-                    return Err(invalid(format!("{name} has dims {dims:?} for {a} devices")));
-                }
-                Ok((dims[0], w))
-            };
-            let vector = |name: &str| -> Result<Vec<f32>> {
-                let (_, v) = tensors.f32s(name)?;
-                if v.len() != a {
-                    return Err(invalid(format!(
-                        "{name} has {} values for {a} devices",
-                        v.len()
-                    )));
-                }
-                Ok(v)
-            };
-            let (e, w) = matrix("adapted.weight")?;
-            let b = vector("adapted.bias")?;
-            let linear = tensors.has("adapted.lin_weight");
-            let (lin_w, lin_b, floor, power) = if linear {
-                (
-                    matrix("adapted.lin_weight")?.1,
-                    vector("adapted.lin_bias")?,
-                    vector("adapted.floor")?,
-                    vector("adapted.power")?,
-                )
-            } else {
-                (vec![], vec![1.0; a], vec![1.0; a], vec![0.0; a])
-            };
-            for (j, info) in adapted_meta.into_iter().enumerate() {
-                let column = |m: &[f32]| (0..e).map(|i| m[i * a + j]).collect::<Vec<f32>>();
-                adapted.push(AdaptedDevice {
-                    name: info.name,
-                    weights: column(&w),
-                    bias: b[j],
-                    lin_weights: if power[j] == 0.0 {
-                        vec![]
-                    } else {
-                        column(&lin_w)
-                    },
-                    lin_bias: lin_b[j],
-                    floor: floor[j],
-                    power: power[j],
-                    samples: info.samples,
-                    fit: info.fit,
-                    loo: info.loo,
-                });
-            }
-        }
+        let adapted_meta = read_adapted_meta(&props)?;
+        let structure = read_structure(&tensors)?;
+        let adapted = read_adapted(&tensors, adapted_meta)?;
         let extra = m.extra.clone();
         let spec = PredictorSpec {
             space: m.space,
@@ -210,6 +117,135 @@ impl PredictorSpec {
         spec.validate()?;
         Ok(spec)
     }
+}
+
+/// The `blocks` ensemble members, each from its `member{k}.layer{i}`
+/// weights and biases (as many layers as there are weights).
+fn read_members(tensors: &Tensors<'_>, blocks: usize) -> Result<Vec<Mlp>> {
+    let mut members = Vec::with_capacity(blocks);
+    for k in 0..blocks {
+        let mut layers = Vec::new();
+        while tensors.has(&format!("member{k}.layer{}.weight", layers.len())) {
+            let i = layers.len();
+            let (dims, w) = tensors.f32s(&format!("member{k}.layer{i}.weight"))?;
+            let (_, b) = tensors.f32s(&format!("member{k}.layer{i}.bias"))?;
+            if dims.len() != 2 || b.len() != dims[1] {
+                return Err(invalid(format!(
+                    "member {k} layer {i}: bad shapes {dims:?}"
+                )));
+            }
+            layers.push(Dense {
+                weight: Array2::from_shape_vec((dims[0], dims[1]), w).expect("checked"),
+                bias: Array1::from(b),
+            });
+        }
+        members.push(Mlp { layers });
+    }
+    Ok(members)
+}
+
+/// The input columns the embedding blocks repeat (none when the file has
+/// no `adapt.input_columns`).
+fn read_input_columns(tensors: &Tensors<'_>) -> Result<Vec<usize>> {
+    if tensors.has("adapt.input_columns") {
+        tensors
+            .i64s("adapt.input_columns")?
+            .into_iter()
+            .map(|c| usize::try_from(c).map_err(|_| invalid(format!("input column {c}"))))
+            .collect::<Result<_>>()
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// The adapted devices' names and fit details from the metadata (none when
+/// the file has no adapted device).
+fn read_adapted_meta(props: &BTreeMap<&str, &str>) -> Result<Vec<AdaptedMeta>> {
+    Ok(match props.get(meta::ADAPTED_DEVICES) {
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| invalid(format!("{}: {e}", meta::ADAPTED_DEVICES)))?,
+        None => Vec::new(),
+    })
+}
+
+/// The structure columns' standardisation, when the file has them.
+fn read_structure(tensors: &Tensors<'_>) -> Result<Option<StructureFeatures>> {
+    if !tensors.has("structure.mean") {
+        return Ok(None);
+    }
+    let (dims, _) = tensors.f32s("structure.counts")?;
+    let (_, mean) = tensors.f32s("structure.mean")?;
+    let (_, multiplier) = tensors.f32s("structure.multiplier")?;
+    Ok(Some(StructureFeatures {
+        ops: dims.get(1).copied().unwrap_or(0),
+        mean,
+        multiplier,
+    }))
+}
+
+/// The adapted devices described by `adapted_meta`, their weights read
+/// from the `adapted.*` initializers (one column per device).
+fn read_adapted(
+    tensors: &Tensors<'_>,
+    adapted_meta: Vec<AdaptedMeta>,
+) -> Result<Vec<AdaptedDevice>> {
+    let mut adapted = Vec::with_capacity(adapted_meta.len());
+    if adapted_meta.is_empty() {
+        return Ok(adapted);
+    }
+    let a = adapted_meta.len();
+    let matrix = |name: &str| -> Result<(usize, Vec<f32>)> {
+        let (dims, w) = tensors.f32s(name)?;
+        if dims.len() != 2 || dims[1] != a {
+            return Err(invalid(format!("{name} has dims {dims:?} for {a} devices")));
+        }
+        Ok((dims[0], w))
+    };
+    let vector = |name: &str| -> Result<Vec<f32>> {
+        let (_, v) = tensors.f32s(name)?;
+        if v.len() != a {
+            return Err(invalid(format!(
+                "{name} has {} values for {a} devices",
+                v.len()
+            )));
+        }
+        Ok(v)
+    };
+    let (e, w) = matrix("adapted.weight")?;
+    let b = vector("adapted.bias")?;
+    let linear = tensors.has("adapted.lin_weight");
+    // Without the linear part every device is log-affine: the values
+    // `AdaptedDevice::log_affine` gives.
+    let (lin_w, lin_b, floor, power) = if linear {
+        (
+            matrix("adapted.lin_weight")?.1,
+            vector("adapted.lin_bias")?,
+            vector("adapted.floor")?,
+            vector("adapted.power")?,
+        )
+    } else {
+        (vec![], vec![1.0; a], vec![1.0; a], vec![0.0; a])
+    };
+    for (j, info) in adapted_meta.into_iter().enumerate() {
+        let column = |m: &[f32]| (0..e).map(|i| m[i * a + j]).collect::<Vec<f32>>();
+        adapted.push(AdaptedDevice {
+            name: info.name,
+            weights: column(&w),
+            bias: b[j],
+            lin_weights: if power[j] == 0.0 {
+                vec![]
+            } else {
+                column(&lin_w)
+            },
+            lin_bias: lin_b[j],
+            floor: floor[j],
+            power: power[j],
+            samples: info.samples,
+            fit: info.fit,
+            loo: info.loo,
+        });
+    }
+    Ok(adapted)
 }
 
 /// What the metadata records of an adapted device.

@@ -186,112 +186,154 @@ impl PredictorSpec {
 
     /// Checks that every part has the size the others imply.
     pub fn validate(&self) -> Result<()> {
-        let bad = |what: String| {
-            Err(Error::InvalidModel(format!(
-                "inconsistent predictor: {what}"
-            )))
-        };
+        self.check_widths()?;
+        self.check_members()?;
+        self.check_adaptation_features()?;
+        self.check_input_std()?;
+        self.check_adapted_devices()
+    }
+
+    /// Something to standardise and predict, with the input and output
+    /// standardisation as wide as the encodings and devices.
+    fn check_widths(&self) -> Result<()> {
         let f = self.input_dim();
         let d = self.devices.len();
         if self.encodings.is_empty() {
-            return bad("no input encoding".into());
+            return inconsistent("no input encoding".into());
         }
         if d == 0 {
-            return bad("no devices".into());
+            return inconsistent("no devices".into());
         }
         if self.members.is_empty() {
-            return bad("no ensemble member".into());
+            return inconsistent("no ensemble member".into());
         }
         if self.input_mean.len() != f || self.input_std.len() != f {
-            return bad(format!(
+            return inconsistent(format!(
                 "input width: encodings give {f}, mean/std have {}/{}",
                 self.input_mean.len(),
                 self.input_std.len()
             ));
         }
         if self.output_mean.len() != d || self.output_std.len() != d {
-            return bad(format!(
+            return inconsistent(format!(
                 "output width: {d} devices, mean/std have {}/{}",
                 self.output_mean.len(),
                 self.output_std.len()
             ));
         }
+        Ok(())
+    }
+
+    /// Every member maps the input to the devices through at least one
+    /// hidden layer, its layers fit together and its last hidden layer is
+    /// as wide as the first member's (the embedding blocks share a width).
+    fn check_members(&self) -> Result<()> {
+        let f = self.input_dim();
+        let d = self.devices.len();
         let hidden = self.members[0].layers.last().map_or(0, |l| l.inputs());
         for (m, mlp) in self.members.iter().enumerate() {
             if mlp.layers.len() < 2 {
-                return bad(format!(
+                return inconsistent(format!(
                     "member {m}: the MLP needs a hidden layer (has {} layers)",
                     mlp.layers.len()
                 ));
             }
             if mlp.inputs() != f || mlp.outputs() != d {
-                return bad(format!(
+                return inconsistent(format!(
                     "member {m} maps {} inputs to {} outputs; the file has {f} and {d}",
                     mlp.inputs(),
                     mlp.outputs()
                 ));
             }
             if mlp.layers.last().map(|l| l.inputs()) != Some(hidden) {
-                return bad(format!("member {m}: last hidden layer width differs"));
+                return inconsistent(format!("member {m}: last hidden layer width differs"));
             }
             for pair in mlp.layers.windows(2) {
                 if pair[0].outputs() != pair[1].inputs() {
-                    return bad(format!(
+                    return inconsistent(format!(
                         "member {m}: consecutive layers do not fit together"
                     ));
                 }
             }
         }
+        Ok(())
+    }
+
+    /// The `embedding` recipe fits: input columns inside the input, the
+    /// structure columns' standardisation as wide as they are (and their
+    /// counts computable), the blocks' standardisation as wide as the blocks.
+    fn check_adaptation_features(&self) -> Result<()> {
+        let f = self.input_dim();
         if let Some(&c) = self.adaptation.input_columns.iter().find(|&&c| c >= f) {
-            return bad(format!(
+            return inconsistent(format!(
                 "adaptation input column {c} is outside the {f} inputs"
             ));
         }
         let e = self.embedding_dim();
         let eb = e - self.structure_width();
         if let Some(st) = &self.adaptation.structure {
-            let w = self.structure_width();
-            if st.mean.len() != w || st.multiplier.len() != w {
-                return bad(format!(
-                    "structure width {w}, mean/multiplier have {}/{}",
-                    st.mean.len(),
-                    st.multiplier.len()
-                ));
-            }
-            if self.encodings.first() != Some(&Encoding::OneHotV1)
-                || st.ops == 0
-                || !self.space.onehot_len().is_multiple_of(st.ops)
-            {
-                return bad(format!(
-                    "structure columns need onehot-v1 as the first encoding and a whole number \
-                     of positions of {} operations",
-                    st.ops
-                ));
-            }
+            self.check_structure(st)?;
         }
         if self.adaptation.mean.len() != eb || self.adaptation.scale.len() != eb {
-            return bad(format!(
+            return inconsistent(format!(
                 "embedding width {e}, adaptation mean/scale have {}/{}",
                 self.adaptation.mean.len(),
                 self.adaptation.scale.len()
             ));
         }
+        Ok(())
+    }
+
+    /// The structure columns' standardisation is as wide as they are, and
+    /// the operation counts can be summed from a leading `onehot-v1`.
+    fn check_structure(&self, st: &StructureFeatures) -> Result<()> {
+        let w = self.structure_width();
+        if st.mean.len() != w || st.multiplier.len() != w {
+            return inconsistent(format!(
+                "structure width {w}, mean/multiplier have {}/{}",
+                st.mean.len(),
+                st.multiplier.len()
+            ));
+        }
+        if self.encodings.first() != Some(&Encoding::OneHotV1)
+            || st.ops == 0
+            || !self.space.onehot_len().is_multiple_of(st.ops)
+        {
+            return inconsistent(format!(
+                "structure columns need onehot-v1 as the first encoding and a whole number \
+                 of positions of {} operations",
+                st.ops
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every input standard deviation is positive and finite (the graph
+    /// divides by it).
+    fn check_input_std(&self) -> Result<()> {
         if let Some(i) = self
             .input_std
             .iter()
             .position(|s| !(*s > 0.0 && s.is_finite()))
         {
-            return bad(format!(
+            return inconsistent(format!(
                 "input_std[{i}] = {} is not positive",
                 self.input_std[i]
             ));
         }
+        Ok(())
+    }
+
+    /// Every adapted device has a weight per embedding column, and no
+    /// device name (trained or adapted) appears twice.
+    fn check_adapted_devices(&self) -> Result<()> {
+        let e = self.embedding_dim();
         if let Some(a) = self
             .adapted
             .iter()
             .find(|a| a.weights.len() != e || (a.power != 0.0 && a.lin_weights.len() != e))
         {
-            return bad(format!(
+            return inconsistent(format!(
                 "adapted device {:?} has {}/{} weights for an embedding of {e}",
                 a.name,
                 a.weights.len(),
@@ -304,7 +346,7 @@ impl PredictorSpec {
             .into_iter()
             .find(|d| !seen.insert(d.clone()))
         {
-            return bad(format!("device {dup:?} appears twice"));
+            return inconsistent(format!("device {dup:?} appears twice"));
         }
         Ok(())
     }
@@ -398,4 +440,11 @@ impl PredictorSpec {
         let all = ndarray::concatenate(Axis(1), &[sum.view(), extra.view()]).expect("same rows");
         (all, embedding)
     }
+}
+
+/// The error of a spec whose parts do not fit together.
+fn inconsistent(what: String) -> Result<()> {
+    Err(Error::InvalidModel(format!(
+        "inconsistent predictor: {what}"
+    )))
 }

@@ -1,6 +1,6 @@
 //! Fetching a file's bytes from a URL, in a page or in a worker.
 
-use super::js_error;
+use crate::error::{Error, Result};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -14,28 +14,31 @@ fn describe(value: &JsValue) -> String {
         .unwrap_or_else(|| format!("{value:?}"))
 }
 
-/// GETs `url` and returns the body; errors name the URL and the HTTP status.
-pub(crate) async fn fetch_bytes(url: &str) -> Result<Vec<u8>, JsError> {
+/// GETs `url` and returns the body; [`Error::Fetch`] names the URL and the
+/// HTTP status or the browser's reason.
+pub(crate) async fn fetch_bytes(url: &str) -> Result<Vec<u8>> {
     let global = js_sys::global();
     let promise = if let Some(window) = global.dyn_ref::<web_sys::Window>() {
         window.fetch_with_str(url)
     } else if let Some(worker) = global.dyn_ref::<web_sys::WorkerGlobalScope>() {
         worker.fetch_with_str(url)
     } else {
-        return Err(js_error("fetch is only available in a page or a worker"));
+        return Err(Error::NoFetch);
     };
-    let failed = |e: JsValue| js_error(format!("fetching {url}: {}", describe(&e)));
+    let failed = |e: JsValue| Error::Fetch {
+        url: url.to_string(),
+        reason: describe(&e),
+    };
     let response: web_sys::Response = JsFuture::from(promise)
         .await
         .map_err(failed)?
         .dyn_into()
         .map_err(failed)?;
     if !response.ok() {
-        return Err(js_error(format!(
-            "fetching {url}: HTTP {} {}",
-            response.status(),
-            response.status_text()
-        )));
+        return Err(Error::Fetch {
+            url: url.to_string(),
+            reason: format!("HTTP {} {}", response.status(), response.status_text()),
+        });
     }
     let body = JsFuture::from(response.array_buffer().map_err(failed)?)
         .await

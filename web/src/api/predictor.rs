@@ -1,136 +1,165 @@
-//! `Predictor`: a latency predictor file, loaded.
+//! `Predictor`: a latency predictor file, loaded; and `FeatureCache`.
 
 use super::fetch::fetch_bytes;
 use super::table::JsSpaceScan;
-use super::{js_error, to_js};
-use crate::{LoadedPredictor, SpaceScan};
+use super::to_js;
+use crate::error::{Error, Result};
+use crate::SpaceScan;
+use latscope_model::predictor_onnx::{encodings_name, Predictor};
 use latscope_shared::encoding::EncodingCache;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 /// A latency predictor loaded from an ONNX file (`new Predictor(bytes)` or
-/// `await Predictor.fromUrl(url)`).
+/// `await Predictor.fromUrl(url)`): the model crate's predictor itself,
+/// shared with the scans and tables made from it.
 #[wasm_bindgen(js_name = Predictor)]
 pub struct JsPredictor {
-    inner: Rc<LoadedPredictor>,
+    inner: Rc<Predictor>,
+}
+
+impl JsPredictor {
+    /// Loads ONNX bytes; `file` (a name or URL) prefixes the message of
+    /// [`Error::PredictorFile`].
+    fn load(bytes: &[u8], file: Option<&str>) -> Result<JsPredictor> {
+        Predictor::from_bytes(bytes)
+            .map(|p| JsPredictor { inner: Rc::new(p) })
+            .map_err(|source| Error::PredictorFile {
+                file: file.map(str::to_string),
+                source,
+            })
+    }
+
+    /// The model crate's predictor (for native callers).
+    pub fn predictor(&self) -> &Rc<Predictor> {
+        &self.inner
+    }
 }
 
 #[wasm_bindgen(js_class = Predictor)]
 impl JsPredictor {
     /// Loads a predictor from the bytes of its `.onnx` file. A file that is
-    /// not a latscope predictor gets an error saying what is wrong with it.
+    /// not a latscope predictor throws `invalid-predictor-file`, the
+    /// message saying what is wrong with it.
     #[wasm_bindgen(constructor)]
-    pub fn new(bytes: &[u8]) -> Result<JsPredictor, JsError> {
-        LoadedPredictor::from_bytes(bytes)
-            .map(|p| JsPredictor { inner: Rc::new(p) })
-            .map_err(js_error)
+    pub fn new(bytes: &[u8]) -> Result<JsPredictor> {
+        JsPredictor::load(bytes, None)
     }
 
-    /// Fetches and loads a predictor file.
+    /// Fetches and loads a predictor file (`fetch`, or
+    /// `invalid-predictor-file` with the URL in the message).
     #[wasm_bindgen(js_name = fromUrl)]
-    pub async fn from_url(url: String) -> Result<JsPredictor, JsError> {
+    pub async fn from_url(url: String) -> Result<JsPredictor> {
         let bytes = fetch_bytes(&url).await?;
-        LoadedPredictor::from_bytes(&bytes)
-            .map(|p| JsPredictor { inner: Rc::new(p) })
-            .map_err(|e| js_error(format!("{url}: {e}")))
+        JsPredictor::load(&bytes, Some(&url))
     }
 
     /// The search space (`nb201` or `fbnet`).
     #[wasm_bindgen(getter)]
     pub fn space(&self) -> String {
-        self.inner.space().to_string()
+        self.inner.meta().space.name().to_string()
     }
 
     /// Device names, one per column of `predict`'s result.
     #[wasm_bindgen(getter)]
     pub fn devices(&self) -> Vec<String> {
-        self.inner.devices()
+        self.inner.meta().devices.clone()
     }
 
     /// How many of `devices` were trained (the rest were added to the file
     /// by few-shot adaptation).
     #[wasm_bindgen(getter, js_name = trainedDevices)]
     pub fn trained_devices(&self) -> usize {
-        self.inner.trained_devices()
+        self.inner.meta().trained_devices
     }
 
     /// The encodings the file takes, e.g. `onehot-v1+features-v1`.
     #[wasm_bindgen(getter)]
     pub fn encodings(&self) -> String {
-        self.inner.encodings()
+        encodings_name(&self.inner.meta().encodings)
     }
 
     /// The training method recorded in the file.
     #[wasm_bindgen(getter)]
     pub fn method(&self) -> String {
-        self.inner.method().to_string()
+        self.inner.meta().method.clone()
     }
 
     /// Architectures to measure first on a new device.
     #[wasm_bindgen(getter, js_name = referenceArchs)]
     pub fn reference_archs(&self) -> Vec<String> {
-        self.inner.reference_archs()
+        self.inner.meta().reference_archs.clone()
     }
 
-    /// The predictor's input vector for one architecture.
-    pub fn encode(&self, arch: &str) -> Result<Vec<f32>, JsError> {
-        self.inner.encode(arch).map_err(js_error)
+    /// The predictor's input vector for one architecture (its encodings,
+    /// concatenated). Throws `invalid-architecture`.
+    pub fn encode(&self, arch: &str) -> Result<Vec<f32>> {
+        let archs = self.inner.parse_archs(&[arch])?;
+        Ok(self.inner.encode(&archs)?.iter().copied().collect())
     }
 
     /// Latencies in ms of each architecture on each device, row-major
-    /// (`archs.length × devices.length`).
-    pub fn predict(&self, archs: Vec<String>) -> Result<Vec<f32>, JsError> {
-        self.inner.predict(&archs).map_err(js_error)
+    /// (`archs.length × devices.length`). Throws `invalid-architecture`
+    /// naming the first bad string's position.
+    pub fn predict(&self, archs: Vec<String>) -> Result<Vec<f32>> {
+        let archs = self.inner.parse_archs(&archs)?;
+        let prediction = self.inner.predict_archs(&archs)?;
+        Ok(prediction.latency_ms.iter().copied().collect())
     }
 
-    /// Indices into `archs`, fastest first on `device` (predicted).
-    pub fn rank(&self, device: &str, archs: Vec<String>) -> Result<Vec<u32>, JsError> {
-        self.inner.rank(device, &archs).map_err(js_error)
+    /// Indices into `archs`, fastest first on `device` (predicted; ties
+    /// keep input order). Throws `unknown-device` or
+    /// `invalid-architecture`.
+    pub fn rank(&self, device: &str, archs: Vec<String>) -> Result<Vec<u32>> {
+        let archs = self.inner.parse_archs(&archs)?;
+        let order = self.inner.rank(device, &archs)?;
+        Ok(order.into_iter().map(|i| i as u32).collect())
     }
 
     /// Latency in ms on a new device of each `query` architecture, adapted
     /// from your measurements (`sampleArchs[i]` took `sampleMs[i]` ms; 5–20
-    /// are typical): the same computation as `profiler adapt`.
+    /// are typical): the same computation as `profiler adapt`. Throws
+    /// `invalid-architecture` (`measured architecture i` for a sample) or
+    /// `invalid-input` (unequal lengths, a latency that is not positive,
+    /// too few measurements).
     pub fn adapt(
         &self,
         #[wasm_bindgen(js_name = sampleArchs)] sample_archs: Vec<String>,
         #[wasm_bindgen(js_name = sampleMs)] sample_ms: Vec<f64>,
         query: Vec<String>,
-    ) -> Result<Vec<f64>, JsError> {
-        self.inner
-            .adapt(&sample_archs, &sample_ms, &query)
-            .map_err(js_error)
+    ) -> Result<Vec<f64>> {
+        let samples = self.inner.parse_samples(&sample_archs, &sample_ms)?;
+        let query = self.inner.parse_archs(&query)?;
+        Ok(self.inner.adapt(&samples, &query, None)?)
     }
 
     /// How far to trust a device adapted from these measurements: `{samples,
     /// chosen: {fit, spearman, typicalError}, candidates: [...]}`, the fit the
     /// automatic adaptation chooses and each candidate's leave-one-out ρ and
-    /// typical relative error, as `profiler adapt` prints them (`null` for a
-    /// file whose default adaptation is not `auto`).
+    /// typical relative error (0.1 = 10 %), as `profiler adapt` prints them
+    /// (`null` for a file whose default adaptation is not `auto`). Throws as
+    /// `adapt` does.
     #[wasm_bindgen(js_name = adaptationFit)]
     pub fn adaptation_fit(
         &self,
         #[wasm_bindgen(js_name = sampleArchs)] sample_archs: Vec<String>,
         #[wasm_bindgen(js_name = sampleMs)] sample_ms: Vec<f64>,
-    ) -> Result<JsValue, JsError> {
-        to_js(
-            &self
-                .inner
-                .fit_summary(&sample_archs, &sample_ms)
-                .map_err(js_error)?,
-        )
+    ) -> Result<JsValue> {
+        let samples = self.inner.parse_samples(&sample_archs, &sample_ms)?;
+        to_js(&self.inner.fit_summary(&samples)?)
     }
 
     /// Starts predicting many architectures (all of NB201 when `archs` is
-    /// omitted) a chunk at a time: call `step` until `done === total`, then
-    /// `finish()` for the table. `scan.useFeatures(cache)` before the first
-    /// step makes it several times faster.
-    pub fn scan(&self, archs: Option<Vec<String>>) -> Result<JsSpaceScan, JsError> {
+    /// omitted; FBNet needs a list, else `unsupported`) a chunk at a time:
+    /// call `step` until `done === total`, then `finish()` for the table.
+    /// `scan.useFeatures(cache)` before the first step makes it several
+    /// times faster. Throws `invalid-architecture` for a bad string.
+    pub fn scan(&self, archs: Option<Vec<String>>) -> Result<JsSpaceScan> {
         let archs = match archs {
             Some(archs) => archs,
-            None => crate::enumerate_space(self.inner.space()).map_err(js_error)?,
+            None => crate::enumerate_space(self.inner.meta().space.name())?,
         };
-        let parsed = self.inner.parse_archs(&archs).map_err(js_error)?;
+        let parsed = self.inner.parse_archs(&archs)?;
         Ok(JsSpaceScan::wrap(SpaceScan::new(
             self.inner.clone(),
             parsed,
@@ -140,7 +169,8 @@ impl JsPredictor {
 }
 
 /// A search space's `features-v1`, computed ahead of time (the shipped
-/// `data/nb201_features-v1.bin.gz`, written by `profiler data encode`).
+/// `data/nb201_features-v1.bin.gz`, written by `profiler data encode`), for
+/// `SpaceScan.useFeatures`.
 #[wasm_bindgen(js_name = FeatureCache)]
 pub struct JsFeatureCache {
     pub(crate) inner: Rc<EncodingCache>,
@@ -148,26 +178,29 @@ pub struct JsFeatureCache {
 
 #[wasm_bindgen(js_class = FeatureCache)]
 impl JsFeatureCache {
-    /// Reads a cache file's bytes (plain or gzip); `name` appears in errors.
+    /// Reads a cache file's bytes (plain or gzip); `name` appears in errors
+    /// (`invalid-feature-cache`).
     #[wasm_bindgen(constructor)]
-    pub fn new(bytes: &[u8], name: &str) -> Result<JsFeatureCache, JsError> {
+    pub fn new(bytes: &[u8], name: &str) -> Result<JsFeatureCache> {
         EncodingCache::from_bytes(bytes, name)
             .map(|c| JsFeatureCache { inner: Rc::new(c) })
-            .map_err(|e| js_error(e.to_string()))
+            .map_err(Error::FeatureCacheFile)
     }
 
-    /// Fetches and reads a cache file.
+    /// Fetches and reads a cache file (`fetch` or `invalid-feature-cache`).
     #[wasm_bindgen(js_name = fromUrl)]
-    pub async fn from_url(url: String) -> Result<JsFeatureCache, JsError> {
+    pub async fn from_url(url: String) -> Result<JsFeatureCache> {
         let bytes = fetch_bytes(&url).await?;
         JsFeatureCache::new(&bytes, &url)
     }
 
+    /// The search space the cache covers.
     #[wasm_bindgen(getter)]
     pub fn space(&self) -> String {
         self.inner.space.to_string()
     }
 
+    /// The encoding it holds (only `features-v1` speeds up a scan).
     #[wasm_bindgen(getter)]
     pub fn encoding(&self) -> String {
         self.inner.encoding.to_string()

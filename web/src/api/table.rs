@@ -1,11 +1,14 @@
 //! `SpaceScan` and `SpaceTable`: predicting a whole search space in chunks,
 //! and what the page asks of the result.
 
-use super::{js_error, to_js, JsFeatureCache};
+use super::{to_js, JsFeatureCache};
+use crate::error::{Error, Result};
 use crate::{SpaceScan, SpaceTable};
 use wasm_bindgen::prelude::*;
 
 /// A prediction of many architectures in progress (see `Predictor.scan`).
+/// Every method but `finish` throws `invalid-state` once it has been
+/// called.
 #[wasm_bindgen(js_name = SpaceScan)]
 pub struct JsSpaceScan {
     inner: Option<SpaceScan>,
@@ -16,10 +19,12 @@ impl JsSpaceScan {
         JsSpaceScan { inner: Some(scan) }
     }
 
-    fn scan(&self) -> Result<&SpaceScan, JsError> {
-        self.inner
-            .as_ref()
-            .ok_or_else(|| js_error("this scan is finished already"))
+    fn scan(&self) -> Result<&SpaceScan> {
+        self.inner.as_ref().ok_or(Error::ScanFinished)
+    }
+
+    fn scan_mut(&mut self) -> Result<&mut SpaceScan> {
+        self.inner.as_mut().ok_or(Error::ScanFinished)
     }
 }
 
@@ -27,13 +32,13 @@ impl JsSpaceScan {
 impl JsSpaceScan {
     /// Architectures in the scan.
     #[wasm_bindgen(getter)]
-    pub fn total(&self) -> Result<usize, JsError> {
+    pub fn total(&self) -> Result<usize> {
         Ok(self.scan()?.total())
     }
 
     /// Architectures predicted so far.
     #[wasm_bindgen(getter)]
-    pub fn done(&self) -> Result<usize, JsError> {
+    pub fn done(&self) -> Result<usize> {
         Ok(self.scan()?.done())
     }
 
@@ -41,42 +46,41 @@ impl JsSpaceScan {
     /// `data/nb201_features-v1.bin.gz`) instead of lowering every
     /// architecture: same predictions, several times faster.
     #[wasm_bindgen(js_name = useFeatures)]
-    pub fn use_features(&mut self, cache: &JsFeatureCache) -> Result<(), JsError> {
-        self.inner
-            .as_mut()
-            .ok_or_else(|| js_error("this scan is finished already"))?
-            .use_features(cache.inner.clone());
+    pub fn use_features(&mut self, cache: &JsFeatureCache) -> Result<()> {
+        self.scan_mut()?.use_features(cache.inner.clone());
         Ok(())
     }
 
     /// Predicts up to `maxArchs` more; returns how many are done in all.
-    pub fn step(
-        &mut self,
-        #[wasm_bindgen(js_name = maxArchs)] max_archs: usize,
-    ) -> Result<usize, JsError> {
-        self.inner
-            .as_mut()
-            .ok_or_else(|| js_error("this scan is finished already"))?
-            .step(max_archs)
-            .map_err(js_error)
+    pub fn step(&mut self, #[wasm_bindgen(js_name = maxArchs)] max_archs: usize) -> Result<usize> {
+        self.scan_mut()?.step(max_archs)
     }
 
-    /// The table of predictions (the scan is used up).
-    pub fn finish(&mut self) -> Result<JsSpaceTable, JsError> {
-        let scan = self
-            .inner
-            .take()
-            .ok_or_else(|| js_error("this scan is finished already"))?;
-        scan.finish()
-            .map(|inner| JsSpaceTable { inner })
-            .map_err(js_error)
+    /// The table of predictions (the scan is used up). Throws
+    /// `invalid-state` while steps remain (the scan is used up all the
+    /// same) or when called twice.
+    pub fn finish(&mut self) -> Result<JsSpaceTable> {
+        let scan = self.inner.take().ok_or(Error::ScanFinished)?;
+        Ok(JsSpaceTable {
+            inner: scan.finish()?,
+        })
     }
 }
 
-/// Predicted latencies of a set of architectures on every device.
+/// Predicted latencies of a set of architectures on every device (from
+/// `SpaceScan.finish`). Methods taking a device throw `unknown-device` for
+/// a name not in `devices`; those taking an architecture throw
+/// `invalid-architecture` or `not-in-table`.
 #[wasm_bindgen(js_name = SpaceTable)]
 pub struct JsSpaceTable {
     inner: SpaceTable,
+}
+
+impl JsSpaceTable {
+    /// The table itself (for native callers).
+    pub fn table(&self) -> &SpaceTable {
+        &self.inner
+    }
 }
 
 #[wasm_bindgen(js_class = SpaceTable)]
@@ -93,71 +97,71 @@ impl JsSpaceTable {
         self.inner.devices().to_vec()
     }
 
-    /// MFLOPs of each architecture (the Pareto score).
+    /// MFLOPs of each architecture (millions of multiply-accumulates, the
+    /// Pareto views' score, as no accuracy data ships with latscope).
     #[wasm_bindgen(getter)]
     pub fn mflops(&self) -> Vec<f64> {
         self.inner.mflops().to_vec()
     }
 
     /// Predicted latency (ms) of every architecture on `device`.
-    pub fn latency(&self, device: &str) -> Result<Vec<f32>, JsError> {
-        self.inner
-            .latency(device)
-            .map(<[f32]>::to_vec)
-            .map_err(js_error)
+    pub fn latency(&self, device: &str) -> Result<Vec<f32>> {
+        self.inner.latency(device).map(<[f32]>::to_vec)
     }
 
-    /// Row of an architecture string.
+    /// Row of an architecture string (canonical or not).
     #[wasm_bindgen(js_name = positionOf)]
-    pub fn position_of(&self, arch: &str) -> Result<usize, JsError> {
-        self.inner.position_of(arch).map_err(js_error)
+    pub fn position_of(&self, arch: &str) -> Result<usize> {
+        self.inner.position_of(arch)
     }
 
     /// Rows from fastest to slowest on `device`.
-    pub fn order(&self, device: &str) -> Result<Vec<u32>, JsError> {
-        self.inner.order(device).map_err(js_error)
+    pub fn order(&self, device: &str) -> Result<Vec<u32>> {
+        self.inner.order(device)
     }
 
-    /// `{arch, device, latency_ms, rank (1 = fastest), of, faster_percent}`.
-    pub fn standing(&self, arch: &str, device: &str) -> Result<JsValue, JsError> {
-        to_js(&self.inner.standing(arch, device).map_err(js_error)?)
+    /// Where `arch` stands on `device`: `{arch, device, latency_ms, rank (1
+    /// = fastest), of, faster_percent}`.
+    pub fn standing(&self, arch: &str, device: &str) -> Result<JsValue> {
+        to_js(&self.inner.standing(arch, device)?)
     }
 
-    /// `{device, edges_ms (bins + 1, log-spaced), counts}`.
-    pub fn histogram(&self, device: &str, bins: usize) -> Result<JsValue, JsError> {
-        to_js(&self.inner.histogram(device, bins).map_err(js_error)?)
+    /// `device`'s latencies in `bins` log-spaced bins: `{device, edges_ms
+    /// (bins + 1, increasing), counts}`.
+    pub fn histogram(&self, device: &str, bins: usize) -> Result<JsValue> {
+        to_js(&self.inner.histogram(device, bins)?)
     }
 
     /// Spearman's ρ between all devices, row-major `devices × devices`.
-    pub fn correlation(&self) -> Result<Vec<f64>, JsError> {
-        self.inner.correlation().map_err(js_error)
+    pub fn correlation(&self) -> Result<Vec<f64>> {
+        self.inner.correlation()
     }
 
     /// Device indices with devices that rank alike next to each other.
     #[wasm_bindgen(js_name = clusterOrder)]
-    pub fn cluster_order(&self) -> Result<Vec<u32>, JsError> {
-        self.inner.cluster_order().map_err(js_error)
+    pub fn cluster_order(&self) -> Result<Vec<u32>> {
+        self.inner.cluster_order()
     }
 
     /// Rows on the (latency on `device`, MFLOPs) Pareto front, by latency.
     #[wasm_bindgen(js_name = paretoFront)]
-    pub fn pareto_front(&self, device: &str) -> Result<Vec<u32>, JsError> {
-        self.inner.pareto_front(device).map_err(js_error)
+    pub fn pareto_front(&self, device: &str) -> Result<Vec<u32>> {
+        self.inner.pareto_front(device)
     }
 
     /// Every other device as a proxy for `targets`, best first: `[{proxy,
     /// worst, worst_target, mean}]` (Spearman ρ over the table).
     #[wasm_bindgen(js_name = proxyChoice)]
-    pub fn proxy_choice(&self, targets: Vec<String>) -> Result<JsValue, JsError> {
-        to_js(&self.inner.proxy_choice(&targets).map_err(js_error)?)
+    pub fn proxy_choice(&self, targets: Vec<String>) -> Result<JsValue> {
+        to_js(&self.inner.proxy_choice(&targets)?)
     }
 
     /// How much of `target`'s Pareto front the front found on `proxy`
     /// recovers: `{proxy, target, proxy_front, target_front, overlap,
     /// hypervolume_ratio}`.
     #[wasm_bindgen(js_name = frontRecovery)]
-    pub fn front_recovery(&self, proxy: &str, target: &str) -> Result<JsValue, JsError> {
-        to_js(&self.inner.front_recovery(proxy, target).map_err(js_error)?)
+    pub fn front_recovery(&self, proxy: &str, target: &str) -> Result<JsValue> {
+        to_js(&self.inner.front_recovery(proxy, target)?)
     }
 
     /// The `n` architectures of the table to measure next on a new device,
@@ -168,22 +172,23 @@ impl JsSpaceTable {
         &self,
         #[wasm_bindgen(js_name = measuredArchs)] measured_archs: Vec<String>,
         n: usize,
-    ) -> Result<Vec<String>, JsError> {
-        self.inner.suggest(&measured_archs, n).map_err(js_error)
+    ) -> Result<Vec<String>> {
+        self.inner.suggest(&measured_archs, n)
     }
 
-    /// Adds (or replaces) your own device, adapted from your measurements,
-    /// as a new column; returns the device names.
+    /// Adds (or replaces) your own device, adapted from your measurements
+    /// (`sampleArchs[i]` took `sampleMs[i]` ms) as `Predictor.adapt` does,
+    /// as a new column; returns the device names. Throws `invalid-input`
+    /// for an empty name or a name of the file's devices, and as
+    /// `Predictor.adapt` does.
     #[wasm_bindgen(js_name = addDevice)]
     pub fn add_device(
         &mut self,
         name: &str,
         #[wasm_bindgen(js_name = sampleArchs)] sample_archs: Vec<String>,
         #[wasm_bindgen(js_name = sampleMs)] sample_ms: Vec<f64>,
-    ) -> Result<Vec<String>, JsError> {
-        self.inner
-            .add_device(name, &sample_archs, &sample_ms)
-            .map_err(js_error)?;
+    ) -> Result<Vec<String>> {
+        self.inner.add_device(name, &sample_archs, &sample_ms)?;
         Ok(self.inner.devices().to_vec())
     }
 }

@@ -21,6 +21,8 @@ fn act(v: f32, a: Option<Activation>) -> f32 {
 
 /// Runs `plan` for one sample (NCHW) through its slots.
 fn interpret(plan: &Plan, input: &[f32]) -> Vec<f32> {
+    // NaN-filled slots: a step that reads a value nobody wrote spoils the
+    // output instead of passing by reading zeros.
     let mut slots: Vec<Vec<f32>> = plan
         .slot_elements
         .iter()
@@ -28,175 +30,242 @@ fn interpret(plan: &Plan, input: &[f32]) -> Vec<f32> {
         .collect();
     slots[plan.slot_of[&0]][..input.len()].copy_from_slice(input);
     for step in &plan.steps {
-        let shape = |v: NodeId| plan.shapes[v];
-        let read = |slots: &Vec<Vec<f32>>, v: NodeId| -> Vec<f32> {
-            slots[plan.slot_of[&v]][..shape(v).elements() as usize].to_vec()
-        };
-        let out = step.output();
-        let y: Vec<f32> = match step {
-            Step::Conv {
-                input,
-                geometry: g,
-                weight,
-                bias,
-                act: a,
-                ..
-            } => {
-                let x = read(&slots, *input);
-                let (ci, co) = (g.input.channels, g.output.channels);
-                let (ipg, opg) = (ci / g.groups, co / g.groups);
-                let (h, w, oh, ow, k) = (
-                    g.input.height as isize,
-                    g.input.width as isize,
-                    g.output.height,
-                    g.output.width,
-                    g.kernel,
-                );
-                let mut y = vec![0.0; co * oh * ow];
-                for o in 0..co {
-                    let group = o / opg;
-                    for oy in 0..oh {
-                        for ox in 0..ow {
-                            let mut sum = bias[o];
-                            for i in 0..ipg {
-                                let c = group * ipg + i;
-                                for ky in 0..k {
-                                    for kx in 0..k {
-                                        let iy = (oy * g.stride + ky) as isize - g.padding as isize;
-                                        let ix = (ox * g.stride + kx) as isize - g.padding as isize;
-                                        if iy < 0 || ix < 0 || iy >= h || ix >= w {
-                                            continue;
-                                        }
-                                        sum += weight[((o * ipg + i) * k + ky) * k + kx]
-                                            * x[(c * h as usize + iy as usize) * w as usize
-                                                + ix as usize];
-                                    }
-                                }
-                            }
-                            y[(o * oh + oy) * ow + ox] = act(sum, *a);
-                        }
-                    }
-                }
-                y
-            }
-            Step::ChannelAffine {
-                input,
-                scale,
-                shift,
-                act: a,
-                ..
-            } => {
-                let hw = shape(out).positions() as usize;
-                read(&slots, *input)
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &v)| {
-                        let c = i / hw;
-                        let v = v * scale.as_ref().map_or(1.0, |s| s[c])
-                            + shift.as_ref().map_or(0.0, |s| s[c]);
-                        act(v, *a)
-                    })
-                    .collect()
-            }
-            Step::Pool {
-                input,
-                kind,
-                kernel,
-                stride,
-                padding,
-                ..
-            } => {
-                let x = read(&slots, *input);
-                let (si, so) = (shape(*input), shape(out));
-                let mut y = vec![0.0; so.elements() as usize];
-                for c in 0..so.channels {
-                    for oy in 0..so.height {
-                        for ox in 0..so.width {
-                            let (mut acc, mut count, mut max) = (0.0, 0, f32::NEG_INFINITY);
-                            for ky in 0..*kernel {
-                                for kx in 0..*kernel {
-                                    let iy = (oy * stride + ky) as isize - *padding as isize;
-                                    let ix = (ox * stride + kx) as isize - *padding as isize;
-                                    let inside = iy >= 0
-                                        && ix >= 0
-                                        && (iy as usize) < si.height
-                                        && (ix as usize) < si.width;
-                                    if inside {
-                                        let v = x[(c * si.height + iy as usize) * si.width
-                                            + ix as usize];
-                                        acc += v;
-                                        max = max.max(v);
-                                        count += 1;
-                                    } else if matches!(
-                                        kind,
-                                        PoolKind::Avg {
-                                            count_include_pad: true
-                                        }
-                                    ) {
-                                        count += 1;
-                                    }
-                                }
-                            }
-                            y[(c * so.height + oy) * so.width + ox] = match kind {
-                                PoolKind::Max => max,
-                                PoolKind::Avg { .. } => acc / count as f32,
-                            };
-                        }
-                    }
-                }
-                y
-            }
-            Step::GlobalAvgPool { input, .. } => {
-                let hw = shape(*input).positions() as usize;
-                read(&slots, *input)
-                    .chunks(hw)
-                    .map(|c| c.iter().sum::<f32>() / hw as f32)
-                    .collect()
-            }
-            Step::Add { inputs, act: a, .. } => {
-                let mut sum = read(&slots, inputs[0]);
-                for &i in &inputs[1..] {
-                    sum.iter_mut()
-                        .zip(read(&slots, i))
-                        .for_each(|(s, v)| *s += v);
-                }
-                sum.into_iter().map(|v| act(v, *a)).collect()
-            }
-            Step::Linear {
-                input,
-                in_features,
-                out_features,
-                weight,
-                bias,
-                ..
-            } => {
-                let x = read(&slots, *input);
-                (0..*out_features)
-                    .map(|o| {
-                        let dot: f32 = (0..*in_features)
-                            .map(|i| weight[o * in_features + i] * x[i])
-                            .sum();
-                        dot + bias.as_ref().map_or(0.0, |b| b[o])
-                    })
-                    .collect()
-            }
-            Step::ChannelShuffle { input, groups, .. } => {
-                let x = read(&slots, *input);
-                let s = shape(out);
-                let (c, hw, per) = (s.channels, s.positions() as usize, s.channels / groups);
-                let mut y = vec![0.0; x.len()];
-                for co in 0..c {
-                    let ci = (co % groups) * per + co / groups;
-                    y[co * hw..(co + 1) * hw].copy_from_slice(&x[ci * hw..(ci + 1) * hw]);
-                }
-                y
-            }
-            Step::Zero { .. } => vec![0.0; shape(out).elements() as usize],
-        };
-        let slot = plan.slot_of[&out];
+        let y = run_step(plan, &slots, step);
+        let slot = plan.slot_of[&step.output()];
         slots[slot][..y.len()].copy_from_slice(&y);
     }
     read_output(plan, &slots)
+}
+
+/// Value `v` as its slot holds it now.
+fn read_value(plan: &Plan, slots: &[Vec<f32>], v: NodeId) -> Vec<f32> {
+    slots[plan.slot_of[&v]][..plan.shapes[v].elements() as usize].to_vec()
+}
+
+/// The value `step` writes, computed from what its inputs' slots hold.
+fn run_step(plan: &Plan, slots: &[Vec<f32>], step: &Step) -> Vec<f32> {
+    let shape = |v: NodeId| plan.shapes[v];
+    let read = |v: NodeId| read_value(plan, slots, v);
+    let out = step.output();
+    match step {
+        Step::Conv {
+            input,
+            geometry,
+            weight,
+            bias,
+            act: a,
+            ..
+        } => conv(&read(*input), geometry, weight, bias, *a),
+        Step::ChannelAffine {
+            input,
+            scale,
+            shift,
+            act: a,
+            ..
+        } => channel_affine(
+            &read(*input),
+            shape(out).positions() as usize,
+            scale.as_deref(),
+            shift.as_deref(),
+            *a,
+        ),
+        Step::Pool {
+            input,
+            kind,
+            kernel,
+            stride,
+            padding,
+            ..
+        } => pool(
+            &read(*input),
+            shape(*input),
+            shape(out),
+            *kind,
+            *kernel,
+            *stride,
+            *padding,
+        ),
+        Step::GlobalAvgPool { input, .. } => {
+            global_avg_pool(&read(*input), shape(*input).positions() as usize)
+        }
+        Step::Add { inputs, act: a, .. } => add(inputs.iter().map(|&i| read(i)), *a),
+        Step::Linear {
+            input,
+            in_features,
+            out_features,
+            weight,
+            bias,
+            ..
+        } => linear(
+            &read(*input),
+            *in_features,
+            *out_features,
+            weight,
+            bias.as_deref(),
+        ),
+        Step::ChannelShuffle { input, groups, .. } => {
+            channel_shuffle(&read(*input), shape(out), *groups)
+        }
+        Step::Zero { .. } => vec![0.0; shape(out).elements() as usize],
+    }
+}
+
+/// `act(conv(x, weight) + bias)`, grouped, zero padding, OIHW weights.
+fn conv(
+    x: &[f32],
+    g: &ConvGeometry,
+    weight: &[f32],
+    bias: &[f32],
+    a: Option<Activation>,
+) -> Vec<f32> {
+    let (ci, co) = (g.input.channels, g.output.channels);
+    let (ipg, opg) = (ci / g.groups, co / g.groups);
+    let (h, w, oh, ow, k) = (
+        g.input.height as isize,
+        g.input.width as isize,
+        g.output.height,
+        g.output.width,
+        g.kernel,
+    );
+    let mut y = vec![0.0; co * oh * ow];
+    for o in 0..co {
+        let group = o / opg;
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let mut sum = bias[o];
+                for i in 0..ipg {
+                    let c = group * ipg + i;
+                    for ky in 0..k {
+                        for kx in 0..k {
+                            let iy = (oy * g.stride + ky) as isize - g.padding as isize;
+                            let ix = (ox * g.stride + kx) as isize - g.padding as isize;
+                            if iy < 0 || ix < 0 || iy >= h || ix >= w {
+                                continue;
+                            }
+                            sum += weight[((o * ipg + i) * k + ky) * k + kx]
+                                * x[(c * h as usize + iy as usize) * w as usize + ix as usize];
+                        }
+                    }
+                }
+                y[(o * oh + oy) * ow + ox] = act(sum, a);
+            }
+        }
+    }
+    y
+}
+
+/// `act(x · scale[c] + shift[c])` per channel of `hw` positions (no scale:
+/// 1, no shift: 0).
+fn channel_affine(
+    x: &[f32],
+    hw: usize,
+    scale: Option<&[f32]>,
+    shift: Option<&[f32]>,
+    a: Option<Activation>,
+) -> Vec<f32> {
+    x.iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let c = i / hw;
+            let v = v * scale.map_or(1.0, |s| s[c]) + shift.map_or(0.0, |s| s[c]);
+            act(v, a)
+        })
+        .collect()
+}
+
+/// Max or average pooling of `x` (shape `si`) into shape `so`; an average
+/// counts the padding only with `count_include_pad`.
+fn pool(
+    x: &[f32],
+    si: Shape,
+    so: Shape,
+    kind: PoolKind,
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+) -> Vec<f32> {
+    let mut y = vec![0.0; so.elements() as usize];
+    for c in 0..so.channels {
+        for oy in 0..so.height {
+            for ox in 0..so.width {
+                let (mut acc, mut count, mut max) = (0.0, 0, f32::NEG_INFINITY);
+                for ky in 0..kernel {
+                    for kx in 0..kernel {
+                        let iy = (oy * stride + ky) as isize - padding as isize;
+                        let ix = (ox * stride + kx) as isize - padding as isize;
+                        let inside = iy >= 0
+                            && ix >= 0
+                            && (iy as usize) < si.height
+                            && (ix as usize) < si.width;
+                        if inside {
+                            let v = x[(c * si.height + iy as usize) * si.width + ix as usize];
+                            acc += v;
+                            max = max.max(v);
+                            count += 1;
+                        } else if matches!(
+                            kind,
+                            PoolKind::Avg {
+                                count_include_pad: true
+                            }
+                        ) {
+                            count += 1;
+                        }
+                    }
+                }
+                y[(c * so.height + oy) * so.width + ox] = match kind {
+                    PoolKind::Max => max,
+                    PoolKind::Avg { .. } => acc / count as f32,
+                };
+            }
+        }
+    }
+    y
+}
+
+/// Mean of each channel of `hw` positions.
+fn global_avg_pool(x: &[f32], hw: usize) -> Vec<f32> {
+    x.chunks(hw)
+        .map(|c| c.iter().sum::<f32>() / hw as f32)
+        .collect()
+}
+
+/// `act(sum of the inputs)`, added in order from the first.
+fn add(mut inputs: impl Iterator<Item = Vec<f32>>, a: Option<Activation>) -> Vec<f32> {
+    let mut sum = inputs.next().expect("an add has inputs");
+    for v in inputs {
+        sum.iter_mut().zip(v).for_each(|(s, v)| *s += v);
+    }
+    sum.into_iter().map(|v| act(v, a)).collect()
+}
+
+/// `weight · x + bias`, weight `[out, in]` row-major.
+fn linear(
+    x: &[f32],
+    in_features: usize,
+    out_features: usize,
+    weight: &[f32],
+    bias: Option<&[f32]>,
+) -> Vec<f32> {
+    (0..out_features)
+        .map(|o| {
+            let dot: f32 = (0..in_features)
+                .map(|i| weight[o * in_features + i] * x[i])
+                .sum();
+            dot + bias.map_or(0.0, |b| b[o])
+        })
+        .collect()
+}
+
+/// ShuffleNet's channel shuffle into shape `s`: output channel `co` takes
+/// input channel `(co % groups) · (channels / groups) + co / groups`.
+fn channel_shuffle(x: &[f32], s: Shape, groups: usize) -> Vec<f32> {
+    let (c, hw, per) = (s.channels, s.positions() as usize, s.channels / groups);
+    let mut y = vec![0.0; x.len()];
+    for co in 0..c {
+        let ci = (co % groups) * per + co / groups;
+        y[co * hw..(co + 1) * hw].copy_from_slice(&x[ci * hw..(ci + 1) * hw]);
+    }
+    y
 }
 
 fn read_output(plan: &Plan, slots: &[Vec<f32>]) -> Vec<f32> {
