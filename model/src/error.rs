@@ -19,7 +19,12 @@ pub enum Error {
     /// A failure inside tract, with the step it happened in. tract's own
     /// error chain is flattened into `message`.
     #[error("tract failed while {context}: {message}")]
-    Tract { context: String, message: String },
+    Tract {
+        /// The step that failed, phrased to follow "while" (e.g. `planning the predictor`).
+        context: String,
+        /// tract's error and its causes, joined into one line.
+        message: String,
+    },
 
     /// An input that does not fit the model (wrong element count, batch 0).
     #[error("invalid input: {0}")]
@@ -81,6 +86,7 @@ impl Error {
     }
 }
 
+/// `std::result::Result` with this crate's [`enum@Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

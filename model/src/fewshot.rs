@@ -16,6 +16,7 @@ use latscope_shared::space::{Arch, SpaceId};
 
 /// What a method may see while pretraining.
 pub struct PretrainContext<'a> {
+    /// The search space of the task's architectures.
     pub space: SpaceId,
     /// Every architecture of the task's table, in table order. Architecture
     /// indices in samples and queries index this slice. Architectures are
@@ -67,6 +68,8 @@ pub trait PretrainedModel {
 pub struct Adapted {
     /// Latency (ms) of each queried architecture.
     pub predictions: Vec<f64>,
+    /// The confidence the method states from its samples alone (leave-one-out), when it states
+    /// one.
     pub stated: Option<StatedConfidence>,
 }
 
@@ -76,6 +79,7 @@ pub struct Adapted {
 pub struct StatedConfidence {
     /// Name of the chosen fit, e.g. `blend`.
     pub fit: String,
+    /// Leave-one-out error and ρ of the chosen fit on the samples.
     pub loo: LooSummary,
 }
 

@@ -14,6 +14,8 @@
 //!   a ridge in ms over the trained devices' ms and the operation counts of
 //!   [`structure`], or their blend, chosen by leave-one-out).
 
+#![deny(missing_docs)]
+
 pub mod adapt;
 pub mod error;
 pub mod eval;

@@ -15,6 +15,7 @@ use rand_chacha::ChaCha8Rng;
 
 /// Latencies of several devices over the same architectures.
 pub struct DeviceColumns<'a> {
+    /// Device names, one per column and in the same order.
     pub devices: &'a [String],
     /// One column per device, all the same length.
     pub columns: &'a [Vec<f64>],
@@ -23,23 +24,29 @@ pub struct DeviceColumns<'a> {
 /// How well one proxy ranks the targets like they rank themselves.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProxyScore {
+    /// Index (into the device columns) of the candidate proxy scored.
     pub proxy: usize,
     /// Lowest ρ over the targets, and which target it is.
     pub worst: f64,
+    /// Index of the target on which the proxy's ρ is [`Self::worst`].
     pub worst_target: usize,
+    /// Mean Spearman ρ over the targets.
     pub mean: f64,
 }
 
 /// The proxy chosen from K measured architectures per target.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FewShotChoice {
+    /// Architectures measured per target to choose by.
     pub k: usize,
+    /// Draws of the K architectures made (seeds `0..seeds`).
     pub seeds: usize,
     /// Seeds on which the K-sample choice equals the choice from all data.
     pub agrees_with_full_data: usize,
     /// True (all-data) worst-case and mean ρ of the chosen proxy, averaged
     /// over seeds.
     pub worst: f64,
+    /// True (all-data) mean ρ over the targets of the chosen proxy, averaged over seeds.
     pub mean: f64,
 }
 
@@ -190,7 +197,9 @@ pub fn choose_with_k(
 /// K target samples drawn `seeds` times.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Draws {
+    /// Architectures measured on each target per draw.
     pub k: usize,
+    /// Number of independent draws (seeds `0..seeds`) averaged over.
     pub seeds: usize,
 }
 
@@ -198,6 +207,7 @@ pub struct Draws {
 /// proxy's operator lookup table to the target from K samples.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParetoReuse {
+    /// Index (into the device columns) of the target device.
     pub target: usize,
     /// ρ between the proxy's and the target's latencies (all architectures).
     pub rho_before: f64,
@@ -210,6 +220,8 @@ pub struct ParetoReuse {
     /// Hypervolume ratio and overlap of the front found on the adapted
     /// predictions (means over seeds).
     pub hypervolume_after: f64,
+    /// Architectures on both the adapted predictions' front and the target's true front (a
+    /// count, mean over seeds).
     pub overlap_after: f64,
 }
 

@@ -37,7 +37,9 @@ fn cholesky_solve(a: &Array2<f64>, b: &Array1<f64>) -> Option<Array1<f64>> {
 /// A fitted linear model `y = x·weights + intercept`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ridge {
+    /// One coefficient per column of `x`, in the units of `y` per unit of that column.
     pub weights: Array1<f64>,
+    /// The prediction at `x = 0`; fitted unpenalised (the data are centred before the ridge).
     pub intercept: f64,
 }
 
@@ -129,6 +131,9 @@ pub struct RidgePath {
 }
 
 impl RidgePath {
+    /// Centres `x` and `y` and takes the thin SVD of the centred design, after which any λ's
+    /// fit and leave-one-out residuals are cheap; errors on mismatched lengths, no rows or
+    /// non-finite values.
     pub fn new(x: ArrayView2<'_, f64>, y: &[f64]) -> Result<Self> {
         check_xy(x, y)?;
         let (xc, yc, xm, ym) = center(x, y);
@@ -271,7 +276,10 @@ impl RidgePath {
 /// The outcome of choosing λ by leave-one-out.
 #[derive(Clone, Debug)]
 pub struct RidgeSelection {
+    /// The fit at the chosen λ.
     pub ridge: Ridge,
+    /// The chosen λ, in the design's absolute units (not relative to
+    /// [`RidgePath::lambda_scale`]).
     pub lambda: f64,
     /// Position of `lambda` in the grid.
     pub index: usize,

@@ -54,6 +54,8 @@ pub struct StandardizedDesign {
     pub values: Array2<f64>,
     /// `values = (raw − mean) · multiplier`, per column.
     pub mean: Array1<f64>,
+    /// Per-column multiplier applied after subtracting [`Self::mean`]: the reciprocal of the
+    /// column's (population) standard deviation, or 0 for a constant column.
     pub multiplier: Array1<f64>,
 }
 

@@ -39,8 +39,14 @@ use std::str::FromStr;
 /// How a pretrained predictor adapts to a new device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Adaptation {
+    /// Ridge over each member's whole block in ln ms, λ by leave-one-out: the new device as a
+    /// learned mixture of the training devices and the hidden features.
     Ridge,
+    /// The training device whose output ranks the samples best, mapped by a line in ln ms, plus
+    /// a leave-one-out-tuned ridge correction on the residuals; the default of the log-space
+    /// adaptations.
     Head,
+    /// The mean of [`Adaptation::Ridge`] and [`Adaptation::Head`] in log space.
     Blend,
     /// Per device, the head, a ridge in ms over the structure columns or
     /// their blend, chosen by leave-one-out on the samples
@@ -49,6 +55,7 @@ pub enum Adaptation {
 }
 
 impl Adaptation {
+    /// Every adaptation, in the order their names are listed to users.
     pub const ALL: [Adaptation; 4] = [
         Adaptation::Ridge,
         Adaptation::Head,
@@ -60,6 +67,8 @@ impl Adaptation {
     /// ([`adapt_log_latency`]).
     pub const LOG_SPACE: [Adaptation; 3] = [Adaptation::Ridge, Adaptation::Head, Adaptation::Blend];
 
+    /// The adaptation's name on the command line and in predictor files
+    /// (`latscope.adaptation`); [`FromStr`] parses it back.
     pub const fn name(&self) -> &'static str {
         match self {
             Adaptation::Ridge => "ridge",
@@ -110,11 +119,15 @@ pub struct FeatureLayout {
 /// ([`crate::structure`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StructureLayout {
+    /// Training devices, one predicted-ms column each, first in the structure columns.
     pub devices: usize,
+    /// Operation counts after the device columns (operations per searchable position of the
+    /// space).
     pub ops: usize,
 }
 
 impl StructureLayout {
+    /// Number of structure columns: [`Self::devices`] + [`Self::ops`].
     pub const fn width(&self) -> usize {
         self.devices + self.ops
     }
@@ -174,7 +187,10 @@ impl FeatureLayout {
 /// Settings of the adaptation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AdaptConfig {
+    /// Which log-space adaptation [`adapt_log_latency`] performs.
     pub adaptation: Adaptation,
+    /// How leave-one-out picks λ among [`Self::relative_lambdas`]: the mean squared residual by
+    /// default, as it scores the ln-ms error that the predictions are judged by.
     pub criterion: LooCriterion,
     /// λ grid relative to the design's scale.
     pub relative_lambdas: Vec<f64>,

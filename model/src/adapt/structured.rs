@@ -52,8 +52,14 @@ pub fn latency_floor(ms: impl IntoIterator<Item = f64>) -> f64 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FitKind {
+    /// The log-space head adaptation ([`super::Adaptation::Head`]): a training device's output
+    /// mapped by a line in ln ms, plus a ridge correction.
     Head,
+    /// A ridge in ms over the structure columns (training devices' predicted ms and operation
+    /// counts), λ by exact leave-one-out; suits additive devices.
     Structured,
+    /// The geometric mean of the head and the structured fit; the default, since it is never
+    /// far from the better of the two.
     Blend,
     /// Least squares in ms on the operation counts alone (the `op-count`
     /// baseline as a candidate).
@@ -61,6 +67,8 @@ pub enum FitKind {
 }
 
 impl FitKind {
+    /// The fit's short name, as written in predictor files (`latscope.adapted_devices`) and
+    /// reports.
     pub const fn name(&self) -> &'static str {
         match self {
             FitKind::Head => "head",
@@ -131,12 +139,23 @@ impl LooSummary {
 /// lin_bias, floor)^power`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceFit {
+    /// Which of the candidate fits this is.
     pub kind: FitKind,
+    /// Weights of the log-space part, one per feature-row column (zero on the structure
+    /// columns, all zero for a fit in ms alone).
     pub log_weights: Vec<f64>,
+    /// Intercept of the log-space part, in ln ms.
     pub log_bias: f64,
+    /// Weights of the part linear in ms, one per feature-row column (zero on the blocks; unused
+    /// when `power` is 0).
     pub lin_weights: Vec<f64>,
+    /// Intercept of the part linear in ms, in ms.
     pub lin_bias: f64,
+    /// Lower bound in ms on the linear part ([`latency_floor`] of the samples), so it cannot go
+    /// negative.
     pub floor: f64,
+    /// Exponent of the linear part: 0 for the head, 1 for the structured and op-count fits, ½
+    /// for the blend.
     pub power: f64,
     /// Leave-one-out quality of the chosen fit.
     pub loo: LooSummary,

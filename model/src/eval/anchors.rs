@@ -9,9 +9,13 @@
 /// confirmed).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PublishedTask {
+    /// Name of the published task (`N0`, `N5`, `F0`, `F5`).
     pub task: &'static str,
+    /// Task-mean ρ of HELP (Lee et al., NeurIPS 2021).
     pub help: f64,
+    /// Task-mean ρ of MultiPredict.
     pub multipredict: f64,
+    /// Task-mean ρ of NASFLAT (Akhauri & Abdelfattah, MLSys 2024).
     pub nasflat: f64,
 }
 
@@ -47,10 +51,13 @@ pub const PUBLISHED_TASKS: [PublishedTask; 4] = [
 /// A published per-device ρ row.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PublishedDevices {
+    /// Name of the published task the row belongs to.
     pub task: &'static str,
     /// Who reported it and how, e.g. "HELP (10 samples)".
     pub source: &'static str,
+    /// Published ρ per test device, as (device name, ρ) in the paper's order.
     pub devices: &'static [(&'static str, f64)],
+    /// The row's mean ρ over its devices, as published.
     pub mean: f64,
 }
 

@@ -44,12 +44,14 @@ impl Default for AutoTaskOptions {
 /// Spearman correlations between every pair of devices of a table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceCorrelations {
+    /// Device names, in the table's order; they index the matrix.
     pub devices: Vec<String>,
     /// Row-major n × n, 1 on the diagonal.
     pub rho: Vec<f64>,
 }
 
 impl DeviceCorrelations {
+    /// The correlation of devices `a` and `b` (indices into [`Self::devices`]); symmetric.
     pub fn get(&self, a: usize, b: usize) -> f64 {
         self.rho[a * self.devices.len() + b]
     }
@@ -204,8 +206,12 @@ pub fn cut_weight(w: &[f64], side: &[bool]) -> f64 {
 /// was made.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceSplit {
+    /// Devices the method pretrains on.
     pub train_devices: Vec<String>,
+    /// Devices held out for few-shot transfer.
     pub test_devices: Vec<String>,
+    /// How the split was made (seed, mean ρ across the cut, devices dropped for correlating
+    /// above the threshold across it), for the task's notes.
     pub notes: Vec<String>,
 }
 

@@ -24,18 +24,25 @@ pub const BANDS: [(f64, f64); 5] = [
 /// Measured ρ of the trials whose stated ρ falls in one band.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfidenceBand {
+    /// Lower bound of the band's stated ρ (exclusive, except for the first band).
     pub low: f64,
+    /// Upper bound of the band's stated ρ (inclusive).
     pub high: f64,
+    /// Trials whose stated ρ falls in the band.
     pub trials: usize,
     /// Mean and 10th percentile of the measured ρ (None without trials).
     pub measured_mean: Option<f64>,
+    /// 10th percentile of the measured ρ: what a user can count on from such a statement (None
+    /// without trials).
     pub measured_p10: Option<f64>,
 }
 
 /// The check for one (method, K).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfidenceCheck {
+    /// Label of the method, as in [`TrialRecord::method`].
     pub method: String,
+    /// Number of samples given per device.
     pub k: usize,
     /// Trials with a stated confidence.
     pub trials: usize,
@@ -46,6 +53,7 @@ pub struct ConfidenceCheck {
     /// Median of measured / stated ln-ms error (1 = the statement is right
     /// on average; above 1 it is optimistic).
     pub error_ratio_median: Option<f64>,
+    /// Measured ρ per band of stated ρ, one per [`BANDS`] entry in that order.
     pub bands: Vec<ConfidenceBand>,
 }
 

@@ -17,8 +17,11 @@ use crate::ridge::LooCriterion;
 /// A registered method: its name, what it is, and how to make one with its
 /// default settings.
 pub struct MethodEntry {
+    /// The method's command-line name, unique in the registry.
     pub name: &'static str,
+    /// One line saying what the method does, for `--help` and listings.
     pub about: &'static str,
+    /// Builds the method with its default settings.
     pub make: fn() -> Box<dyn FewShotMethod>,
 }
 

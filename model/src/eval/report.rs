@@ -13,12 +13,17 @@ use std::fmt::Write;
 /// One (method, seed, K, device) adaptation.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrialRecord {
+    /// Label of the method, with `@sampler` appended when several samplers were run.
     pub method: String,
+    /// Seed of the pretraining and, mixed with K and the device, of the sample drawn.
     pub seed: u64,
+    /// K: how many measured architectures of the device the method was given.
     pub k: usize,
+    /// The test device adapted to.
     pub device: String,
     /// The architectures measured (indices into the task's table).
     pub sampled: Vec<usize>,
+    /// Scores of the adapted predictions on the device's architectures not sampled.
     pub score: Score,
     /// The confidence the method stated from the samples, if it states one.
     pub stated: Option<StatedConfidence>,
@@ -27,12 +32,19 @@ pub struct TrialRecord {
 /// Mean ± sd over seeds of one (method, K, device).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeviceSummary {
+    /// Label of the method, as in [`TrialRecord::method`].
     pub method: String,
+    /// Number of samples given per device.
     pub k: usize,
+    /// The test device.
     pub device: String,
+    /// Spearman rank correlation of predicted and measured latency, over seeds.
     pub spearman: MeanSd,
+    /// Kendall rank correlation (τ) of predicted and measured latency, over seeds.
     pub kendall: MeanSd,
+    /// Mean absolute percentage error as a fraction (0.1 = 10 %), over seeds.
     pub mape: MeanSd,
+    /// Fraction of architectures predicted within ±10 % of the measurement, over seeds.
     pub acc10: MeanSd,
     /// Seeds in which the method predicted a constant (ρ, τ counted as 0).
     pub constant: usize,
@@ -42,29 +54,44 @@ pub struct DeviceSummary {
 /// then mean ± sd of those over seeds.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskSummary {
+    /// Label of the method, as in [`TrialRecord::method`].
     pub method: String,
+    /// Number of samples given per test device.
     pub k: usize,
+    /// Spearman rank correlation, per seed averaged over test devices.
     pub spearman: MeanSd,
+    /// Kendall rank correlation (τ), per seed averaged over test devices.
     pub kendall: MeanSd,
+    /// Mean absolute percentage error as a fraction, per seed averaged over test devices.
     pub mape: MeanSd,
+    /// Fraction within ±10 % of the measurement, per seed averaged over test devices.
     pub acc10: MeanSd,
 }
 
 /// Everything an evaluation produced.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvalReport {
+    /// The transfer task evaluated: space, training and test devices.
     pub task: Task,
+    /// Name of the sampler (or samplers, comma-separated) that chose the measured
+    /// architectures.
     pub sampler: String,
+    /// The numbers of samples per test device evaluated, in the order run.
     pub ks: Vec<usize>,
+    /// Seeds run, each a separate pretraining and draw of samples.
     pub seeds: Vec<u64>,
+    /// Labels of the methods evaluated, in the order of the tables.
     pub methods: Vec<String>,
     /// Architectures in the task's table.
     pub n_archs: usize,
     /// Latencies handed out per test device over the whole run (every
     /// method, seed and K).
     pub measured: Vec<(String, usize)>,
+    /// Every (method, seed, K, device) adaptation, in the order run.
     pub trials: Vec<TrialRecord>,
+    /// Mean ± sd over seeds per (method, K, device), in method × K × device order.
     pub devices: Vec<DeviceSummary>,
+    /// Task means per (method, K), in method × K order: the headline numbers.
     pub summary: Vec<TaskSummary>,
     /// Stated confidence against measured scores, per (method, K) that
     /// states one.

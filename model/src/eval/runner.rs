@@ -35,6 +35,7 @@ impl Default for EvalConfig {
 pub struct Progress {
     /// Steps finished (pretrainings plus adaptations).
     pub done: usize,
+    /// Steps in the whole run; [`Self::done`] reaches it at the end.
     pub total: usize,
     /// What was just finished, e.g. `flops seed 0: pretrained`.
     pub message: String,

@@ -49,10 +49,12 @@ impl TaskSplit {
         })
     }
 
+    /// The task this split is for.
     pub fn task(&self) -> &Task {
         &self.task
     }
 
+    /// The search space of the task's architectures.
     pub fn space(&self) -> SpaceId {
         self.train.space()
     }
@@ -77,6 +79,7 @@ impl TaskSplit {
         }
     }
 
+    /// The sealed test devices, in the task's order.
     pub fn test_devices(&self) -> &[TestDevice] {
         &self.tests
     }
@@ -90,6 +93,7 @@ pub struct TestDevice {
 }
 
 impl TestDevice {
+    /// The device's name.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -201,7 +205,10 @@ impl Trial<'_> {
 pub struct Score {
     /// Architectures scored.
     pub n: usize,
+    /// Spearman rank correlation of predicted with measured latency (0 when the prediction is
+    /// constant).
     pub spearman: f64,
+    /// Kendall's τ of predicted with measured latency (0 when the prediction is constant).
     pub kendall: f64,
     /// Mean absolute percentage error, as a fraction.
     pub mape: f64,

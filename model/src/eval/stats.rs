@@ -6,8 +6,11 @@ use serde::{Deserialize, Serialize};
 /// of `n` values.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MeanSd {
+    /// Arithmetic mean.
     pub mean: f64,
+    /// Sample standard deviation, with divisor n − 1 (0 for a single value).
     pub sd: f64,
+    /// Number of values summarised (at least 1).
     pub n: usize,
 }
 

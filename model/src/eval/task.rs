@@ -26,9 +26,16 @@ use std::str::FromStr;
 /// `test_devices` from a few samples.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Task {
+    /// The task's name as given on the command line and printed in reports (`N0`,
+    /// `auto-nb201-3`, `loo-fbnet-pixel3`...).
     pub name: String,
+    /// The search space of the architectures, which fixes the latency table to use.
     pub space: SpaceId,
+    /// Devices the method pretrains on, with all their latencies; empty for the `plenty-`
+    /// protocol.
     pub train_devices: Vec<String>,
+    /// Devices the method adapts to from K samples each and is scored on; never empty and
+    /// disjoint from the training devices.
     pub test_devices: Vec<String>,
     /// Things a reader of the results must know (devices of the published
     /// task that the data lacks, how a generated task was made).
@@ -257,18 +264,33 @@ pub enum TaskSpec {
     /// N0, N5, F0, F5.
     Builtin(Task),
     /// `auto-<space>-<n>`: Kernighan–Lin bisection with seed `n`.
-    Auto { space: SpaceId, seed: u64 },
+    Auto {
+        /// The search space whose table's devices are split.
+        space: SpaceId,
+        /// Seed of the bisection's random start, so that each `n` names a different split.
+        seed: u64,
+    },
     /// `plenty-<space>-<device>` (`others` false) or `loo-<space>-<device>`.
     SingleDevice {
+        /// The search space whose table holds the device.
         space: SpaceId,
+        /// The single device adapted to and scored on.
         device: String,
+        /// Whether every other device of the table is a training device (`loo-`) or none is
+        /// (`plenty-`).
         others: bool,
     },
     /// `proxy-<space>-<device>`: pretrain on one device, test on the rest.
-    Proxy { space: SpaceId, device: String },
+    Proxy {
+        /// The search space whose table holds the device.
+        space: SpaceId,
+        /// The one training device; every other device of the table is a test device.
+        device: String,
+    },
 }
 
 impl TaskSpec {
+    /// The search space the task's latency table must be of.
     pub fn space(&self) -> SpaceId {
         match self {
             TaskSpec::Builtin(t) => t.space,

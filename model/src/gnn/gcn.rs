@@ -87,6 +87,7 @@ impl Gcn {
         Gcn { layers, head }
     }
 
+    /// Width of the output: one standardised ln ms per training device.
     pub fn outputs(&self) -> usize {
         self.head.outputs()
     }
@@ -96,12 +97,13 @@ impl Gcn {
         self.head.inputs() - 2 * self.layers.last().map_or(0, Dense::outputs)
     }
 
-    /// Every layer, message layers first: the order of [`GcnGrads`] and of
-    /// the optimiser's state.
+    /// Every layer, message layers first: the order of the [`MlpGrads`] that
+    /// [`Self::backward`] returns and of the optimiser's state.
     pub fn all_layers(&self) -> impl Iterator<Item = &Dense> {
         self.layers.iter().chain(&self.head.layers)
     }
 
+    /// Every layer, mutably, in the order of [`Self::all_layers`].
     pub fn all_layers_mut(&mut self) -> impl Iterator<Item = &mut Dense> {
         self.layers.iter_mut().chain(&mut self.head.layers)
     }

@@ -112,10 +112,12 @@ impl GraphInputs {
         })
     }
 
+    /// Number of graphs held.
     pub fn graphs(&self) -> usize {
         self.forward.shape()[0]
     }
 
+    /// Width of each node's feature row.
     pub fn node_dim(&self) -> usize {
         self.node_features.ncols()
     }
@@ -143,11 +145,15 @@ impl GraphInputs {
 /// A batch of graphs, node-major (see the module documentation).
 #[derive(Clone, Debug)]
 pub struct GraphBatch {
+    /// Graphs in the batch (B).
     pub graphs: usize,
+    /// Nodes per graph, the same for every graph.
     pub nodes: usize,
     /// `(nodes·graphs) × node_dim`.
     pub x: Array2<f32>,
+    /// Adjacencies along the data flow, for the batch.
     pub forward: BatchAdjacency,
+    /// Adjacencies against the data flow, for the batch.
     pub backward: BatchAdjacency,
 }
 

@@ -19,6 +19,8 @@ pub struct ArchInputs {
 }
 
 impl ArchInputs {
+    /// Encodes every architecture of `archs` (all of one space) and computes its cost features;
+    /// empty input gives empty matrices.
     pub fn compute(archs: &[Arch]) -> Result<Self> {
         let space = archs.first().map(Arch::space);
         let d_onehot = space.map_or(0, |s| Encoding::OneHotV1.dim(s));
@@ -38,10 +40,12 @@ impl ArchInputs {
         })
     }
 
+    /// Number of architectures.
     pub fn len(&self) -> usize {
         self.macs.len()
     }
 
+    /// True when there are no architectures.
     pub fn is_empty(&self) -> bool {
         self.macs.is_empty()
     }

@@ -8,11 +8,15 @@ use crate::fewshot::{FewShotMethod, PretrainContext, PretrainedModel};
 
 /// Several methods averaged in log space.
 pub struct LogMeanEnsemble {
+    /// The ensemble's name in the registry and reports.
     pub name: String,
+    /// The methods averaged; each pretrains and adapts on its own.
     pub members: Vec<Box<dyn FewShotMethod>>,
 }
 
 impl LogMeanEnsemble {
+    /// An ensemble named `name` of `members`, whose ln-ms predictions are averaged with equal
+    /// weight.
     pub fn new(name: impl Into<String>, members: Vec<Box<dyn FewShotMethod>>) -> Self {
         LogMeanEnsemble {
             name: name.into(),

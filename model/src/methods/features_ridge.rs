@@ -14,6 +14,7 @@ use ndarray::{Array2, Axis};
 pub struct FeaturesRidge {
     /// Append the one-hot encoding to the features.
     pub onehot: bool,
+    /// How leave-one-out picks the ridge's λ on the samples.
     pub criterion: LooCriterion,
 }
 

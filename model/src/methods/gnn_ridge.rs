@@ -37,6 +37,8 @@ pub struct GnnRidgeConfig {
     /// Training of each member (its seed is offset per member and by the
     /// context's seed).
     pub train: TrainConfig,
+    /// Default adaptation of the exported predictor and the one the evaluation uses for new
+    /// devices.
     pub adaptation: Adaptation,
     /// Add ln MACs to the outputs as a "FLOPs device" for adaptation.
     pub ln_macs: bool,
@@ -44,6 +46,7 @@ pub struct GnnRidgeConfig {
     pub outputs_weight: f64,
     /// Weight of the block of the head's last hidden layer (0: not used).
     pub hidden_weight: f64,
+    /// How leave-one-out picks λ for the adaptation ridges.
     pub criterion: LooCriterion,
     /// λ grid relative to the design's scale.
     pub relative_lambdas: Vec<f64>,
@@ -93,10 +96,14 @@ impl MethodConfig for GnnRidgeConfig {
 /// architecture of the task.
 #[derive(Clone, Debug)]
 pub struct GnnRidgeModel {
+    /// The settings it was pretrained with (and adapts with).
     pub config: GnnRidgeConfig,
     /// Training devices, in output order.
     pub devices: Vec<String>,
+    /// Ensemble members, each mapping an architecture graph to standardised ln ms per training
+    /// device.
     pub members: Vec<Gcn>,
+    /// What training did, one report per member.
     pub train_reports: Vec<TrainReport>,
     /// One block per member: `[outputs | ln MACs | hidden]`, standardised
     /// and block-weighted (see [`crate::adapt`]).

@@ -95,6 +95,7 @@ pub struct HwEmbeddingConfig {
     /// Virtual devices added to the training devices: geometric mixtures
     /// (Dirichlet(1) weights) of the training devices' latencies.
     pub virtual_devices: usize,
+    /// How missing reference latencies of a new device are filled in.
     pub imputation: Imputation,
     /// Fit the line from standardised output to ln(ms) on the K samples
     /// (least squares); otherwise the prior from the reference latencies.
@@ -203,13 +204,17 @@ impl Profile {
 /// A pretrained `mlp-hw` ensemble.
 #[derive(Clone, Debug)]
 pub struct HwEmbeddingModel {
+    /// The settings it was pretrained with.
     pub config: HwEmbeddingConfig,
     /// Training devices (real ones), in table order.
     pub devices: Vec<String>,
+    /// Ensemble members, each mapping the standardised architecture input and a device's
+    /// hardware embedding to a standardised ln ms; their outputs are averaged.
     pub members: Vec<Mlp>,
     /// Standardisation of the raw architecture input `[onehot-v1,
     /// features-v1]`.
     pub input_standardizer: Standardizer,
+    /// What training did, one report per member.
     pub train_reports: Vec<TrainReport>,
     /// Positions of the reference architectures among the task's
     /// architectures, in list order.

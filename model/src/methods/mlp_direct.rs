@@ -13,8 +13,11 @@ use ndarray::{Array2, Axis};
 /// Settings of [`MlpDirect`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct MlpDirect {
+    /// Widths of the hidden layers, input side first.
     pub hidden: Vec<usize>,
+    /// Ensemble members (different seeds) whose ln-ms predictions are averaged.
     pub ensemble: usize,
+    /// Training of each member on the target's samples (its seed is offset per member).
     pub train: TrainConfig,
 }
 

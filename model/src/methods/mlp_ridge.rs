@@ -45,6 +45,8 @@ pub struct MlpRidgeConfig {
     /// Pretrain on at most this many architectures (random, seeded); None:
     /// all of them.
     pub max_train_archs: Option<usize>,
+    /// Default adaptation of the exported predictor and the one the evaluation uses for new
+    /// devices.
     pub adaptation: Adaptation,
     /// Weight of the block of per-training-device outputs in the ridge.
     pub outputs_weight: f64,
@@ -58,6 +60,7 @@ pub struct MlpRidgeConfig {
     pub features_weight: f64,
     /// Weight of the block of standardised `onehot-v1` (0: not used).
     pub onehot_weight: f64,
+    /// How leave-one-out picks λ for the adaptation ridges.
     pub criterion: LooCriterion,
     /// λ grid relative to the design's scale.
     pub relative_lambdas: Vec<f64>,
@@ -177,14 +180,18 @@ mod pretrain_cache {
 /// precomputed for every architecture of the task.
 #[derive(Clone, Debug)]
 pub struct MlpRidgeModel {
+    /// The settings it was pretrained with (and adapts with).
     pub config: MlpRidgeConfig,
     /// Training devices, in output order.
     pub devices: Vec<String>,
+    /// Ensemble members, each mapping standardised input to standardised ln ms per training
+    /// device.
     pub members: Vec<Mlp>,
     /// Standardisation of the raw input `[onehot-v1, features-v1]`.
     pub input_standardizer: Standardizer,
     /// Standardisation of each training device's ln(latency in ms).
     pub target_standardizer: Standardizer,
+    /// What training did, one report per member.
     pub train_reports: Vec<TrainReport>,
     /// Adaptation features of every architecture: one block per member of
     /// `[outputs | hidden [| features | onehot]]`, standardised and
@@ -193,6 +200,8 @@ pub struct MlpRidgeModel {
     /// The structure columns: `(raw − mean) · multiplier` of the training
     /// devices' predicted ms and the operation counts.
     pub structure_mean: Vec<f32>,
+    /// Multipliers of the structure columns after subtracting [`Self::structure_mean`], one per
+    /// column.
     pub structure_multiplier: Vec<f32>,
     /// Operation counts per architecture (columns of the structure).
     structure_ops: usize,

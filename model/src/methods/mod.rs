@@ -1,4 +1,4 @@
-//! Few-shot latency predictors implementing [`FewShotMethod`]:
+//! Few-shot latency predictors implementing [`FewShotMethod`](crate::fewshot::FewShotMethod):
 //!
 //! * [`Flops`] (`flops`): latency ∝ MACs, one scale fitted on the samples;
 //! * [`FeaturesRidge`] (`features-ridge`): ridge on `features-v1` (optionally

@@ -59,6 +59,8 @@ pub struct LutAdaptConfig {
     /// λ grid (relative to the design's scale) for the per-operator scales;
     /// a huge λ ("keep the global line only") is always added.
     pub relative_lambdas: Vec<f64>,
+    /// How leave-one-out picks λ: [`LooCriterion::Mse`] (squared ms residuals) or
+    /// [`LooCriterion::Spearman`] (ranking of the left-out samples).
     pub criterion: LooCriterion,
 }
 
@@ -77,10 +79,12 @@ impl Default for LutAdaptConfig {
 }
 
 impl OpLut {
+    /// Searchable positions of the architecture: the table's rows.
     pub fn positions(&self) -> usize {
         self.table.nrows()
     }
 
+    /// Operation choices per position: the table's columns.
     pub fn ops(&self) -> usize {
         self.table.ncols()
     }
@@ -252,6 +256,8 @@ fn floored(pred: Vec<f64>, samples: &[(usize, f64)]) -> Vec<f64> {
 /// `op-lut`: the lookup table fitted on the K target samples only.
 #[derive(Clone, Copy, Debug)]
 pub struct OpLutMethod {
+    /// How leave-one-out picks the ridge's λ on the K samples (the `-rho` variant of the name
+    /// ranks by Spearman ρ).
     pub criterion: LooCriterion,
 }
 
@@ -304,20 +310,26 @@ impl PretrainedModel for OpLutModel {
 /// adapted per operator type.
 #[derive(Clone, Debug, Default)]
 pub struct OpLutTransfer {
+    /// How the chosen training device's table is adapted to the target.
     pub adapt: LutAdaptConfig,
 }
 
 /// Lookup tables of every training device, ready to transfer.
 #[derive(Clone, Debug)]
 pub struct OpLutTransferModel {
+    /// Names of the training devices, one per table in [`Self::luts`].
     pub devices: Vec<String>,
+    /// Each training device's table, fitted on all of its architectures.
     pub luts: Vec<OpLut>,
     /// `onehot-v1` of the task's architectures.
     pub onehot: Array2<f64>,
+    /// How the best-ranking table is adapted to the target's samples.
     pub adapt: LutAdaptConfig,
 }
 
 impl OpLutTransfer {
+    /// Fits one lookup table per training device on all its architectures; errors when there is
+    /// no training device or the table's architectures are not the context's.
     pub fn pretrain_model(&self, ctx: &PretrainContext<'_>) -> Result<OpLutTransferModel> {
         if ctx.train.n_devices() == 0 || ctx.train.n_archs() != ctx.archs.len() {
             return Err(Error::InvalidInput(

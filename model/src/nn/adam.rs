@@ -8,8 +8,11 @@ use ndarray::{Array1, Array2, Zip};
 /// Adam hyper-parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AdamConfig {
+    /// Decay rate of the running mean of gradients (first moment); 0.9 by default.
     pub beta1: f32,
+    /// Decay rate of the running mean of squared gradients (second moment); 0.999 by default.
     pub beta2: f32,
+    /// Added to the second moment's square root to avoid dividing by zero.
     pub eps: f32,
     /// Decoupled weight decay on weights (not biases), per unit learning rate.
     pub weight_decay: f32,
@@ -29,6 +32,7 @@ impl Default for AdamConfig {
 /// First and second moment estimates, one pair per parameter tensor.
 #[derive(Clone, Debug)]
 pub struct Adam {
+    /// The hyper-parameters every step uses.
     pub config: AdamConfig,
     step: i32,
     m: Vec<(Array2<f32>, Array1<f32>)>,
@@ -36,6 +40,7 @@ pub struct Adam {
 }
 
 impl Adam {
+    /// Zero moments shaped like `mlp`'s layers, ready for its first step.
     pub fn new(mlp: &Mlp, config: AdamConfig) -> Self {
         Self::for_layers(&mlp.layers, config)
     }

@@ -6,6 +6,8 @@ use ndarray::{Array1, Array2, Axis, Zip};
 /// Gradients of a loss with respect to every layer's `(weight, bias)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MlpGrads {
+    /// `(weight, bias)` gradients, one pair per layer in the network's order and shaped like
+    /// it.
     pub layers: Vec<(Array2<f32>, Array1<f32>)>,
 }
 

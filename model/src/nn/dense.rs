@@ -27,10 +27,12 @@ impl Dense {
         }
     }
 
+    /// Width of the layer's input (the weight matrix's rows).
     pub fn inputs(&self) -> usize {
         self.weight.nrows()
     }
 
+    /// Width of the layer's output (the weight matrix's columns).
     pub fn outputs(&self) -> usize {
         self.weight.ncols()
     }
@@ -46,6 +48,7 @@ impl Dense {
 /// Dense layers with ReLU between them and none after the last.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mlp {
+    /// The layers, input first; consecutive layers' widths match.
     pub layers: Vec<Dense>,
 }
 
@@ -60,10 +63,12 @@ impl Mlp {
         Mlp { layers }
     }
 
+    /// Width of the network's input (0 without layers).
     pub fn inputs(&self) -> usize {
         self.layers.first().map_or(0, Dense::inputs)
     }
 
+    /// Width of the network's output (0 without layers).
     pub fn outputs(&self) -> usize {
         self.layers.last().map_or(0, Dense::outputs)
     }

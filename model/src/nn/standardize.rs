@@ -7,7 +7,9 @@ use ndarray::{Array2, ArrayView2, Axis};
 /// to 0 instead of dividing by zero.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Standardizer {
+    /// Per-column mean of the data the standardiser was fitted on.
     pub mean: Vec<f64>,
+    /// Per-column standard deviation, always positive (1 for constant columns).
     pub std: Vec<f64>,
 }
 
@@ -40,10 +42,12 @@ impl Standardizer {
         }
     }
 
+    /// Number of columns standardised.
     pub fn len(&self) -> usize {
         self.mean.len()
     }
 
+    /// True when it standardises no columns.
     pub fn is_empty(&self) -> bool {
         self.mean.is_empty()
     }

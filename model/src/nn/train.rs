@@ -17,9 +17,13 @@ use rand_chacha::ChaCha8Rng;
 /// How to train.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
+    /// Passes over the training rows (an upper bound when early stopping is on).
     pub epochs: usize,
+    /// Rows per Adam step; the last batch of an epoch may be smaller.
     pub batch_size: usize,
+    /// Peak Adam step size, before any cosine decay.
     pub learning_rate: f32,
+    /// Adam's moment decay rates, ε and weight decay.
     pub adam: AdamConfig,
     /// Weight of the pairwise ranking loss added to the MSE (0: MSE only).
     pub rank_weight: f32,
@@ -36,6 +40,8 @@ pub struct TrainConfig {
     pub cosine_decay: bool,
     /// Clip the global gradient norm to this (None: no clipping).
     pub clip_norm: Option<f32>,
+    /// Seed of the validation hold-out and the batch shuffling: the same seed, starting
+    /// network and data give the same trained network.
     pub seed: u64,
 }
 
@@ -84,6 +90,7 @@ impl TrainConfig {
 /// What training did.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrainReport {
+    /// Epochs actually trained (fewer than configured when early stopping fired).
     pub epochs_run: usize,
     /// Epoch (1-based) whose weights were kept (the last without validation).
     pub best_epoch: usize,

@@ -32,7 +32,11 @@ impl std::fmt::Debug for Predictor {
 /// Latencies (ms, `[N, D]`) and embeddings (`[N, H]`) of a batch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prediction {
+    /// Predicted latency in ms, one row per architecture and one column per device of
+    /// [`PredictorMeta::devices`].
     pub latency_ms: Array2<f32>,
+    /// The adaptation features of each architecture (`embedding_dim` columns), for fitting new
+    /// devices with [`crate::adapt`].
     pub embedding: Array2<f32>,
 }
 
@@ -81,6 +85,7 @@ impl Predictor {
         Ok(Predictor { meta, plan })
     }
 
+    /// The file's metadata: space, encodings, devices and embedding layout.
     pub fn meta(&self) -> &PredictorMeta {
         &self.meta
     }

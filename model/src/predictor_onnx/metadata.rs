@@ -26,46 +26,100 @@ use latscope_shared::space::SpaceId;
 use std::collections::BTreeMap;
 use tract_onnx::pb::ModelProto;
 
+/// Key whose value says what kind of latscope model the file is: [`KIND_PREDICTOR`] for a
+/// latency predictor, [`KIND_ARCHITECTURE`] for an architecture export.
 pub const KIND: &str = "latscope.kind";
+/// The [`KIND`] value of a latency predictor file; [`PredictorMeta::from_model`] refuses any
+/// other.
 pub const KIND_PREDICTOR: &str = "latency-predictor";
 /// The kind of an architecture's own ONNX export (`profiler export-arch`).
 pub const KIND_ARCHITECTURE: &str = "architecture";
+/// Key of the predictor format version, a decimal string; must equal [`CURRENT_FORMAT`] to be
+/// read.
 pub const FORMAT_VERSION: &str = "latscope.format_version";
+/// The only format version this build writes and reads. Bump it when a change to the file would
+/// make older readers misread it.
 pub const CURRENT_FORMAT: &str = "1";
+/// Key of the architecture search space the predictor encodes, by its short name (`nb201` or
+/// `fbnet`).
 pub const SPACE: &str = "latscope.space";
+/// Key of the input encodings, their names joined by `+` in input column order (e.g.
+/// `onehot-v1+features-v1`); see [`encodings_name`].
 pub const ENCODING: &str = "latscope.encoding";
+/// Key of the width of the `arch` input, a decimal string; must equal the sum of the encodings'
+/// widths on the space.
 pub const INPUT_DIM: &str = "latscope.input_dim";
+/// Key of the width of the `embedding` output, a decimal string: the ensemble members' blocks
+/// side by side, then any structure columns.
 pub const EMBEDDING_DIM: &str = "latscope.embedding_dim";
+/// Key of the device names as a JSON array of strings, one per `latency_ms` column and in that
+/// order: trained devices first, then adapted ones.
 pub const DEVICES: &str = "latscope.devices";
+/// Key of the per-column means of the raw encoded input (JSON array of `input_dim` numbers),
+/// which the graph subtracts before the first layer.
 pub const INPUT_MEAN: &str = "latscope.input_mean";
+/// Key of the per-column standard deviations of the raw encoded input (JSON array of
+/// `input_dim` numbers) the graph divides by; never zero.
 pub const INPUT_STD: &str = "latscope.input_std";
+/// Key of the per-device mean of the training targets in ln ms (JSON array, one per trained
+/// device): the graph turns a standardised output `z` into `ln(ms) = z·std + mean`.
 pub const OUTPUT_MEAN: &str = "latscope.output_mean";
+/// Key of the per-device standard deviation of the training targets in ln ms (JSON array, one
+/// per trained device), the `std` of `ln(ms) = z·std + mean`.
 pub const OUTPUT_STD: &str = "latscope.output_std";
+/// Key of the reference architectures as a JSON array of architecture strings in the space's
+/// notation: the ones to measure first on a new device before adapting.
 pub const REFERENCE_ARCHS: &str = "latscope.reference_archs";
+/// Key of a free-form description of how the predictor was trained (the method's name and
+/// options), for people reading the file.
 pub const METHOD: &str = "latscope.method";
+/// Key of the number of ensemble members, a decimal string: `embedding` begins with that many
+/// blocks of equal width.
 pub const ADAPTED_DEVICES: &str = "latscope.adapted_devices";
+/// Key of the adapted devices as a JSON array of `{name, samples, fit, loo}` objects, one per
+/// device added by few-shot adaptation; absent when none were added.
 pub const TRAINED_DEVICES: &str = "latscope.trained_devices";
+/// Key of how many of the leading [`DEVICES`] were trained (the rest were added by adaptation),
+/// a decimal string; absent in older files, which means all of them.
 pub const EMBEDDING_BLOCKS: &str = "latscope.embedding_blocks";
+/// Key of how many leading columns of each embedding block are outputs (the per-device
+/// standardised predictions, then ln MACs), a decimal string.
 pub const EMBEDDING_OUTPUTS: &str = "latscope.embedding_outputs";
+/// Key of the default few-shot adaptation, one of `auto`, `head`, `ridge` or `blend` (see
+/// [`crate::adapt::Adaptation`]).
 pub const ADAPTATION: &str = "latscope.adaptation";
+/// Key of the number of operation counts among the structure columns at the end of `embedding`,
+/// a decimal string; absent when the file has no structure columns.
 pub const STRUCTURE_OPS: &str = "latscope.structure_ops";
+/// Prefix of free-form `key → value` string entries (training data summary, command line,
+/// measured accuracy), kept in [`PredictorMeta::extra`] without it.
 pub const EXTRA_PREFIX: &str = "latscope.extra.";
 
 /// What a consumer needs to use a predictor file, read from its metadata.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PredictorMeta {
+    /// The search space whose architectures the `arch` input encodes.
     pub space: SpaceId,
+    /// The encodings concatenated, in order, to form the `arch` input.
     pub encodings: Vec<Encoding>,
+    /// Width of the `arch` input: the sum of the encodings' widths on [`Self::space`].
     pub input_dim: usize,
+    /// Width of the `embedding` output; consistent with [`Self::layout`].
     pub embedding_dim: usize,
+    /// Device names, one per `latency_ms` column: the trained devices, then the adapted ones;
+    /// never empty.
     pub devices: Vec<String>,
     /// The first `trained_devices` of `devices` were trained; the others
     /// were added by few-shot adaptation.
     pub trained_devices: usize,
+    /// Architectures (in the space's string notation) to measure first on a new device, as
+    /// few-shot samples for adaptation.
     pub reference_archs: Vec<String>,
+    /// How the predictor was trained, as written by the trainer; informational only.
     pub method: String,
     /// How [`crate::adapt`] reads the `embedding` output.
     pub layout: crate::adapt::FeatureLayout,
+    /// The default few-shot adaptation when the caller names none.
     pub adaptation: crate::adapt::Adaptation,
     /// `latscope.extra.*` entries, prefix removed.
     pub extra: BTreeMap<String, String>,

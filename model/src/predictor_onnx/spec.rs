@@ -19,6 +19,9 @@ pub struct AdaptationFeatures {
     pub input_columns: Vec<usize>,
     /// `members × block width` values each.
     pub mean: Vec<f32>,
+    /// Multipliers applied after subtracting [`Self::mean`], `members × block width` values:
+    /// each part's weight (outputs, hidden layer, input columns) spread over its columns, over
+    /// the column's standard deviation, so the parts count as intended in a ridge fit.
     pub scale: Vec<f32>,
     /// The adaptation this predictor was evaluated with (`auto`, `head`,
     /// `ridge`, `blend`): what consumers should use by default.
@@ -36,7 +39,11 @@ pub struct AdaptationFeatures {
 pub struct StructureFeatures {
     /// Operations per searchable position.
     pub ops: usize,
+    /// Values subtracted from the raw structure columns, `trained devices + ops` of them (ms
+    /// for the device columns, counts for the operations).
     pub mean: Vec<f32>,
+    /// Multipliers applied after subtracting [`Self::mean`], one per structure column, so that
+    /// a ridge in ms over them is well scaled.
     pub multiplier: Vec<f32>,
 }
 
@@ -47,19 +54,30 @@ pub struct StructureFeatures {
 /// file predicts it like any other column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AdaptedDevice {
+    /// The device's name, its `latency_ms` column label after the trained devices'.
     pub name: String,
+    /// Weights of the log-space part over the embedding, one per `embedding` column (zeros for
+    /// unused columns).
     pub weights: Vec<f32>,
+    /// Intercept of the log-space part, in ln ms.
     pub bias: f32,
     /// Empty when `power` is 0.
     pub lin_weights: Vec<f32>,
+    /// Intercept of the linear part, in ms; unused when `power` is 0.
     pub lin_bias: f32,
+    /// Lower bound (ms, positive) on the linear part before raising it to `power`, so a
+    /// negative extrapolation cannot give a NaN or a sign flip.
     pub floor: f32,
+    /// Exponent of the linear part: 0 for a log-space fit alone, 1 for a fit in ms alone, in
+    /// between for a blend of the two.
     pub power: f32,
     /// Measured architectures it was adapted from.
     pub samples: usize,
     /// Which fit it uses (`head`, `structured`, `blend`, `op-count`,
     /// `ridge`) and how well it predicted its samples left out.
     pub fit: String,
+    /// Leave-one-out errors of the chosen fit on its samples, when they were computed (`None`
+    /// for fits made without leave-one-out, e.g. too few samples).
     pub loo: Option<crate::adapt::LooSummary>,
 }
 
@@ -96,6 +114,7 @@ impl AdaptedDevice {
 /// A trained multi-device latency predictor.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PredictorSpec {
+    /// The search space whose architectures the predictor takes.
     pub space: SpaceId,
     /// Encodings concatenated (in this order) to form the input.
     pub encodings: Vec<Encoding>,
@@ -103,6 +122,8 @@ pub struct PredictorSpec {
     pub devices: Vec<String>,
     /// Input standardisation: `(x - mean) / std` per input feature.
     pub input_mean: Vec<f32>,
+    /// Per-feature standard deviations of the raw encoded input, `input_dim` values, all
+    /// positive.
     pub input_std: Vec<f32>,
     /// Ensemble members, each mapping standardised inputs to standardised
     /// log-latencies (one per device) through at least one hidden layer;
@@ -110,6 +131,7 @@ pub struct PredictorSpec {
     pub members: Vec<Mlp>,
     /// `ln(ms) = z * output_std + output_mean` per device.
     pub output_mean: Vec<f32>,
+    /// Per-device standard deviations of the training ln-ms targets, one per trained device.
     pub output_std: Vec<f32>,
     /// How the `embedding` output (the adaptation features) is made.
     pub adaptation: AdaptationFeatures,

@@ -36,15 +36,26 @@ use std::str::FromStr;
 /// The sampling strategies, by command-line name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SamplerKind {
+    /// `random`: K candidates uniformly, without replacement.
     Random,
+    /// `cost-stratified`: one random candidate from each of K equal-size FLOPs quantile
+    /// buckets, so every cost range is covered.
     CostStratified,
+    /// `encoding-diverse`: ⌈K/2⌉ k-means centroids' nearest candidates in `onehot-v1` space,
+    /// the rest by farthest-point selection in cosine distance.
     EncodingDiverse,
+    /// `reference`: HELP's reference architectures first, then random ones to fill K.
     Reference,
+    /// `suggest`: the greedy design over a pretrained model's structure columns; needs the
+    /// model.
     Suggest,
+    /// `suggest-log`: the greedy design over a pretrained model's predicted ln ms; needs the
+    /// model.
     SuggestLog,
 }
 
 impl SamplerKind {
+    /// Every sampler, in the order their names are listed to users.
     pub const ALL: [SamplerKind; 6] = [
         SamplerKind::Random,
         SamplerKind::CostStratified,
@@ -54,6 +65,7 @@ impl SamplerKind {
         SamplerKind::SuggestLog,
     ];
 
+    /// The sampler's command-line name; [`FromStr`] parses it back.
     pub const fn name(&self) -> &'static str {
         match self {
             SamplerKind::Random => "random",
@@ -171,6 +183,7 @@ impl Sampler {
         }
     }
 
+    /// Which strategy this sampler follows.
     pub fn kind(&self) -> SamplerKind {
         self.kind
     }
