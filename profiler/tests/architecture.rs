@@ -63,30 +63,22 @@ fn info_rejects_bad_architectures_with_the_culprit_named() {
 fn export_arch_writes_a_model_tract_runs() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("net.onnx");
-    let text = stdout_of(&[
+    let args = [
         "export-arch",
         "-s",
         "nb201",
         ALL_NONE,
         "--out",
         out.to_str().unwrap(),
-        "--seed",
-        "7",
-    ]);
+    ];
+    let text = stdout_of(&[&args[..], &["--seed", "7"]].concat());
     assert!(text.contains("73306 trainable"), "{text}");
     assert!(text.contains("output shape [1, 10]"), "{text}");
     let bytes = std::fs::read(&out).unwrap();
     let mut runner = latscope_profiler::network::ArchRunner::new(&bytes, 3).unwrap();
     assert_eq!(runner.run_random(1).unwrap().shape, [3, 10]);
     // Same seed, same bytes; an existing file is not overwritten without --force.
-    let err = stderr_of_failure(&[
-        "export-arch",
-        "-s",
-        "nb201",
-        ALL_NONE,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let err = stderr_of_failure(&args);
     assert!(err.contains("--force"), "{err}");
     let again = dir.path().join("again.onnx");
     stdout_of(&[
@@ -109,7 +101,7 @@ fn export_ir_writes_one_network_per_line() {
     let list = dir.path().join("archs.txt");
     std::fs::write(&list, format!("{ALL_CONV3}\n# a comment\n{ALL_NONE}\n")).unwrap();
     let out = dir.path().join("nets.jsonl");
-    stdout_of(&[
+    let args = [
         "export-ir",
         "-s",
         "nb201",
@@ -117,7 +109,8 @@ fn export_ir_writes_one_network_per_line() {
         list.to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
-    ]);
+    ];
+    stdout_of(&args);
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&out)
         .unwrap()
         .lines()
@@ -130,14 +123,7 @@ fn export_ir_writes_one_network_per_line() {
     assert!(nodes.iter().any(|n| n["op"]["op"] == "conv2d"));
     let output = lines[0]["network"]["output"].as_u64().unwrap() as usize;
     assert_eq!(nodes[output]["shape"]["channels"], 10);
-    let err = stderr_of_failure(&[
-        "export-ir",
-        "-s",
-        "nb201",
-        "--list",
-        list.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    // The same command again: the output is not overwritten.
+    let err = stderr_of_failure(&args);
     assert!(err.contains("exists"), "{err}");
 }

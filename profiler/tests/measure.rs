@@ -3,6 +3,15 @@
 mod common;
 
 use common::{long_rows, profiler, stderr_of_failure, stdout_of};
+use std::path::Path;
+
+/// `measure ARGS… -o OUT`, with `args` split at white space.
+fn measure_to<'a>(out: &'a Path, args: &'a str) -> Vec<&'a str> {
+    let mut all = vec!["measure"];
+    all.extend(args.split_whitespace());
+    all.extend(["-o", out.to_str().unwrap()]);
+    all
+}
 
 #[test]
 fn measure_appends_resumes_and_shards_merge_back() {
@@ -80,27 +89,11 @@ fn measure_appends_resumes_and_shards_merge_back() {
 fn measure_refuses_unclear_requests() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("m.csv");
-    let err = stderr_of_failure(&[
-        "measure",
-        "-s",
-        "fbnet",
-        "--all",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let err = stderr_of_failure(&measure_to(&out, "-s fbnet --all"));
     assert!(err.contains("--random"), "{err}");
-    let err = stderr_of_failure(&["measure", "-s", "nb201", "-o", out.to_str().unwrap()]);
+    let err = stderr_of_failure(&measure_to(&out, "-s nb201"));
     assert!(err.contains("choose what to measure"), "{err}");
-    let err = stderr_of_failure(&[
-        "measure",
-        "-s",
-        "nb201",
-        "--all",
-        "--shard",
-        "2/2",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let err = stderr_of_failure(&measure_to(&out, "-s nb201 --all --shard 2/2"));
     assert!(err.contains("i/n"), "{err}");
     assert!(!out.exists());
 }
@@ -109,22 +102,10 @@ fn measure_refuses_unclear_requests() {
 fn measure_records_the_machine_and_samples_by_cost() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("cpu.csv");
-    let o = profiler(&[
-        "measure",
-        "-s",
-        "nb201",
-        "--stratified",
-        "4",
-        "--seed",
-        "2",
-        "--warmup",
-        "1",
-        "--runs",
-        "3",
-        "--quiet",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = profiler(&measure_to(
+        &out,
+        "-s nb201 --stratified 4 --seed 2 --warmup 1 --runs 3 --quiet",
+    ));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = long_rows(&out);
     assert_eq!(rows.len(), 4);
@@ -145,24 +126,10 @@ fn measure_records_the_machine_and_samples_by_cost() {
 fn measure_check_reports_the_spread_of_repeated_campaigns() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("check.csv");
-    let text = stdout_of(&[
-        "measure",
-        "-s",
-        "nb201",
-        "--random",
-        "3",
-        "--seed",
-        "1",
-        "--check",
-        "3",
-        "--warmup",
-        "1",
-        "--runs",
-        "3",
-        "--quiet",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let text = stdout_of(&measure_to(
+        &out,
+        "-s nb201 --random 3 --seed 1 --check 3 --warmup 1 --runs 3 --quiet",
+    ));
     assert!(text.contains("run-to-run spread of the median"), "{text}");
     assert!(text.contains("3 architectures × 3 rounds"), "{text}");
     assert!(text.contains("| share ≤ 3 % |"), "{text}");
@@ -173,17 +140,7 @@ fn measure_check_reports_the_spread_of_repeated_campaigns() {
         .skip(1)
         .all(|l| l.split(',').nth(2).unwrap().parse::<f64>().unwrap() > 0.0));
     // The medians file is not overwritten without --force.
-    let err = stderr_of_failure(&[
-        "measure",
-        "-s",
-        "nb201",
-        "--random",
-        "3",
-        "--check",
-        "2",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let err = stderr_of_failure(&measure_to(&out, "-s nb201 --random 3 --check 2"));
     assert!(err.contains("exists"), "{err}");
     let err = stderr_of_failure(&["measure", "-s", "nb201", "--random", "3", "--check", "1"]);
     assert!(err.contains("at least 2 rounds"), "{err}");
@@ -193,20 +150,10 @@ fn measure_check_reports_the_spread_of_repeated_campaigns() {
 fn measure_cuda_without_a_gpu_says_what_is_missing_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("gpu.csv");
-    let o = profiler(&[
-        "measure",
-        "-s",
-        "nb201",
-        "--random",
-        "2",
-        "--backend",
-        "cuda",
-        "--runs",
-        "3",
-        "--quiet",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = profiler(&measure_to(
+        &out,
+        "-s nb201 --random 2 --backend cuda --runs 3 --quiet",
+    ));
     if o.status.success() {
         eprintln!("skipped: this machine has a usable GPU (the GPU tests cover it)");
         return;
@@ -220,48 +167,20 @@ fn measure_cuda_without_a_gpu_says_what_is_missing_and_writes_nothing() {
         "{err}"
     );
     assert!(!out.exists() && !dir.path().join("gpu.csv.runs.jsonl").exists());
-    let err = stderr_of_failure(&[
-        "measure",
-        "-s",
-        "nb201",
-        "--random",
-        "2",
-        "--precision",
-        "fp16",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let err = stderr_of_failure(&measure_to(&out, "-s nb201 --random 2 --precision fp16"));
     assert!(
         err.contains("--precision fp16 needs --backend cuda"),
         "{err}"
     );
     for (flag, value) in [("--timing", "graph"), ("--layout", "nhwc")] {
-        let err = stderr_of_failure(&[
-            "measure",
-            "-s",
-            "nb201",
-            "--random",
-            "2",
-            flag,
-            value,
-            "-o",
-            out.to_str().unwrap(),
-        ]);
+        let args = format!("-s nb201 --random 2 {flag} {value}");
+        let err = stderr_of_failure(&measure_to(&out, &args));
         assert!(err.contains("needs --backend cuda"), "{flag}: {err}");
     }
-    let err = stderr_of_failure(&[
-        "measure",
-        "-s",
-        "nb201",
-        "--random",
-        "2",
-        "--backend",
-        "cuda",
-        "--threads",
-        "4",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let err = stderr_of_failure(&measure_to(
+        &out,
+        "-s nb201 --random 2 --backend cuda --threads 4",
+    ));
     assert!(err.contains("--threads is for --backend cpu"), "{err}");
     assert!(!out.exists());
 }

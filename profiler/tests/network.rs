@@ -2,33 +2,17 @@
 //! determinism, and the semantics of each op on tiny hand-built networks
 //! checked against independent reference computations.
 
+mod common;
+
+use common::{nb201, ALL_CONV3, ALL_NONE, MIXED, ZERO_NODES};
 use latscope_profiler::network::{export_network, initializer_f32, parameter_count, ExportOptions};
 use latscope_profiler::network::{export_network_bytes, ArchRunner, RunOutput, RunnerOptions};
 use latscope_shared::ir::{Activation, Network, NetworkBuilder, Op, Shape};
-use latscope_shared::space::{Dataset, SpaceId};
-
-const ALL_CONV3: &str = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
-const ALL_NONE: &str = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
-const MIXED: &str =
-    "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|skip_connect~2|";
-/// Node 1 and 2 are zero (every incoming edge is `none`), node 3 reads them.
-const ZERO_NODES: &str = "|none~0|+|none~0|none~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|";
-
-fn nb201(arch: &str, dataset: Dataset) -> Network {
-    SpaceId::Nb201
-        .parse_arch(arch)
-        .unwrap()
-        .lower(dataset)
-        .unwrap()
-}
+use latscope_shared::space::Dataset;
 
 fn fbnet(layers: &[&str], dataset: Dataset) -> Network {
     assert_eq!(layers.len(), 22);
-    SpaceId::Fbnet
-        .parse_arch(&layers.join("-"))
-        .unwrap()
-        .lower(dataset)
-        .unwrap()
+    common::fbnet(&layers.join("-"), dataset)
 }
 
 /// Exports with a symbolic batch and runs a seeded input at `batch`.
@@ -494,14 +478,7 @@ fn global_pool_linear_head_matches_reference() {
     let s = Shape::new(3, 2, 2);
     let (mut b, x) = NetworkBuilder::new("head", s);
     let g = b.push("gap", Op::GlobalAvgPool, &[x]);
-    let l = b.push(
-        "fc",
-        Op::Linear {
-            out_features: 4,
-            bias: true,
-        },
-        &[g],
-    );
+    let l = b.linear("fc", g, 4, true);
     let net = b.finish(l).unwrap();
     let input: Vec<f32> = arange(24).iter().map(|v| v / 5.0 - 1.0).collect(); // batch 2
     let (model, out) = run_tiny(&net, &input);
@@ -531,24 +508,10 @@ fn global_pool_linear_head_matches_reference() {
 fn linear_then_4d_ops_round_trip_through_unsqueeze() {
     // Linear -> BN (needs 4-D) -> Linear: [N, C] -> [N, C, 1, 1] -> [N, C].
     let (mut b, x) = NetworkBuilder::new("mlp", Shape::new(2, 1, 1));
-    let l1 = b.push(
-        "l1",
-        Op::Linear {
-            out_features: 3,
-            bias: false,
-        },
-        &[x],
-    );
+    let l1 = b.linear("l1", x, 3, false);
     let n = b.batch_norm("bn", l1);
     let r = b.activation("r", n, Activation::HSwish);
-    let l2 = b.push(
-        "l2",
-        Op::Linear {
-            out_features: 2,
-            bias: false,
-        },
-        &[r],
-    );
+    let l2 = b.linear("l2", r, 2, false);
     let net = b.finish(l2).unwrap();
     let input = [0.5, -1.5];
     let (model, out) = run_tiny(&net, &input);

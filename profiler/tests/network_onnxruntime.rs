@@ -5,10 +5,13 @@
 //! Needs a Python with `onnx`, `onnxruntime` and `numpy` (`$LATSCOPE_PYTHON`,
 //! else `python3`); without one the test prints why and passes.
 
+mod common;
+
+use common::{fbnet, nb201, ALL_CONV3, MIXED, ZERO_NODES};
 use latscope_profiler::network::ArchRunner;
 use latscope_profiler::network::{export_network_bytes, ExportOptions};
 use latscope_shared::ir::{Activation, Network, NetworkBuilder, Op, Shape};
-use latscope_shared::space::{Dataset, SpaceId};
+use latscope_shared::space::Dataset;
 use std::path::Path;
 use std::process::Command;
 
@@ -62,22 +65,6 @@ fn missing_python() -> Option<String> {
     }
 }
 
-fn nb201(arch: &str, dataset: Dataset) -> Network {
-    SpaceId::Nb201
-        .parse_arch(arch)
-        .unwrap()
-        .lower(dataset)
-        .unwrap()
-}
-
-fn fbnet(arch: &str, dataset: Dataset) -> Network {
-    SpaceId::Fbnet
-        .parse_arch(arch)
-        .unwrap()
-        .lower(dataset)
-        .unwrap()
-}
-
 /// Every IR op in one small network, including Linear -> 4-D ops.
 fn op_zoo() -> Network {
     let (mut b, x) = NetworkBuilder::new("zoo", Shape::new(4, 9, 9));
@@ -120,24 +107,10 @@ fn op_zoo() -> Network {
     let id = b.push("identity", Op::Identity, &[mp]);
     let s = b.sum("sum", &[id, ap, z]);
     let g = b.push("gap", Op::GlobalAvgPool, &[s]);
-    let l1 = b.push(
-        "fc1",
-        Op::Linear {
-            out_features: 6,
-            bias: false,
-        },
-        &[g],
-    );
+    let l1 = b.linear("fc1", g, 6, false);
     let bn2 = b.batch_norm("fc1.bn", l1);
     let r = b.relu("fc1.relu", bn2);
-    let l2 = b.push(
-        "fc2",
-        Op::Linear {
-            out_features: 3,
-            bias: true,
-        },
-        &[r],
-    );
+    let l2 = b.linear("fc2", r, 3, true);
     b.finish(l2).unwrap()
 }
 
@@ -159,24 +132,17 @@ fn onnx_checker_and_onnxruntime_agree_with_tract() {
         println!("skipping the onnxruntime cross-check: {why}");
         return;
     }
-    let conv3 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
     let cases: Vec<(&str, Network, usize, Option<usize>)> = vec![
-        ("nb201_conv3_cifar10", nb201(conv3, Dataset::Cifar10), 2, None),
+        ("nb201_conv3_cifar10", nb201(ALL_CONV3, Dataset::Cifar10), 2, None),
         (
             "nb201_mixed_cifar100",
-            nb201(
-                "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|skip_connect~2|",
-                Dataset::Cifar100,
-            ),
+            nb201(MIXED, Dataset::Cifar100),
             2,
             Some(2),
         ),
         (
             "nb201_zero_nodes_imagenet16",
-            nb201(
-                "|none~0|+|none~0|none~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|",
-                Dataset::ImageNet16_120,
-            ),
+            nb201(ZERO_NODES, Dataset::ImageNet16_120),
             3,
             None,
         ),

@@ -97,43 +97,30 @@ mod tests {
 
     #[test]
     fn gpu_names_become_short_device_names() {
-        assert_eq!(
-            gpu_device_name("NVIDIA H100 80GB HBM3", "fp32", 32),
-            "h100_fp32_b32"
-        );
-        assert_eq!(
-            gpu_device_name("NVIDIA H100 PCIe", "fp16", 1),
-            "h100_fp16_b1"
-        );
-        assert_eq!(
-            gpu_device_name("NVIDIA A100-SXM4-80GB", "fp16", 256),
-            "a100_sxm4_fp16_b256"
-        );
-        assert_eq!(
-            gpu_device_name("NVIDIA GeForce RTX 4090", "fp32", 1),
-            "rtx_4090_fp32_b1"
-        );
-        assert_eq!(gpu_device_name("", "fp32", 1), "gpu_fp32_b1");
+        for (gpu, precision, batch, want) in [
+            ("NVIDIA H100 80GB HBM3", "fp32", 32, "h100_fp32_b32"),
+            ("NVIDIA H100 PCIe", "fp16", 1, "h100_fp16_b1"),
+            ("NVIDIA A100-SXM4-80GB", "fp16", 256, "a100_sxm4_fp16_b256"),
+            ("NVIDIA GeForce RTX 4090", "fp32", 1, "rtx_4090_fp32_b1"),
+            ("", "fp32", 1, "gpu_fp32_b1"),
+        ] {
+            assert_eq!(gpu_device_name(gpu, precision, batch), want, "{gpu:?}");
+        }
     }
 
     #[test]
     fn runs_are_appended_beside_the_dataset() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("h100.csv");
-        append_run(
-            &out,
-            "h100_fp32_b32",
-            "latscope-cuda(x)",
-            json!({"kind": "cuda"}),
-        )
-        .unwrap();
-        append_run(
-            &out,
-            "h100_fp32_b32",
-            "latscope-cuda(x)",
-            json!({"kind": "cuda"}),
-        )
-        .unwrap();
+        for _ in 0..2 {
+            append_run(
+                &out,
+                "h100_fp32_b32",
+                "latscope-cuda(x)",
+                json!({"kind": "cuda"}),
+            )
+            .unwrap();
+        }
         let text = std::fs::read_to_string(runs_path(&out)).unwrap();
         let lines: Vec<Value> = text
             .lines()

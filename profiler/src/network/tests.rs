@@ -22,14 +22,7 @@ fn tiny_classifier() -> Network {
     let n = b.batch_norm("bn", c);
     let r = b.activation("act", n, Activation::Relu6);
     let g = b.push("gap", Op::GlobalAvgPool, &[r]);
-    let l = b.push(
-        "fc",
-        Op::Linear {
-            out_features: 5,
-            bias: true,
-        },
-        &[g],
-    );
+    let l = b.linear("fc", g, 5, true);
     b.finish(l).unwrap()
 }
 
@@ -188,26 +181,12 @@ fn channel_shuffle_is_reshape_transpose_reshape() {
 #[test]
 fn linear_output_feeding_4d_ops_is_unsqueezed_once() {
     let (mut b, x) = NetworkBuilder::new("mlp", Shape::new(4, 1, 1));
-    let l1 = b.push(
-        "l1",
-        Op::Linear {
-            out_features: 3,
-            bias: false,
-        },
-        &[x],
-    );
+    let l1 = b.linear("l1", x, 3, false);
     let r = b.relu("r", l1); // stays [N, 3]
     let bn = b.batch_norm("bn", r); // needs [N, 3, 1, 1]
     let bn2 = b.batch_norm("bn2", r); // reuses the unsqueezed tensor
     let s = b.sum("s", &[bn, bn2]);
-    let l2 = b.push(
-        "l2",
-        Op::Linear {
-            out_features: 2,
-            bias: true,
-        },
-        &[s],
-    );
+    let l2 = b.linear("l2", s, 2, true);
     let net = b.finish(l2).unwrap();
     let model = export_network(&net, &ExportOptions::new(0)).unwrap();
     assert_eq!(

@@ -4,6 +4,8 @@
 // Each test file compiles this module on its own and uses part of it.
 #![allow(dead_code)]
 
+use latscope_shared::ir::Network;
+use latscope_shared::space::{Dataset, SpaceId};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -47,6 +49,30 @@ pub const ALL_CONV3: &str =
     "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
 /// Every cell operation `none`: NB201's cheapest cell.
 pub const ALL_NONE: &str = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
+/// An NB201 cell with every kind of operation.
+pub const MIXED: &str =
+    "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|skip_connect~2|";
+/// Node 1 and 2 are zero (every incoming edge is `none`), node 3 reads them.
+pub const ZERO_NODES: &str =
+    "|none~0|+|none~0|none~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|";
+
+/// The NB201 network of `arch` for `dataset`.
+pub fn nb201(arch: &str, dataset: Dataset) -> Network {
+    SpaceId::Nb201
+        .parse_arch(arch)
+        .unwrap()
+        .lower(dataset)
+        .unwrap()
+}
+
+/// The FBNet network of `arch` (22 layer names joined by `-`) for `dataset`.
+pub fn fbnet(arch: &str, dataset: Dataset) -> Network {
+    SpaceId::Fbnet
+        .parse_arch(arch)
+        .unwrap()
+        .lower(dataset)
+        .unwrap()
+}
 
 /// Rows of a long latency file.
 pub fn long_rows(path: &Path) -> Vec<latscope_shared::dataset::LatencyRecord> {

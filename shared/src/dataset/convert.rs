@@ -94,18 +94,12 @@ impl LatencyTable {
             let text = arch.to_string();
             for (device, value) in self.devices().iter().zip(self.row(a)) {
                 if let Some(latency_ms) = *value {
-                    records.push(LatencyRecord {
-                        space: self.space(),
-                        arch: text.clone(),
-                        device: device.clone(),
+                    records.push(LatencyRecord::required(
+                        self.space(),
+                        text.clone(),
+                        device.clone(),
                         latency_ms,
-                        p10_ms: None,
-                        p90_ms: None,
-                        runs: None,
-                        batch: None,
-                        precision: None,
-                        source: None,
-                    });
+                    ));
                 }
             }
         }

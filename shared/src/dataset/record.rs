@@ -45,10 +45,15 @@ pub struct LatencyRecord {
 impl LatencyRecord {
     /// A record with only the required fields set.
     pub fn new(arch: &Arch, device: impl Into<String>, latency_ms: f64) -> Self {
+        Self::required(arch.space(), arch.to_string(), device.into(), latency_ms)
+    }
+
+    /// [`LatencyRecord::new`] with the architecture already written out.
+    pub(crate) fn required(space: SpaceId, arch: String, device: String, latency_ms: f64) -> Self {
         LatencyRecord {
-            space: arch.space(),
-            arch: arch.to_string(),
-            device: device.into(),
+            space,
+            arch,
+            device,
             latency_ms,
             p10_ms: None,
             p90_ms: None,

@@ -11,14 +11,7 @@ fn tiny() -> Network {
     let x = b.batch_norm("bn", x);
     let x = b.activation("act", x, Activation::Relu);
     let x = b.push("gap", Op::GlobalAvgPool, &[x]);
-    let x = b.push(
-        "fc",
-        Op::Linear {
-            out_features: 10,
-            bias: true,
-        },
-        &[x],
-    );
+    let x = b.linear("fc", x, 10, true);
     b.finish(x).unwrap()
 }
 

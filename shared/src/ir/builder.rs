@@ -191,12 +191,32 @@ impl NetworkBuilder {
         self.activation(name, x, Activation::Relu)
     }
 
+    /// Fully connected layer ([`Op::Linear`]) of `x` to `out_features`.
+    pub fn linear(
+        &mut self,
+        name: impl Into<String>,
+        x: NodeId,
+        out_features: usize,
+        bias: bool,
+    ) -> NodeId {
+        self.push(name, Op::Linear { out_features, bias }, &[x])
+    }
+
     /// Sum of `xs`; a single input is passed through without an add node.
     pub fn sum(&mut self, name: impl Into<String>, xs: &[NodeId]) -> NodeId {
         match xs {
             [only] => *only,
             _ => self.push(name, Op::Add, xs),
         }
+    }
+
+    /// The classifier head that ends a search-space network: global average
+    /// pooling of `x` (`head.pool`), then a biased linear layer to
+    /// `num_classes` outputs (`head.classifier`); finishes the network.
+    pub fn finish_with_classifier(mut self, x: NodeId, num_classes: usize) -> Result<Network> {
+        let x = self.push("head.pool", Op::GlobalAvgPool, &[x]);
+        let out = self.linear("head.classifier", x, num_classes, true);
+        self.finish(out)
     }
 
     /// Finishes the network with `output` as its result.
@@ -282,14 +302,7 @@ mod tests {
         );
         assert_eq!(b.shape(p), Shape::new(16, 8, 8));
         let g = b.push("g", Op::GlobalAvgPool, &[p]);
-        let l = b.push(
-            "l",
-            Op::Linear {
-                out_features: 10,
-                bias: true,
-            },
-            &[g],
-        );
+        let l = b.linear("l", g, 10, true);
         let net = b.finish(l).unwrap();
         assert_eq!(net.output_shape(), Shape::new(10, 1, 1));
         net.validate().unwrap();

@@ -41,3 +41,10 @@ pub use recovery::{front_recovery, FrontRecovery};
 pub use regression::{accuracy_within, mape, rmse};
 pub use report::RegressionReport;
 pub use spearman::spearman;
+
+/// Whether `x` equals the expected `y` up to a relative 1e-12 (absolute
+/// below 1): the tolerance of the metrics' unit tests.
+#[cfg(test)]
+fn test_close(x: f64, y: f64) -> bool {
+    (x - y).abs() <= 1e-12 * y.abs().max(1.0)
+}

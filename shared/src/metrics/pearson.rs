@@ -57,10 +57,7 @@ fn unit_deviations(x: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn close(x: f64, y: f64) -> bool {
-        (x - y).abs() <= 1e-12 * y.abs().max(1.0)
-    }
+    use crate::metrics::test_close as close;
 
     #[test]
     fn hand_example() {

@@ -108,10 +108,7 @@ fn relative_errors<'a>(pred: &'a [f64], truth: &'a [f64]) -> impl Iterator<Item 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn close(x: f64, y: f64) -> bool {
-        (x - y).abs() <= 1e-12 * y.abs().max(1.0)
-    }
+    use crate::metrics::test_close as close;
 
     // truth [100, 200, 50, 400], pred [105, 180, 50, 480]:
     //   differences  5, −20,   0,  80

@@ -70,10 +70,7 @@ impl RegressionReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn close(x: f64, y: f64) -> bool {
-        (x - y).abs() <= 1e-12 * y.abs().max(1.0)
-    }
+    use crate::metrics::test_close as close;
 
     #[test]
     fn hand_example() {

@@ -34,10 +34,7 @@ pub(super) fn spearman_unchecked(a: &[f64], b: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn close(x: f64, y: f64) -> bool {
-        (x - y).abs() <= 1e-12 * y.abs().max(1.0)
-    }
+    use crate::metrics::test_close as close;
 
     #[test]
     fn hand_example_with_ties() {

@@ -4,7 +4,7 @@
 //! Architecture strings are the 22 block names joined by `-`, e.g.
 //! `k3_e1-skip-k5_e6-...`.
 
-use super::{ArchSpec, Dataset, OpGraph, SpaceId};
+use super::{onehot_of, ArchSpec, Dataset, OpGraph, SpaceId};
 use crate::error::{Error, Result};
 use crate::ir::{Network, NetworkBuilder, NodeId, Op, Shape};
 use std::fmt;
@@ -221,24 +221,11 @@ impl ArchSpec for FbnetArch {
             }
         }
         let x = conv_bn(&mut b, "head", x, HEAD_CHANNELS, 1, 1, 1, true);
-        let x = b.push("head.pool", Op::GlobalAvgPool, &[x]);
-        let out = b.push(
-            "head.classifier",
-            Op::Linear {
-                out_features: dataset.num_classes(),
-                bias: true,
-            },
-            &[x],
-        );
-        b.finish(out)
+        b.finish_with_classifier(x, dataset.num_classes())
     }
 
     fn onehot(&self) -> Vec<f32> {
-        let mut v = vec![0.0; SpaceId::Fbnet.onehot_len()];
-        for (i, op) in self.layers.iter().enumerate() {
-            v[i * FbnetOp::ALL.len() + op.index()] = 1.0;
-        }
-        v
+        onehot_of(FbnetOp::ALL.len(), self.layers.iter().map(|op| op.index()))
     }
 
     fn op_graph(&self) -> OpGraph {

@@ -290,6 +290,19 @@ impl FromStr for Dataset {
     }
 }
 
+/// One-hot encoding of a sequence of choices, each among `per_choice`
+/// options: slot `i` holds a 1 at `i * per_choice + choices[i]`.
+pub(crate) fn onehot_of(
+    per_choice: usize,
+    choices: impl ExactSizeIterator<Item = usize>,
+) -> Vec<f32> {
+    let mut v = vec![0.0; choices.len() * per_choice];
+    for (i, choice) in choices.enumerate() {
+        v[i * per_choice + choice] = 1.0;
+    }
+    v
+}
+
 /// An architecture as a directed acyclic graph of operations, the input to
 /// graph encodings (GCN/GNN predictors). Node 0 is the input, the last node
 /// the output; every other node is one searchable choice, typed by its index

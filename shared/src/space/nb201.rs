@@ -9,7 +9,7 @@
 //!   table taken from the published data.
 
 use super::nb201_index;
-use super::{ArchSpec, Dataset, OpGraph, SpaceId};
+use super::{onehot_of, ArchSpec, Dataset, OpGraph, SpaceId};
 use crate::error::{Error, Result};
 use crate::ir::{Network, NetworkBuilder, NodeId, Op, Shape};
 use std::fmt;
@@ -242,24 +242,11 @@ impl ArchSpec for Cell {
         }
         let x = b.batch_norm("head.bn", x);
         let x = b.relu("head.relu", x);
-        let x = b.push("head.pool", Op::GlobalAvgPool, &[x]);
-        let out = b.push(
-            "head.classifier",
-            Op::Linear {
-                out_features: dataset.num_classes(),
-                bias: true,
-            },
-            &[x],
-        );
-        b.finish(out)
+        b.finish_with_classifier(x, dataset.num_classes())
     }
 
     fn onehot(&self) -> Vec<f32> {
-        let mut v = vec![0.0; SpaceId::Nb201.onehot_len()];
-        for (e, op) in self.ops.iter().enumerate() {
-            v[e * Nb201Op::ALL.len() + op.index()] = 1.0;
-        }
-        v
+        onehot_of(Nb201Op::ALL.len(), self.ops.iter().map(|op| op.index()))
     }
 
     /// The HELP / BRP-NAS graph: input, one node per edge operation (`none`

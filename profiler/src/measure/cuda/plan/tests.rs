@@ -273,6 +273,23 @@ fn read_output(plan: &Plan, slots: &[Vec<f32>]) -> Vec<f32> {
     slots[plan.slot_of[&plan.output]][..n].to_vec()
 }
 
+/// Every cell operation `nor_conv_3x3`: NB201's costliest cell.
+const ALL_CONV3: &str = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+
+/// The NB201 network of `arch` on CIFAR-10.
+fn nb201_cifar10(arch: &str) -> Network {
+    SpaceId::Nb201
+        .parse_arch(arch)
+        .unwrap()
+        .lower(Dataset::Cifar10)
+        .unwrap()
+}
+
+/// How many IR nodes of `net` have an operation that `is` accepts.
+fn ir_count(net: &Network, is: impl Fn(&Op) -> bool) -> usize {
+    net.nodes.iter().filter(|n| is(&n.op)).count()
+}
+
 fn plan_of(net: &Network, seed: u64) -> Plan {
     let model = export_network(net, &ExportOptions::new(seed).with_batch(1)).unwrap();
     plan(net, &|name| initializer_f32(&model, name)).unwrap()
@@ -348,24 +365,12 @@ fn fbnet_plans_compute_what_tract_computes() {
 
 #[test]
 fn batch_norm_folds_into_the_conv_and_the_relu_is_computed_once() {
-    let net = SpaceId::Nb201
-        .parse_arch("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|")
-        .unwrap()
-        .lower(Dataset::Cifar10)
-        .unwrap();
+    let net = nb201_cifar10(ALL_CONV3);
     let plan = plan_of(&net, 1);
-    let ir_convs = net
-        .nodes
-        .iter()
-        .filter(|n| matches!(n.op, Op::Conv2d { .. }))
-        .count();
+    let ir_convs = ir_count(&net, |op| matches!(op, Op::Conv2d { .. }));
     let convs = plan.steps.iter().filter(|s| s.kind() == "conv").count();
     assert_eq!(convs, ir_convs, "every conv is live here");
-    let ir_bns = net
-        .nodes
-        .iter()
-        .filter(|n| matches!(n.op, Op::BatchNorm))
-        .count();
+    let ir_bns = ir_count(&net, |op| matches!(op, Op::BatchNorm));
     let affine_bns = plan
         .steps
         .iter()
@@ -377,11 +382,7 @@ fn batch_norm_folds_into_the_conv_and_the_relu_is_computed_once() {
         "{affine_bns} of {ir_bns} left"
     );
     // Each cell node is ReLU'd once however many edges leave it.
-    let ir_relus = net
-        .nodes
-        .iter()
-        .filter(|n| matches!(n.op, Op::Activation { .. }))
-        .count();
+    let ir_relus = ir_count(&net, |op| matches!(op, Op::Activation { .. }));
     let relus = plan
         .steps
         .iter()
@@ -404,11 +405,7 @@ fn batch_norm_folds_into_the_conv_and_the_relu_is_computed_once() {
 
 #[test]
 fn buffers_are_reused() {
-    let net = SpaceId::Nb201
-        .parse_arch("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|")
-        .unwrap()
-        .lower(Dataset::Cifar10)
-        .unwrap();
+    let net = nb201_cifar10(ALL_CONV3);
     let plan = plan_of(&net, 1);
     assert!(
         plan.slot_elements.len() * 4 < plan.steps.len(),
@@ -433,11 +430,7 @@ fn folding_scales_filters_and_shifts_biases() {
 
 #[test]
 fn a_missing_weight_is_named() {
-    let net = SpaceId::Nb201
-        .parse_arch("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|")
-        .unwrap()
-        .lower(Dataset::Cifar10)
-        .unwrap();
+    let net = nb201_cifar10("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|");
     let err = plan(&net, &|_| None).unwrap_err().to_string();
     assert!(
         err.contains("has no float tensor") && err.contains(".weight"),
