@@ -7,10 +7,10 @@ use super::gcn::Gcn;
 use super::graphs::GraphInputs;
 use crate::error::{Error, Result};
 use crate::nn::{
-    masked_mse, pairwise_logistic, run_training, MlpGrads, TrainConfig, TrainReport, TrainingJob,
+    masked_mse, pairwise_logistic, run_training, shuffled_batches, MlpGrads, TrainConfig,
+    TrainReport, TrainingJob,
 };
 use ndarray::{s, Array2, ArrayView2, Axis};
-use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -101,11 +101,7 @@ impl TrainingJob<Gcn> for GraphJob<'_> {
     type Batch = Vec<usize>;
 
     fn epoch_batches(&mut self, rng: &mut ChaCha8Rng) -> Vec<Vec<usize>> {
-        self.order.shuffle(rng);
-        self.order
-            .chunks(self.cfg.batch_size)
-            .map(<[usize]>::to_vec)
-            .collect()
+        shuffled_batches(&mut self.order, self.cfg.batch_size, rng)
     }
 
     fn batches_per_epoch(&self) -> usize {

@@ -16,4 +16,4 @@ pub use dense::{Dense, Mlp};
 pub use loss::{masked_mse, pairwise_logistic};
 pub use standardize::Standardizer;
 pub use train::{evaluate_mse, loss_and_grads, train_mlp, TrainConfig, TrainReport};
-pub use training_loop::{run_training, DenseLayers, TrainingJob};
+pub use training_loop::{run_training, shuffled_batches, DenseLayers, TrainingJob};

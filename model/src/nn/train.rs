@@ -7,7 +7,7 @@ use super::adam::AdamConfig;
 use super::backprop::{backward, MlpGrads};
 use super::dense::Mlp;
 use super::loss::{masked_mse, pairwise_logistic};
-use super::training_loop::{run_training, TrainingJob};
+use super::training_loop::{run_training, shuffled_batches, TrainingJob};
 use crate::error::{Error, Result};
 use ndarray::{Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
@@ -199,11 +199,7 @@ impl TrainingJob<Mlp> for RowsJob<'_> {
     type Batch = Vec<usize>;
 
     fn epoch_batches(&mut self, rng: &mut ChaCha8Rng) -> Vec<Vec<usize>> {
-        self.train_rows.shuffle(rng);
-        self.train_rows
-            .chunks(self.cfg.batch_size)
-            .map(<[usize]>::to_vec)
-            .collect()
+        shuffled_batches(&mut self.train_rows, self.cfg.batch_size, rng)
     }
 
     fn batches_per_epoch(&self) -> usize {

@@ -10,6 +10,7 @@ use super::adam::Adam;
 use super::backprop::MlpGrads;
 use super::dense::{Dense, Mlp};
 use super::train::{TrainConfig, TrainReport};
+use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 /// A network whose parameters are a list of dense layers, in the fixed
@@ -101,4 +102,15 @@ pub fn run_training<M: DenseLayers, J: TrainingJob<M>>(
         *model = m;
     }
     report
+}
+
+/// The batches of one epoch over plain rows: `rows` shuffled in place with
+/// `rng`, then cut into batches of `batch_size` (the last may be shorter).
+pub fn shuffled_batches(
+    rows: &mut [usize],
+    batch_size: usize,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Vec<usize>> {
+    rows.shuffle(rng);
+    rows.chunks(batch_size).map(<[usize]>::to_vec).collect()
 }
