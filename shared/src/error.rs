@@ -49,6 +49,15 @@ pub enum Error {
         /// The options that are supported, comma-separated.
         supported: String,
     },
+    /// A benchmark index asked of a space whose benchmark has no index
+    /// (FBNet's data lists architectures by their strings only).
+    #[error("{space} has no benchmark indices (spaces with them: {with})")]
+    NoBenchmarkIndex {
+        /// Name of the space asked.
+        space: &'static str,
+        /// The spaces that do have benchmark indices, comma-separated.
+        with: String,
+    },
     /// A space with too many architectures to list them all.
     #[error("{space} has {size} architectures, too many to list")]
     TooManyToList {

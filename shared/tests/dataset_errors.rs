@@ -111,7 +111,7 @@ fn nb201_index_must_match_arch() {
     ));
     let actual = latscope_shared::space::nb201::Cell::from_benchmark_index(5).unwrap();
     assert_ne!(actual.to_string(), NB_B);
-    assert_names(&e, 3, &["index 5", NB_B, "NAS-Bench-201 index is"]);
+    assert_names(&e, 3, &["index 5", NB_B, "nb201 benchmark index is"]);
     let e = wide_error(&format!("index,arch,gpu\nfive,{NB_A},1.0\n"));
     assert_names(&e, 2, &["\"five\""]);
 }

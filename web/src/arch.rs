@@ -47,10 +47,7 @@ pub fn arch_summary(space: &str, arch: &str) -> Result<ArchSummary> {
         space: arch.space().to_string(),
         arch: arch.to_string(),
         dataset: arch.space().default_dataset().to_string(),
-        benchmark_index: match &arch {
-            Arch::Nb201(cell) => Some(cell.benchmark_index()),
-            Arch::Fbnet(_) => None,
-        },
+        benchmark_index: arch.benchmark_index(),
         mflops: f.mflops(),
         mparams: f.mparams(),
         kernels: f.kernels,

@@ -301,7 +301,9 @@ fn shared_kind(e: &latscope_shared::Error) -> ErrorKind {
         S::InvalidArch { .. } => ErrorKind::InvalidArchitecture,
         S::UnknownSpace { .. } => ErrorKind::UnknownSpace,
         S::IndexOutOfRange { .. } | S::Table(_) => ErrorKind::InvalidInput,
-        S::Unsupported { .. } | S::TooManyToList { .. } => ErrorKind::Unsupported,
+        S::Unsupported { .. } | S::TooManyToList { .. } | S::NoBenchmarkIndex { .. } => {
+            ErrorKind::Unsupported
+        }
         S::InvalidNetwork { .. } => ErrorKind::Internal,
         S::Dataset { .. } | S::Io { .. } => ErrorKind::InvalidDataset,
     }

@@ -48,16 +48,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
 
-const NB201_REFERENCE: &str = include_str!("../../../static/data/nb201_reference_archs.txt");
-const FBNET_REFERENCE: &str = include_str!("../../../static/data/fbnet_reference_archs.txt");
-
 /// The shipped reference architectures of `space`, in file order (HELP's
 /// hardware-embedding architectures; `static/data/<space>_reference_archs.txt`).
 pub fn reference_archs(space: SpaceId) -> Result<Vec<Arch>> {
-    let (text, name) = match space {
-        SpaceId::Nb201 => (NB201_REFERENCE, "nb201_reference_archs.txt"),
-        SpaceId::Fbnet => (FBNET_REFERENCE, "fbnet_reference_archs.txt"),
-    };
+    let (name, text) = space.reference_archs_file();
     Ok(read_reference_archs(text.as_bytes(), name, Some(space))?
         .into_iter()
         .map(|(_, a)| a)

@@ -38,16 +38,10 @@ impl ArchArgs {
     /// Parses the architecture string (or `#index` for NB201).
     pub fn arch(&self) -> Result<Arch> {
         if let Some(index) = self.arch.strip_prefix('#') {
-            anyhow::ensure!(
-                self.space == SpaceId::Nb201,
-                "benchmark indices ('#N') exist only for nb201, not {}",
-                self.space
-            );
             let index: usize = index
                 .parse()
                 .with_context(|| format!("'{}' is not a benchmark index", self.arch))?;
-            let cell = latscope_shared::space::nb201::Cell::from_benchmark_index(index)?;
-            return Ok(Arch::Nb201(cell));
+            return Ok(self.space.arch_at_benchmark_index(index)?);
         }
         Ok(self.space.parse_arch(&self.arch)?)
     }

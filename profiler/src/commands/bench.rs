@@ -6,7 +6,6 @@ use clap::Args;
 use latscope_model::fewshot::PretrainContext;
 use latscope_model::methods::{MlpRidge, MlpRidgeConfig};
 use latscope_model::predictor_onnx::Predictor;
-use latscope_shared::space::{nb201::Cell, Arch};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -72,14 +71,15 @@ pub fn run(args: BenchArgs) -> Result<()> {
         ms(load)
     )?;
 
-    if predictor.meta().space == latscope_shared::space::SpaceId::Nb201 {
-        let archs: Vec<Arch> = Cell::all().map(Arch::Nb201).collect();
+    // Spaces too large to list (FBNet) time the load only.
+    let space = predictor.meta().space;
+    if let Ok(archs) = space.enumerate() {
         let n = archs.len();
         let (encode, x) = time(args.repeat, || Ok(predictor.encode(&archs)?))?;
         writeln!(
             out,
             "{:<58} {:>12}",
-            format!("encode all {n} NB201 architectures"),
+            format!("encode all {n} {space} architectures"),
             ms(encode)
         )?;
         let (predict, prediction) = time(args.repeat, || Ok(predictor.predict_encoded(&x)?))?;

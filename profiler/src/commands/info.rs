@@ -5,7 +5,6 @@ use anyhow::Result;
 use clap::Args;
 use latscope_shared::features::{cost_features, CostFeatures};
 use latscope_shared::ir::Network;
-use latscope_shared::space::Arch;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -49,10 +48,7 @@ struct Report {
 
 pub fn run(args: InfoArgs) -> Result<()> {
     let (arch, net) = args.arch.network()?;
-    let (benchmark_index, canonical_code) = match &arch {
-        Arch::Nb201(cell) => (Some(cell.benchmark_index()), Some(cell.code())),
-        Arch::Fbnet(_) => (None, None),
-    };
+    let (benchmark_index, canonical_code) = (arch.benchmark_index(), arch.canonical_code());
     let features = cost_features(&net);
     let report = Report {
         space: arch.space().to_string(),

@@ -46,17 +46,7 @@ pub fn read_reference_archs(
         let index = validate::index(index).map_err(|e| src.error(line, e))?;
         let space = *space.get_or_insert_with(|| validate::detect_space(arch));
         let arch = validate::arch(space, arch).map_err(|e| src.error(line, e))?;
-        if let Arch::Nb201(cell) = &arch {
-            if cell.benchmark_index() != index {
-                return Err(src.error(
-                    line,
-                    format!(
-                        "index {index} does not match arch {arch}, whose NAS-Bench-201 index is {}",
-                        cell.benchmark_index()
-                    ),
-                ));
-            }
-        }
+        validate::benchmark_index(&arch, index).map_err(|e| src.error(line, e))?;
         if let Some(first) = index_lines.insert(index, line) {
             return Err(src.error(
                 line,

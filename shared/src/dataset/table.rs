@@ -71,14 +71,7 @@ impl LatencyTable {
                 ));
             }
             for (arch, &i) in archs.iter().zip(index) {
-                if let Arch::Nb201(cell) = arch {
-                    if cell.benchmark_index() != i {
-                        return bad(format!(
-                            "bench index {i} given for {arch}, whose NAS-Bench-201 index is {}",
-                            cell.benchmark_index()
-                        ));
-                    }
-                }
+                super::validate::benchmark_index(arch, i).map_err(Error::Table)?;
             }
         }
         if let Some((cell, v)) = latency
@@ -111,15 +104,11 @@ impl LatencyTable {
         latency: Vec<Option<f64>>,
     ) -> Self {
         let bench_index = bench_index.or_else(|| {
-            (space == SpaceId::Nb201).then(|| {
-                archs
-                    .iter()
-                    .map(|a| match a {
-                        Arch::Nb201(cell) => cell.benchmark_index(),
-                        _ => unreachable!("an nb201 table holds nb201 archs"),
-                    })
-                    .collect()
-            })
+            // A table holds archs of its own space only, so either every
+            // arch has a benchmark index or none has.
+            space
+                .has_benchmark_index()
+                .then(|| archs.iter().filter_map(Arch::benchmark_index).collect())
         });
         LatencyTable {
             space,

@@ -172,6 +172,19 @@ pub(crate) fn index(text: &str) -> std::result::Result<usize, String> {
         .map_err(|_| format!("index {text:?} is not a non-negative integer"))
 }
 
+/// An error unless `index` is `arch`'s benchmark index. Architectures of a
+/// space without benchmark indices accept any index (it is the file's own
+/// numbering then).
+pub(crate) fn benchmark_index(arch: &Arch, index: usize) -> std::result::Result<(), String> {
+    match arch.benchmark_index() {
+        Some(own) if own != index => Err(format!(
+            "index {index} does not match arch {arch}, whose {} benchmark index is {own}",
+            arch.space()
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The space an architecture string belongs to: the first registered space
 /// that parses it, else the one it most resembles (so that the parse error
 /// that follows explains the most plausible mistake).

@@ -68,18 +68,13 @@ pub fn read_wide(reader: impl Read, name: &str, space: Option<SpaceId>) -> Resul
         })?;
         if let Some(c) = index_col {
             let i = validate::index(&record[c]).map_err(|e| src.error(line, e))?;
-            if let Arch::Nb201(cell) = &arch {
-                if cell.benchmark_index() != i {
-                    return Err(src.error(
-                        line,
-                        format!(
-                            "index {i} does not match arch {text:?}, whose NAS-Bench-201 index is {}",
-                            cell.benchmark_index()
-                        ),
-                    ));
+            validate::benchmark_index(&arch, i).map_err(|e| src.error(line, e))?;
+            if !arch.space().has_benchmark_index() {
+                if let Some(first) = index_lines.insert(i, line) {
+                    return Err(
+                        src.error(line, format!("duplicate index {i} (first on line {first})"))
+                    );
                 }
-            } else if let Some(first) = index_lines.insert(i, line) {
-                return Err(src.error(line, format!("duplicate index {i} (first on line {first})")));
             }
             index.push(i);
         }

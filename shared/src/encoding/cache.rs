@@ -52,10 +52,10 @@ impl EncodingCache {
 
     /// The cached row of `arch`, if the cache covers it.
     pub fn row(&self, arch: &Arch) -> Option<&[f32]> {
-        let index = match arch {
-            Arch::Nb201(cell) if self.space == SpaceId::Nb201 => cell.benchmark_index(),
-            _ => return None,
-        };
+        if arch.space() != self.space {
+            return None;
+        }
+        let index = arch.benchmark_index()?;
         self.rows.get(index * self.width..(index + 1) * self.width)
     }
 

@@ -1,6 +1,6 @@
 //! `graph-v1`: adjacency plus one-hot node types, for graph neural networks.
 
-use crate::space::{Arch, SpaceId};
+use crate::space::Arch;
 
 /// An op graph as dense float matrices.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,14 +21,6 @@ impl GraphEncoding {
         let mut v = self.adjacency;
         v.extend(self.node_types);
         v
-    }
-}
-
-/// Number of op-graph nodes for a space (input + choices + output).
-pub(super) fn node_count(space: SpaceId) -> usize {
-    match space {
-        SpaceId::Nb201 => crate::space::nb201::EDGES.len() + 2,
-        SpaceId::Fbnet => crate::space::fbnet::LAYERS + 2,
     }
 }
 

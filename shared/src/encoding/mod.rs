@@ -55,7 +55,7 @@ impl Encoding {
         match self {
             Encoding::OneHotV1 => space.onehot_len(),
             Encoding::GraphV1 => {
-                let n = graph::node_count(space);
+                let n = space.op_graph_nodes();
                 n * n + n * space.graph_vocabulary().len()
             }
             Encoding::FeaturesV1 => feature_names().len(),

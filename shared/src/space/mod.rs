@@ -110,6 +110,54 @@ impl SpaceId {
         }
     }
 
+    /// Number of nodes in this space's [`OpGraph`]s: the input, one per
+    /// choice, the output.
+    pub const fn op_graph_nodes(&self) -> usize {
+        match self {
+            SpaceId::Nb201 => nb201::EDGES.len() + 2,
+            SpaceId::Fbnet => fbnet::LAYERS + 2,
+        }
+    }
+
+    /// Whether the space's benchmark numbers its architectures (NB201's
+    /// `#N` indices); see [`SpaceId::arch_at_benchmark_index`].
+    pub const fn has_benchmark_index(&self) -> bool {
+        matches!(self, SpaceId::Nb201)
+    }
+
+    /// The architecture at the benchmark's index `index`; an error for a
+    /// space without benchmark indices or an index out of range.
+    pub fn arch_at_benchmark_index(&self, index: usize) -> Result<Arch> {
+        match self {
+            SpaceId::Nb201 => Ok(Arch::Nb201(nb201::Cell::from_benchmark_index(index)?)),
+            SpaceId::Fbnet => Err(Error::NoBenchmarkIndex {
+                space: self.name(),
+                with: Self::ALL
+                    .iter()
+                    .filter(|s| s.has_benchmark_index())
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// The shipped reference architectures of the space (HELP's
+    /// hardware-embedding set), as `(file name, file text)` of
+    /// `static/data/<space>_reference_archs.txt`: one `index<TAB>arch` per line.
+    pub const fn reference_archs_file(&self) -> (&'static str, &'static str) {
+        match self {
+            SpaceId::Nb201 => (
+                "nb201_reference_archs.txt",
+                include_str!("../../../static/data/nb201_reference_archs.txt"),
+            ),
+            SpaceId::Fbnet => (
+                "fbnet_reference_archs.txt",
+                include_str!("../../../static/data/fbnet_reference_archs.txt"),
+            ),
+        }
+    }
+
     /// Number of architectures in the space (FBNet's 9^22 does not fit in u64
     /// comfortably for arithmetic elsewhere, so this is an f64).
     pub fn size(&self) -> f64 {
@@ -176,6 +224,24 @@ impl Arch {
     /// Lowers to a network on the space's default skeleton.
     pub fn lower_default(&self) -> Result<Network> {
         self.lower(self.space().default_dataset())
+    }
+
+    /// The benchmark's own index of the architecture, for a space whose
+    /// benchmark numbers them (NB201); `None` otherwise.
+    pub fn benchmark_index(&self) -> Option<usize> {
+        match self {
+            Arch::Nb201(cell) => Some(cell.benchmark_index()),
+            Arch::Fbnet(_) => None,
+        }
+    }
+
+    /// The space's canonical numeric code of the architecture where it has
+    /// one (NB201's base-5 operation digits, [`nb201::Cell::code`]).
+    pub fn canonical_code(&self) -> Option<usize> {
+        match self {
+            Arch::Nb201(cell) => Some(cell.code()),
+            Arch::Fbnet(_) => None,
+        }
     }
 
     /// One-hot encoding of the choices, [`SpaceId::onehot_len`] values
@@ -342,6 +408,52 @@ impl OpGraph {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn benchmark_indices_round_trip_where_the_space_has_them() {
+        for index in [0, 6111, nb201::SPACE_SIZE - 1] {
+            let arch = SpaceId::Nb201.arch_at_benchmark_index(index).unwrap();
+            assert_eq!(arch.benchmark_index(), Some(index));
+            assert_eq!(
+                arch.canonical_code(),
+                Some(nb201::Cell::parse(&arch.to_string()).unwrap().code())
+            );
+        }
+        assert!(SpaceId::Nb201
+            .arch_at_benchmark_index(nb201::SPACE_SIZE)
+            .is_err());
+        let err = SpaceId::Fbnet
+            .arch_at_benchmark_index(3)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "fbnet has no benchmark indices (spaces with them: nb201)"
+        );
+        let fb = SpaceId::Fbnet
+            .parse_arch(&["skip"; fbnet::LAYERS].join("-"))
+            .unwrap();
+        assert_eq!((fb.benchmark_index(), fb.canonical_code()), (None, None));
+    }
+
+    #[test]
+    fn every_space_states_its_op_graph_size_and_reference_file() {
+        for space in SpaceId::ALL {
+            let arch = space.enumerate().map_or_else(
+                |_| {
+                    space
+                        .parse_arch(&["skip"; fbnet::LAYERS].join("-"))
+                        .unwrap()
+                },
+                |all| all[0].clone(),
+            );
+            assert_eq!(arch.op_graph().node_types.len(), space.op_graph_nodes());
+            let (name, text) = space.reference_archs_file();
+            assert!(name.starts_with(space.name()), "{name}");
+            let first = text.lines().next().unwrap().split('\t').nth(1).unwrap();
+            assert!(space.parse_arch(first).is_ok(), "{name}: {first}");
+        }
+    }
 
     #[test]
     fn nb201_lists_every_cell_in_benchmark_order_and_fbnet_refuses() {
