@@ -51,20 +51,27 @@ pub struct FewShotChoice {
 }
 
 fn rho(a: &[f64], b: &[f64]) -> Result<f64> {
-    spearman(a, b).map_err(|e| Error::InvalidInput(e.to_string()))
+    spearman(a, b).map_err(|error| Error::Metric {
+        context: "Spearman ρ between devices".into(),
+        error,
+    })
 }
 
 /// Checks targets and candidates against `n` devices.
 fn check(n: usize, targets: &[usize], candidates: &[usize]) -> Result<()> {
     if targets.is_empty() || candidates.is_empty() {
-        return Err(Error::InvalidInput(
-            "proxy choice needs at least one target and one candidate device".into(),
-        ));
+        return Err(Error::Empty {
+            context: "proxy choice".into(),
+            what: "target and one candidate device",
+        });
     }
     if let Some(&bad) = targets.iter().chain(candidates).find(|&&i| i >= n) {
-        return Err(Error::InvalidInput(format!(
-            "device index {bad} out of range"
-        )));
+        return Err(Error::IndexOutOfRange {
+            context: "proxy choice".into(),
+            what: "device index",
+            index: bad,
+            len: n,
+        });
     }
     Ok(())
 }
@@ -94,10 +101,13 @@ pub fn score_proxies_from_matrix(
     candidates: &[usize],
 ) -> Result<Vec<ProxyScore>> {
     if rho.len() != n * n {
-        return Err(Error::InvalidInput(format!(
-            "a ρ matrix of {} values is not {n} × {n}",
-            rho.len()
-        )));
+        return Err(Error::CountMismatch {
+            context: format!("proxy choice among {n} devices"),
+            got: rho.len(),
+            got_what: "ρ values",
+            expected: n * n,
+            expected_what: "entries of an n × n matrix",
+        });
     }
     check(n, targets, candidates)?;
     let mut scores = candidates
@@ -152,9 +162,7 @@ pub fn choose_with_k(
     check(data.columns.len(), targets, candidates)?;
     let n = data.columns[0].len();
     if k < 3 || k > n {
-        return Err(Error::InvalidInput(format!(
-            "K = {k} measured architectures per target; need 3 ≤ K ≤ {n}"
-        )));
+        return Err(Error::KOutOfRange { k, min: 3, max: n });
     }
     let full = score_proxies(data, targets, candidates)?;
     let truth = |p: usize| {
@@ -243,19 +251,28 @@ pub fn pareto_reuse(
     let Draws { k, seeds } = draws;
     check(data.columns.len(), targets, &[proxy])?;
     let n = data.columns[proxy].len();
-    if onehot.nrows() != n || score.len() != n {
-        return Err(Error::InvalidInput(format!(
-            "{n} latencies but {} one-hot rows and {} scores",
-            onehot.nrows(),
-            score.len()
-        )));
+    for (got, got_what) in [(onehot.nrows(), "one-hot rows"), (score.len(), "scores")] {
+        if got != n {
+            return Err(Error::CountMismatch {
+                context: "Pareto front reuse".into(),
+                got,
+                got_what,
+                expected: n,
+                expected_what: "latencies",
+            });
+        }
     }
     if k < 3 || k >= n {
-        return Err(Error::InvalidInput(format!(
-            "K = {k} samples per target; need 3 ≤ K < {n}"
-        )));
+        return Err(Error::KOutOfRange {
+            k,
+            min: 3,
+            max: n.saturating_sub(1),
+        });
     }
-    let metric = |e: latscope_shared::metrics::MetricError| Error::InvalidInput(e.to_string());
+    let metric = |error| Error::Metric {
+        context: "Pareto front recovery".into(),
+        error,
+    };
     let lut = OpLut::fit(
         onehot,
         &data.columns[proxy],

@@ -57,17 +57,30 @@ impl Ridge {
 
 fn check_xy(x: ArrayView2<'_, f64>, y: &[f64]) -> Result<()> {
     if x.nrows() != y.len() {
-        return Err(Error::InvalidInput(format!(
-            "ridge: {} rows of features for {} targets",
-            x.nrows(),
-            y.len()
-        )));
+        return Err(Error::CountMismatch {
+            context: "ridge".into(),
+            got: x.nrows(),
+            got_what: "rows of features",
+            expected: y.len(),
+            expected_what: "targets",
+        });
     }
     if y.is_empty() {
-        return Err(Error::InvalidInput("ridge: no samples".into()));
+        return Err(Error::Empty {
+            context: "ridge".into(),
+            what: "sample",
+        });
     }
-    if x.iter().chain(y).any(|v| !v.is_finite()) {
-        return Err(Error::InvalidInput("ridge: non-finite input".into()));
+    let non_finite = |what, value| Error::NonFinite {
+        context: "ridge".into(),
+        what,
+        value,
+    };
+    if let Some(&v) = x.iter().find(|v| !v.is_finite()) {
+        return Err(non_finite("feature", v));
+    }
+    if let Some(&v) = y.iter().find(|v| !v.is_finite()) {
+        return Err(non_finite("target", v));
     }
     Ok(())
 }
@@ -89,7 +102,7 @@ pub fn fit_ridge(x: ArrayView2<'_, f64>, y: &[f64], lambda: f64) -> Result<Ridge
     check_xy(x, y)?;
     let (xc, yc, xm, ym) = center(x, y);
     let (n, p) = xc.dim();
-    let singular = || Error::InvalidInput(format!("ridge: singular system (λ = {lambda})"));
+    let singular = || Error::SingularSystem { lambda };
     let weights = if p <= n {
         let mut a = xc.t().dot(&xc);
         a.diag_mut().mapv_inplace(|d| d + lambda);

@@ -33,10 +33,11 @@ pub fn op_counts(archs: &[Arch]) -> Result<Array2<f64>> {
 /// columns each.
 pub fn counts_from_onehot(onehot: ArrayView2<'_, f64>, ops: usize) -> Result<Array2<f64>> {
     if ops == 0 || !onehot.ncols().is_multiple_of(ops) {
-        return Err(Error::InvalidInput(format!(
-            "op counts: {} one-hot columns do not split into positions of {ops} operations",
-            onehot.ncols()
-        )));
+        return Err(Error::OneHotWidth {
+            context: "op counts",
+            columns: onehot.ncols(),
+            ops,
+        });
     }
     let positions = onehot.ncols() / ops;
     Ok(Array2::from_shape_fn((onehot.nrows(), ops), |(r, o)| {
@@ -62,8 +63,9 @@ pub struct StandardizedDesign {
 impl StandardizedDesign {
     /// Standardises the columns of the blocks, side by side.
     pub fn new(blocks: &[ArrayView2<'_, f64>]) -> Result<Self> {
-        let raw = concatenate(Axis(1), blocks).map_err(|e| {
-            Error::InvalidInput(format!("structured design: blocks differ in rows ({e})"))
+        let raw = concatenate(Axis(1), blocks).map_err(|error| Error::Shape {
+            context: "structured design: blocks side by side",
+            error,
         })?;
         let n = raw.nrows().max(1) as f64;
         let mean = raw.sum_axis(Axis(0)) / n;

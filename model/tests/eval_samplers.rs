@@ -1,39 +1,34 @@
 //! Samplers on the real architecture lists, and the FLOPs baseline against
 //! an independent computation of the FLOPs ranking.
 
+mod common;
+
 use latscope_model::eval::{evaluate, EvalConfig, Task, TaskSplit};
 use latscope_model::methods::Flops;
 use latscope_model::sampler::{arch_macs, Sampler, SamplerKind};
-use latscope_shared::dataset::{read_reference_archs_path, read_wide_path, LatencyTable};
+use latscope_shared::dataset::{read_reference_archs_path, LatencyTable};
 use latscope_shared::features::cost_features;
 use latscope_shared::metrics::spearman;
 use latscope_shared::space::{Arch, SpaceId};
 use std::collections::HashSet;
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../static/data")
-        .join(name)
-}
 
 fn fbnet() -> &'static LatencyTable {
-    static T: OnceLock<LatencyTable> = OnceLock::new();
-    T.get_or_init(|| read_wide_path(data("fbnet_latency.csv.gz"), None).unwrap())
+    common::table(SpaceId::Fbnet)
 }
 
 fn nb201() -> &'static LatencyTable {
-    static T: OnceLock<LatencyTable> = OnceLock::new();
-    T.get_or_init(|| read_wide_path(data("nb201_latency.csv.gz"), None).unwrap())
+    common::table(SpaceId::Nb201)
 }
 
 fn reference(space: SpaceId) -> Vec<Arch> {
-    read_reference_archs_path(data(&format!("{space}_reference_archs.txt")), Some(space))
-        .unwrap()
-        .into_iter()
-        .map(|(_, a)| a)
-        .collect()
+    read_reference_archs_path(
+        common::data(&format!("{space}_reference_archs.txt")),
+        Some(space),
+    )
+    .unwrap()
+    .into_iter()
+    .map(|(_, a)| a)
+    .collect()
 }
 
 #[test]

@@ -1,37 +1,20 @@
 //! Tasks and the structural split, on the shipped HELP data: tasks are
 //! sound, and a method cannot see more of a test device than its K samples.
 
+mod common;
+
 use latscope_model::error::Result;
 use latscope_model::eval::task::{BUILTIN_TASKS, REPORTED_TEST_DEVICES, VALIDATION_TASKS};
 use latscope_model::eval::{evaluate, EvalConfig, Task, TaskSpec, TaskSplit};
 use latscope_model::fewshot::{FewShotMethod, PretrainContext, PretrainedModel};
 use latscope_model::sampler::{Sampler, SamplerKind};
-use latscope_shared::dataset::{read_wide_path, LatencyTable};
 use latscope_shared::space::SpaceId;
 use std::cell::RefCell;
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::rc::Rc;
-use std::sync::OnceLock;
-
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../static/data")
-        .join(name)
-}
-
-fn table(space: SpaceId) -> &'static LatencyTable {
-    static NB: OnceLock<LatencyTable> = OnceLock::new();
-    static FB: OnceLock<LatencyTable> = OnceLock::new();
-    let (cell, file) = match space {
-        SpaceId::Nb201 => (&NB, "nb201_latency.csv.gz"),
-        SpaceId::Fbnet => (&FB, "fbnet_latency.csv.gz"),
-    };
-    cell.get_or_init(|| read_wide_path(data(file), None).unwrap())
-}
 
 fn disjoint_and_present(task: &Task) {
-    let t = table(task.space);
+    let t = common::table(task.space);
     task.validate(t).unwrap();
     let train: HashSet<&String> = task.train_devices.iter().collect();
     assert!(!task.test_devices.is_empty(), "{task}");
@@ -61,7 +44,7 @@ fn builtin_tasks_are_disjoint_and_in_the_data() {
     // A task of the other space is refused.
     let e = Task::builtin("F0")
         .unwrap()
-        .validate(table(SpaceId::Nb201))
+        .validate(common::table(SpaceId::Nb201))
         .unwrap_err();
     assert!(e.to_string().contains("fbnet"), "{e}");
 }
@@ -98,29 +81,29 @@ fn generated_and_single_device_tasks_are_sound() {
     for space in SpaceId::ALL {
         for seed in [1, 2] {
             let spec: TaskSpec = format!("auto-{space}-{seed}").parse().unwrap();
-            let task = spec.resolve(table(space)).unwrap();
+            let task = spec.resolve(common::table(space)).unwrap();
             assert_eq!(task.name, format!("auto-{space}-{seed}"));
             disjoint_and_present(&task);
             assert!(task.train_devices.len() >= 3 && task.test_devices.len() >= 2);
             // Deterministic.
-            assert_eq!(task, spec.resolve(table(space)).unwrap());
+            assert_eq!(task, spec.resolve(common::table(space)).unwrap());
         }
     }
     let t = "plenty-nb201-pixel2".parse::<TaskSpec>().unwrap();
-    let task = t.resolve(table(SpaceId::Nb201)).unwrap();
+    let task = t.resolve(common::table(SpaceId::Nb201)).unwrap();
     assert!(task.train_devices.is_empty());
     assert_eq!(task.test_devices, ["pixel2"]);
     let task = "loo-fbnet-raspi4"
         .parse::<TaskSpec>()
         .unwrap()
-        .resolve(table(SpaceId::Fbnet))
+        .resolve(common::table(SpaceId::Fbnet))
         .unwrap();
     assert_eq!(task.train_devices.len(), 26);
     disjoint_and_present(&task);
     let task = "proxy-nb201-pixel3"
         .parse::<TaskSpec>()
         .unwrap()
-        .resolve(table(SpaceId::Nb201))
+        .resolve(common::table(SpaceId::Nb201))
         .unwrap();
     assert_eq!(task.train_devices, ["pixel3"]);
     assert_eq!(task.test_devices.len(), 26);
@@ -129,13 +112,13 @@ fn generated_and_single_device_tasks_are_sound() {
     assert!("plenty-nb201-nope"
         .parse::<TaskSpec>()
         .unwrap()
-        .resolve(table(SpaceId::Nb201))
+        .resolve(common::table(SpaceId::Nb201))
         .is_err());
 }
 
 #[test]
 fn training_table_has_no_test_column() {
-    let full = table(SpaceId::Nb201);
+    let full = common::table(SpaceId::Nb201);
     let task = Task::builtin("N0").unwrap();
     let split = TaskSplit::new(full, &task).unwrap();
     let train = split.train_table();
@@ -192,7 +175,7 @@ impl PretrainedModel for SpyModel {
 
 #[test]
 fn a_spy_method_sees_exactly_k_test_values() {
-    let full = table(SpaceId::Fbnet);
+    let full = common::table(SpaceId::Fbnet);
     let task = Task::builtin("F0").unwrap();
     let split = TaskSplit::new(full, &task).unwrap();
     let sampler = Sampler::new(SamplerKind::Random, split.train_table().archs(), &[]).unwrap();
@@ -251,7 +234,7 @@ fn a_spy_method_sees_exactly_k_test_values() {
 
 #[test]
 fn test_device_measurement_is_checked_and_counted() {
-    let full = table(SpaceId::Nb201);
+    let full = common::table(SpaceId::Nb201);
     let split = TaskSplit::new(full, &Task::builtin("N5").unwrap()).unwrap();
     let eyeriss = &split.test_devices()[0];
     assert_eq!(eyeriss.name(), "eyeriss");

@@ -2,35 +2,21 @@
 //! data: reproducible under a seed, an error without reference samples,
 //! and better than `flops` on a held-out device.
 
+mod common;
+
 use latscope_model::fewshot::{FewShotMethod, PretrainContext};
 use latscope_model::methods::{reference_archs, Flops, HwEmbedding, HwEmbeddingConfig, Imputation};
-use latscope_model::nn::TrainConfig;
-use latscope_shared::dataset::{read_wide_path, LatencyTable};
+use latscope_shared::dataset::LatencyTable;
 use latscope_shared::metrics::spearman;
 use latscope_shared::space::SpaceId;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashSet;
-use std::path::PathBuf;
-
-const TRAIN: [&str; 9] = [
-    "1080ti_1",
-    "1080ti_32",
-    "1080ti_256",
-    "silver_4114",
-    "silver_4210r",
-    "samsung_a50",
-    "pixel3",
-    "essential_ph_1",
-    "samsung_s7",
-];
 
 /// NB201 restricted to the reference archs plus `n` random others (seeded).
 fn nb201_subset(n: usize) -> LatencyTable {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../static/data/nb201_latency.csv.gz");
-    let full = read_wide_path(path, None).expect("read nb201");
+    let full = common::table(SpaceId::Nb201);
     let refs: HashSet<_> = reference_archs(SpaceId::Nb201)
         .unwrap()
         .into_iter()
@@ -49,13 +35,7 @@ fn small(epochs: usize, imputation: Imputation) -> HwEmbedding {
     HwEmbedding::new(HwEmbeddingConfig {
         hidden: vec![64, 64],
         ensemble: 1,
-        train: TrainConfig {
-            epochs,
-            batch_size: 64,
-            learning_rate: 3e-3,
-            rank_weight: 0.5,
-            ..TrainConfig::default()
-        },
+        train: common::short_training(epochs),
         max_archs_per_device: None,
         imputation,
         ..HwEmbeddingConfig::default()
@@ -105,7 +85,7 @@ fn context<'a>(table: &'a LatencyTable, train: &'a LatencyTable, seed: u64) -> P
 #[test]
 fn reproducible_under_a_seed_and_needs_reference_samples() {
     let table = nb201_subset(200);
-    let train = table.select_devices(&TRAIN).unwrap();
+    let train = table.select_devices(&common::NB201_TRAIN).unwrap();
     let method = small(2, Imputation::Ridge);
     assert_eq!(method.name(), "mlp-hw");
     let (samples, query, _) = reference_split(&table, "fpga", 5, 1);
@@ -156,9 +136,7 @@ fn reproducible_under_a_seed_and_needs_reference_samples() {
 
 #[test]
 fn pretraining_needs_the_reference_archs_in_the_task() {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../static/data/nb201_latency.csv.gz");
-    let full = read_wide_path(path, None).unwrap();
+    let full = common::table(SpaceId::Nb201);
     let refs: HashSet<_> = reference_archs(SpaceId::Nb201)
         .unwrap()
         .into_iter()
@@ -168,7 +146,7 @@ fn pretraining_needs_the_reference_archs_in_the_task() {
         .take(50)
         .collect();
     let table = full.select_archs(&rows).unwrap();
-    let train = table.select_devices(&TRAIN).unwrap();
+    let train = table.select_devices(&common::NB201_TRAIN).unwrap();
     let e = small(1, Imputation::Mean)
         .pretrain(&context(&table, &train, 0))
         .err()
@@ -180,7 +158,7 @@ fn pretraining_needs_the_reference_archs_in_the_task() {
 #[test]
 fn beats_flops_on_a_held_out_device() {
     let table = nb201_subset(1200);
-    let train = table.select_devices(&TRAIN).unwrap();
+    let train = table.select_devices(&common::NB201_TRAIN).unwrap();
     let ctx = context(&table, &train, 3);
     let flops = Flops.pretrain(&ctx).unwrap();
     let hw = small(15, Imputation::Mean).pretrain(&ctx).unwrap();

@@ -1,37 +1,23 @@
 //! Few-shot methods on real HELP data (small subsets, so the debug build
 //! stays fast): determinism under a seed, and `mlp-ridge` beating `flops`.
 
+mod common;
+
 use latscope_model::adapt::{FitKind, StructuredConfig};
 use latscope_model::eval::registry::{make_method, method_names};
 use latscope_model::fewshot::{FewShotMethod, PretrainContext};
 use latscope_model::methods::{
     Adaptation, FeaturesRidge, Flops, MlpRidge, MlpRidgeConfig, NearestDevice, OpCount,
 };
-use latscope_model::nn::TrainConfig;
-use latscope_shared::dataset::{read_wide_path, LatencyTable};
+use latscope_shared::dataset::LatencyTable;
 use latscope_shared::metrics::spearman;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::path::PathBuf;
-
-const TRAIN: [&str; 9] = [
-    "1080ti_1",
-    "1080ti_32",
-    "1080ti_256",
-    "silver_4114",
-    "silver_4210r",
-    "samsung_a50",
-    "pixel3",
-    "essential_ph_1",
-    "samsung_s7",
-];
 
 /// NB201 restricted to `n` random archs (seeded).
 fn nb201_subset(n: usize) -> LatencyTable {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../static/data/nb201_latency.csv.gz");
-    let full = read_wide_path(path, None).expect("read nb201");
+    let full = common::table(latscope_shared::space::SpaceId::Nb201);
     let mut rows: Vec<usize> = (0..full.n_archs()).collect();
     rows.shuffle(&mut ChaCha8Rng::seed_from_u64(11));
     rows.truncate(n);
@@ -42,13 +28,7 @@ fn small_mlp(adaptation: Adaptation, epochs: usize) -> MlpRidge {
     MlpRidge::new(MlpRidgeConfig {
         hidden: vec![64, 64],
         ensemble: 1,
-        train: TrainConfig {
-            epochs,
-            batch_size: 64,
-            learning_rate: 3e-3,
-            rank_weight: 0.5,
-            ..TrainConfig::default()
-        },
+        train: common::short_training(epochs),
         adaptation,
         ..MlpRidgeConfig::default()
     })
@@ -86,7 +66,7 @@ fn split(
 #[test]
 fn every_method_is_deterministic_under_a_seed() {
     let table = nb201_subset(300);
-    let train = table.select_devices(&TRAIN).unwrap();
+    let train = table.select_devices(&common::NB201_TRAIN).unwrap();
     let ctx = PretrainContext {
         space: table.space(),
         archs: table.archs(),
@@ -135,7 +115,7 @@ fn every_method_is_deterministic_under_a_seed() {
 #[test]
 fn bad_samples_are_errors() {
     let table = nb201_subset(50);
-    let train = table.select_devices(&TRAIN).unwrap();
+    let train = table.select_devices(&common::NB201_TRAIN).unwrap();
     let ctx = PretrainContext {
         space: table.space(),
         archs: table.archs(),
@@ -152,7 +132,7 @@ fn bad_samples_are_errors() {
 #[test]
 fn mlp_ridge_beats_flops_on_a_held_out_device() {
     let table = nb201_subset(1200);
-    let train = table.select_devices(&TRAIN).unwrap();
+    let train = table.select_devices(&common::NB201_TRAIN).unwrap();
     assert!(train.device_position("eyeriss").is_none());
     let ctx = PretrainContext {
         space: table.space(),
@@ -198,7 +178,7 @@ fn structure_wins_on_an_additive_device_and_the_prior_on_a_phone() {
     // fpga runs every operator of the cell one after another: latency in ms
     // is nearly a sum of per-operation costs. pixel2 is not additive.
     let table = nb201_subset(1500);
-    let train = table.select_devices(&TRAIN).unwrap();
+    let train = table.select_devices(&common::NB201_TRAIN).unwrap();
     let ctx = PretrainContext {
         space: table.space(),
         archs: table.archs(),
@@ -238,7 +218,7 @@ fn structure_wins_on_an_additive_device_and_the_prior_on_a_phone() {
 fn suggestions_and_stated_confidence() {
     use latscope_model::adapt::DesignColumns;
     let table = nb201_subset(400);
-    let train = table.select_devices(&TRAIN).unwrap();
+    let train = table.select_devices(&common::NB201_TRAIN).unwrap();
     let ctx = PretrainContext {
         space: table.space(),
         archs: table.archs(),

@@ -6,14 +6,15 @@
 //! The onnxruntime part needs a Python with `onnx`, `onnxruntime` and `numpy`
 //! (`$LATSCOPE_PYTHON`, else `python3`); without one it prints why and skips.
 
+mod common;
+
 use latscope_model::adapt::Adaptation;
 use latscope_model::fewshot::PretrainContext;
 use latscope_model::methods::{MlpRidge, MlpRidgeConfig, MlpRidgeModel};
-use latscope_model::nn::TrainConfig;
 use latscope_model::predictor_onnx::{
     export_predictor, export_predictor_bytes, Predictor, PredictorSpec,
 };
-use latscope_shared::dataset::{read_wide_path, LatencyTable};
+use latscope_shared::dataset::LatencyTable;
 use latscope_shared::space::{Arch, SpaceId};
 use ndarray::Array2;
 use std::path::PathBuf;
@@ -23,9 +24,7 @@ const TRAIN: [&str; 4] = ["1080ti_32", "silver_4114", "pixel3", "samsung_s7"];
 const TARGET: &str = "raspi4";
 
 fn nb201_subset(n: usize) -> LatencyTable {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../static/data/nb201_latency.csv.gz");
-    let full = read_wide_path(path, None).expect("read nb201");
+    let full = common::table(SpaceId::Nb201);
     let rows: Vec<usize> = (0..n).map(|i| i * 37 % full.n_archs()).collect();
     full.select_archs(&rows).expect("subset")
 }
@@ -35,13 +34,7 @@ fn trained(table: &LatencyTable) -> MlpRidgeModel {
     let method = MlpRidge::new(MlpRidgeConfig {
         hidden: vec![32, 16],
         ensemble: 2,
-        train: TrainConfig {
-            epochs: 4,
-            batch_size: 64,
-            learning_rate: 3e-3,
-            rank_weight: 0.5,
-            ..TrainConfig::default()
-        },
+        train: common::short_training(4),
         ..MlpRidgeConfig::default()
     });
     method

@@ -23,14 +23,9 @@ fn evaluate_flops_on_n0_lists_the_six_test_devices() {
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for device in [
-        "titan_rtx_256",
-        "gold_6226",
-        "fpga",
-        "pixel2",
-        "raspi4",
-        "eyeriss",
-    ] {
+    let n0 = latscope_model::eval::Task::builtin("N0").unwrap();
+    assert_eq!(n0.test_devices.len(), 6);
+    for device in &n0.test_devices {
         assert!(text.contains(&format!("ρ {device}")), "{device}: {text}");
     }
     let row = text

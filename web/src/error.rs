@@ -283,15 +283,55 @@ impl Error {
     }
 }
 
+/// The kind of a model error. Every variant is named (no `_` arm), so a
+/// new one has to be given its kind here.
 fn model_kind(e: &latscope_model::Error) -> ErrorKind {
+    use latscope_model::error::TaskProblem;
     use latscope_model::Error as M;
     match e {
         M::Shared(e) => shared_kind(e),
         M::InvalidModel(_) => ErrorKind::InvalidPredictorFile,
-        M::Tract { .. } => ErrorKind::Internal,
-        M::InvalidInput(_) | M::Eval(_) | M::SampleCount { .. } => ErrorKind::InvalidInput,
-        M::InvalidArchAt { .. } => ErrorKind::InvalidArchitecture,
-        M::UnknownDevice { .. } => ErrorKind::UnknownDevice,
+        M::Tract(_) => ErrorKind::Internal,
+        M::InvalidArchAt { .. } | M::WrongSpace { .. } => ErrorKind::InvalidArchitecture,
+        M::UnknownDevice { .. }
+        | M::InvalidTask {
+            problem: TaskProblem::DeviceNotInData { .. },
+            ..
+        } => ErrorKind::UnknownDevice,
+        // A name the module does not offer (like an unknown encoding), and
+        // what a file written before structured adaptation cannot do.
+        M::UnknownTask { .. } | M::UnknownName { .. } | M::MissingStructure => {
+            ErrorKind::Unsupported
+        }
+        // A step of an evaluation: the kind of what failed inside it.
+        M::Pretraining { error, .. } | M::Trial { error, .. } => model_kind(error),
+        M::SampleCount { .. }
+        | M::InvalidTask { .. }
+        | M::TooFewDevices { .. }
+        | M::Empty { .. }
+        | M::TooFew { .. }
+        | M::InvalidConfig { .. }
+        | M::CountMismatch { .. }
+        | M::Shape { .. }
+        | M::IndexOutOfRange { .. }
+        | M::Duplicate { .. }
+        | M::NotMeasured { .. }
+        | M::NonPositiveLatency { .. }
+        | M::NonFinite { .. }
+        | M::SingularSystem { .. }
+        | M::Metric { .. }
+        | M::NonFinitePrediction { .. }
+        | M::SampleTooLarge { .. }
+        | M::NoRoomToScore { .. }
+        | M::KOutOfRange { .. }
+        | M::TableArchsDiffer { .. }
+        | M::OneHotWidth { .. }
+        | M::FeatureWidth { .. }
+        | M::ReferenceNotInTask { .. }
+        | M::NoReferenceSamples { .. }
+        | M::NoDeviceProfile { .. }
+        | M::SamplerNeedsModel { .. }
+        | M::External { .. } => ErrorKind::InvalidInput,
     }
 }
 

@@ -191,7 +191,10 @@ fn invalid_input() {
 
     let e = err(p.adapt(strings(&[CELL, OTHER]), vec![1.0, 0.0], strings(&[CELL])));
     assert!(
-        matches!(e, Error::Model(ModelError::InvalidInput(_))),
+        matches!(
+            e,
+            Error::Model(ModelError::NonPositiveLatency { sample: 1, ms }) if ms == 0.0
+        ),
         "{e:?}"
     );
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
@@ -279,6 +282,43 @@ fn fetch_and_internal() {
     );
     assert_eq!(Error::NoFetch.kind(), ErrorKind::Fetch);
     assert_eq!(Error::Internal("x".into()).kind(), ErrorKind::Internal);
+}
+
+/// Model errors the page's calls do not reach today still get the kind of
+/// what they are: a wrapped evaluation failure that of its cause.
+#[test]
+fn model_errors_beyond_the_api_keep_specific_kinds() {
+    let kind = |e: ModelError| Error::Model(e).kind();
+    let unknown = ModelError::UnknownDevice {
+        device: "h900".into(),
+        known: vec!["pixel3".into()],
+    };
+    let trial = ModelError::Trial {
+        method: "mlp-auto".into(),
+        seed: 0,
+        k: 5,
+        device: "h900".into(),
+        error: Box::new(unknown),
+    };
+    assert_eq!(kind(trial), ErrorKind::UnknownDevice);
+    let wrong_space = ModelError::WrongSpace {
+        arch: "k3_e1".into(),
+        space: latscope_shared::space::SpaceId::Fbnet,
+        of: "the predictor",
+        expected: latscope_shared::space::SpaceId::Nb201,
+    };
+    assert_eq!(kind(wrong_space), ErrorKind::InvalidArchitecture);
+    let method = ModelError::UnknownName {
+        what: "method",
+        name: "nope".into(),
+        known: vec!["flops".into()],
+    };
+    assert_eq!(kind(method), ErrorKind::Unsupported);
+    let empty = ModelError::Empty {
+        context: "ridge".into(),
+        what: "sample",
+    };
+    assert_eq!(kind(empty), ErrorKind::InvalidInput);
 }
 
 #[test]

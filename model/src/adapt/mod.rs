@@ -92,10 +92,10 @@ impl FromStr for Adaptation {
         Adaptation::ALL
             .into_iter()
             .find(|a| a.name() == s)
-            .ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "unknown adaptation {s:?} (known: ridge, head, blend, auto)"
-                ))
+            .ok_or_else(|| Error::UnknownName {
+                what: "adaptation",
+                name: s.to_string(),
+                known: Adaptation::ALL.map(|a| a.name().to_string()).to_vec(),
             })
     }
 }
@@ -151,13 +151,12 @@ impl FeatureLayout {
             {
                 Ok(w / self.blocks)
             }
-            _ => Err(Error::InvalidInput(format!(
-                "adaptation features: {width} columns do not split into {} blocks of at least {} \
-                 outputs and {} structure columns",
-                self.blocks,
-                self.outputs,
-                self.structure_width()
-            ))),
+            _ => Err(Error::FeatureWidth {
+                width,
+                blocks: self.blocks,
+                outputs: self.outputs,
+                structure: self.structure_width(),
+            }),
         }
     }
 }
@@ -216,33 +215,43 @@ pub fn adapt_log_latency(
     config: &AdaptConfig,
 ) -> Result<Vec<f64>> {
     if sample_features.nrows() != sample_log_ms.len() {
-        return Err(Error::InvalidInput(format!(
-            "adaptation: {} feature rows for {} measured latencies",
-            sample_features.nrows(),
-            sample_log_ms.len()
-        )));
+        return Err(Error::CountMismatch {
+            context: "adaptation".into(),
+            got: sample_features.nrows(),
+            got_what: "feature rows",
+            expected: sample_log_ms.len(),
+            expected_what: "measured latencies",
+        });
     }
     if sample_log_ms.is_empty() {
-        return Err(Error::InvalidInput(
-            "adaptation needs at least one measured architecture".into(),
-        ));
+        return Err(Error::Empty {
+            context: "adaptation".into(),
+            what: "measured architecture",
+        });
     }
     if let Some(v) = sample_log_ms.iter().find(|v| !v.is_finite()) {
-        return Err(Error::InvalidInput(format!(
-            "adaptation: measured ln(latency) {v} is not finite"
-        )));
+        return Err(Error::NonFinite {
+            context: "adaptation".into(),
+            what: "measured ln(latency)",
+            value: *v,
+        });
     }
     if sample_features.ncols() != query_features.ncols() {
-        return Err(Error::InvalidInput(format!(
-            "adaptation: samples have {} features, queries {}",
-            sample_features.ncols(),
-            query_features.ncols()
-        )));
+        return Err(Error::CountMismatch {
+            context: "adaptation".into(),
+            got: query_features.ncols(),
+            got_what: "features per query",
+            expected: sample_features.ncols(),
+            expected_what: "features per sample",
+        });
     }
     if config.adaptation == Adaptation::Auto {
-        return Err(Error::InvalidInput(
-            "the auto adaptation is not a log-space adaptation: use fit_device".into(),
-        ));
+        return Err(Error::InvalidConfig {
+            context: "log-space adaptation".into(),
+            field: "adaptation",
+            value: Adaptation::Auto.to_string(),
+            reason: "the auto adaptation is not a log-space adaptation: use fit_device",
+        });
     }
     let w = layout.block_width(sample_features.ncols())?;
     let mut sum = vec![0.0; query_features.nrows()];

@@ -183,11 +183,13 @@ impl DeviceFit {
     /// Latency (ms) of each adaptation feature row.
     pub fn predict(&self, features: ArrayView2<'_, f32>) -> Result<Vec<f64>> {
         if features.ncols() != self.log_weights.len() {
-            return Err(Error::InvalidInput(format!(
-                "adapted device: rows of {} features for {} weights",
-                features.ncols(),
-                self.log_weights.len()
-            )));
+            return Err(Error::CountMismatch {
+                context: "adapted device".into(),
+                got: features.ncols(),
+                got_what: "features per row",
+                expected: self.log_weights.len(),
+                expected_what: "weights",
+            });
         }
         Ok(features
             .rows()
@@ -228,25 +230,34 @@ pub fn fit_device(
     layout.block_width(sample_features.ncols())?;
     let k = ms.len();
     if sample_features.nrows() != k {
-        return Err(Error::InvalidInput(format!(
-            "adaptation: {} feature rows for {k} measured latencies",
-            sample_features.nrows()
-        )));
+        return Err(Error::CountMismatch {
+            context: "adaptation".into(),
+            got: sample_features.nrows(),
+            got_what: "feature rows",
+            expected: k,
+            expected_what: "measured latencies",
+        });
     }
-    if let Some(v) = ms.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
-        return Err(Error::InvalidInput(format!(
-            "adaptation: measured latency {v} ms is not positive"
-        )));
+    if let Some((sample, &ms)) = ms
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(v.is_finite() && **v > 0.0))
+    {
+        return Err(Error::NonPositiveLatency { sample, ms });
     }
     if k == 0 {
-        return Err(Error::InvalidInput(
-            "adaptation needs at least one measured architecture".into(),
-        ));
+        return Err(Error::Empty {
+            context: "adaptation".into(),
+            what: "measured architecture",
+        });
     }
     if config.candidates.is_empty() {
-        return Err(Error::InvalidInput(
-            "adaptation: no candidate fit configured".into(),
-        ));
+        return Err(Error::InvalidConfig {
+            context: "adaptation".into(),
+            field: "candidates",
+            value: "[]".into(),
+            reason: "no candidate fit configured",
+        });
     }
     let needs_structure = config.candidates.iter().any(|c| *c != FitKind::Head);
     if needs_structure && layout.structure.is_none() {
@@ -290,9 +301,10 @@ pub fn fit_device(
         .collect();
     if chosen.is_empty() {
         // Only op-count was asked for, and a sample has leverage 1.
-        return Err(Error::InvalidInput(
-            "adaptation: none of the configured fits has leave-one-out predictions".into(),
-        ));
+        return Err(Error::Empty {
+            context: "adaptation".into(),
+            what: "configured fit with leave-one-out predictions",
+        });
     }
     let summaries: Vec<(FitKind, LooSummary)> = chosen
         .iter()
@@ -317,12 +329,7 @@ pub fn fit_device(
 }
 
 pub(super) fn missing_structure() -> Error {
-    Error::InvalidInput(
-        "the auto adaptation and suggestions of what to measure need the structure columns this predictor lacks (it was written \
-         before structured adaptation): choose head, ridge or blend, or retrain it with \
-         profiler train"
-            .into(),
-    )
+    Error::MissingStructure
 }
 
 fn summary(loo_ms: &[f64], ms: &[f64]) -> LooSummary {

@@ -46,9 +46,12 @@ pub fn suggest_rows(
 ) -> Result<Vec<usize>> {
     let rows = design.nrows();
     if let Some(r) = measured.iter().chain(candidates).find(|&&r| r >= rows) {
-        return Err(Error::InvalidInput(format!(
-            "suggest: architecture row {r} outside the {rows} rows of the design"
-        )));
+        return Err(Error::IndexOutOfRange {
+            context: "suggest".into(),
+            what: "architecture row",
+            index: *r,
+            len: rows,
+        });
     }
     // Column 0 is an intercept.
     let p = design.ncols() + 1;

@@ -57,8 +57,8 @@ impl DeviceCorrelations {
     }
 }
 
-fn metric_error(what: String) -> impl FnOnce(latscope_shared::metrics::MetricError) -> Error {
-    move |e| Error::Eval(format!("{what}: {e}"))
+fn metric_error(context: String) -> impl FnOnce(latscope_shared::metrics::MetricError) -> Error {
+    move |error| Error::Metric { context, error }
 }
 
 /// Spearman's ρ of every pair of devices over the architectures both have
@@ -220,10 +220,11 @@ pub struct DeviceSplit {
 pub fn auto_split(table: &LatencyTable, seed: u64, opts: &AutoTaskOptions) -> Result<DeviceSplit> {
     let n = table.n_devices();
     if n < opts.min_train + opts.min_test || n < 2 {
-        return Err(Error::Eval(format!(
-            "cannot split {n} devices into ≥ {} training and ≥ {} test devices",
-            opts.min_train, opts.min_test
-        )));
+        return Err(Error::TooFewDevices {
+            devices: n,
+            min_train: opts.min_train,
+            min_test: opts.min_test,
+        });
     }
     let corr = device_correlations(table)?;
     // Minimising the summed ρ across the cut = maximising the cut of the

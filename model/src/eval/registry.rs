@@ -299,10 +299,9 @@ pub fn make_method(name: &str) -> Result<Box<dyn FewShotMethod>> {
         .into_iter()
         .find(|m| m.name == name)
         .map(|m| (m.make)())
-        .ok_or_else(|| {
-            Error::Eval(format!(
-                "unknown method {name:?} (known: {})",
-                method_names().join(", ")
-            ))
+        .ok_or_else(|| Error::UnknownName {
+            what: "method",
+            name: name.to_string(),
+            known: method_names().into_iter().map(String::from).collect(),
         })
 }

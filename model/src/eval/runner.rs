@@ -113,16 +113,26 @@ fn check_request(
     samplers: &[&Sampler],
     config: &EvalConfig,
 ) -> Result<()> {
-    if methods.is_empty() || samplers.is_empty() || config.ks.is_empty() || config.seeds.is_empty()
-    {
-        return Err(Error::Eval(
-            "nothing to evaluate: give at least one method, one sampler, one K and one seed".into(),
-        ));
+    for (empty, what) in [
+        (methods.is_empty(), "method"),
+        (samplers.is_empty(), "sampler"),
+        (config.ks.is_empty(), "K"),
+        (config.seeds.is_empty(), "seed"),
+    ] {
+        if empty {
+            return Err(Error::Empty {
+                context: "evaluation".into(),
+                what,
+            });
+        }
     }
-    if let Some(k) = config.ks.iter().find(|&&k| k == 0) {
-        return Err(Error::Eval(format!(
-            "K = {k}: a method needs at least one sample"
-        )));
+    if config.ks.contains(&0) {
+        return Err(Error::InvalidConfig {
+            context: "evaluation".into(),
+            field: "K",
+            value: "0".into(),
+            reason: "a method needs at least one sample",
+        });
     }
     Ok(())
 }
@@ -138,11 +148,11 @@ fn check_room_to_score(
         let kmax = *config.ks.iter().max().expect("non-empty");
         // At least 2 left to score (rank correlations need 2).
         if kmax + 2 > c.len() {
-            return Err(Error::Eval(format!(
-                "K = {kmax} leaves fewer than 2 of the {} architectures measured on {} to score",
-                c.len(),
-                t.name()
-            )));
+            return Err(Error::NoRoomToScore {
+                k: kmax,
+                measured: c.len(),
+                device: t.name().to_string(),
+            });
         }
     }
     Ok(())
@@ -189,7 +199,11 @@ fn pretrain_all(
     for (method, name) in methods.iter().zip(names) {
         let model = method
             .pretrain(&split.pretrain_context(seed))
-            .map_err(|e| Error::Eval(format!("{name} (seed {seed}) pretraining: {e}")))?;
+            .map_err(|e| Error::Pretraining {
+                method: name.clone(),
+                seed,
+                error: Box::new(e),
+            })?;
         models.push(model);
         tally.step(format!("{name} seed {seed}: pretrained"));
     }
@@ -218,11 +232,10 @@ fn draw_samples(
             .map(|(d, c)| match sampler.kind().design() {
                 None => sampler.sample(c, k, sample_seed(seed, k, d)),
                 Some(columns) => first.suggest(&[], c, k, columns).unwrap_or_else(|| {
-                    Err(Error::Eval(format!(
-                        "the {} sampler needs a first method that can suggest \
-                         (mlp-auto does; {first_name} cannot)",
-                        sampler.kind(),
-                    )))
+                    Err(Error::SamplerNeedsModel {
+                        sampler: sampler.kind(),
+                        method: Some(first_name.to_string()),
+                    })
                 }),
             })
             .collect::<Result<Vec<_>>>()?;
@@ -254,13 +267,17 @@ fn run_trial(
         device,
     } = *at;
     let trial = device.trial(sampled)?;
-    let context = || format!("{label} (seed {seed}, K {k}) on {}", device.name());
+    let in_trial = |e| Error::Trial {
+        method: label.to_string(),
+        seed,
+        k,
+        device: device.name().to_string(),
+        error: Box::new(e),
+    };
     let adapted = model
         .adapt_with_confidence(trial.samples(), trial.query())
-        .map_err(|e| Error::Eval(format!("{}: {e}", context())))?;
-    let score = trial
-        .score(&adapted.predictions)
-        .map_err(|e| Error::Eval(format!("{}: {e}", context())))?;
+        .map_err(in_trial)?;
+    let score = trial.score(&adapted.predictions).map_err(in_trial)?;
     let record = TrialRecord {
         method: label.to_string(),
         seed,
@@ -270,7 +287,11 @@ fn run_trial(
         score,
         stated: adapted.stated,
     };
-    tally.step(format!("{}: ρ {:.3}", context(), score.spearman));
+    tally.step(format!(
+        "{label} (seed {seed}, K {k}) on {}: ρ {:.3}",
+        device.name(),
+        score.spearman
+    ));
     Ok(record)
 }
 

@@ -115,18 +115,21 @@ impl TestDevice {
             .iter()
             .map(|&a| {
                 if !seen.insert(a) {
-                    return Err(Error::Eval(format!(
-                        "architecture {a} asked twice on {}",
-                        self.name
-                    )));
+                    return Err(Error::Duplicate {
+                        context: format!("measuring on {}", self.name),
+                        what: "architecture",
+                        index: a,
+                    });
                 }
-                self.truth.get(a).copied().flatten().ok_or_else(|| {
-                    Error::Eval(format!(
-                        "architecture {a} has no measurement on {} ({} architectures)",
-                        self.name,
-                        self.truth.len()
-                    ))
-                })
+                self.truth
+                    .get(a)
+                    .copied()
+                    .flatten()
+                    .ok_or_else(|| Error::NotMeasured {
+                        arch: a,
+                        device: self.name.clone(),
+                        archs: self.truth.len(),
+                    })
             })
             .collect::<Result<Vec<f64>>>()?;
         self.measured.fetch_add(values.len(), Ordering::Relaxed);
@@ -179,24 +182,30 @@ impl Trial<'_> {
     pub fn score(&self, predictions: &[f64]) -> Result<Score> {
         let name = &self.device.name;
         if predictions.len() != self.query.len() {
-            return Err(Error::Eval(format!(
-                "{} predictions for {} queried architectures on {name}",
-                predictions.len(),
-                self.query.len()
-            )));
+            return Err(Error::CountMismatch {
+                context: format!("scoring on {name}"),
+                got: predictions.len(),
+                got_what: "predictions",
+                expected: self.query.len(),
+                expected_what: "queried architectures",
+            });
         }
         if let Some(p) = predictions.iter().position(|p| !p.is_finite()) {
-            return Err(Error::Eval(format!(
-                "prediction {} for architecture {} on {name} is not finite",
-                predictions[p], self.query[p]
-            )));
+            return Err(Error::NonFinitePrediction {
+                device: name.clone(),
+                arch: self.query[p],
+                value: predictions[p],
+            });
         }
         let truth: Vec<f64> = self
             .query
             .iter()
             .map(|&a| self.device.truth[a].expect("queries are measured archs"))
             .collect();
-        score(predictions, &truth).map_err(|e| Error::Eval(format!("scoring on {name}: {e}")))
+        score(predictions, &truth).map_err(|error| Error::Metric {
+            context: format!("scoring on {name}"),
+            error,
+        })
     }
 }
 

@@ -14,7 +14,7 @@
 //!   Enough): pretrain on that single device, transfer to every other one.
 
 use super::autotask::{auto_split, AutoTaskOptions};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TaskProblem};
 use latscope_shared::dataset::LatencyTable;
 use latscope_shared::space::SpaceId;
 use serde::Serialize;
@@ -211,29 +211,31 @@ impl Task {
     /// no device twice, training and test devices disjoint, at least one test
     /// device.
     pub fn validate(&self, table: &LatencyTable) -> Result<()> {
-        let bad = |m: String| Err(Error::Eval(format!("task {}: {m}", self.name)));
+        let bad = |problem| {
+            Err(Error::InvalidTask {
+                task: self.name.clone(),
+                problem,
+            })
+        };
         if table.space() != self.space {
-            return bad(format!(
-                "is a {} task but the data is {}",
-                self.space,
-                table.space()
-            ));
+            return bad(TaskProblem::WrongSpace {
+                task: self.space,
+                data: table.space(),
+            });
         }
         if self.test_devices.is_empty() {
-            return bad("has no test device".into());
+            return bad(TaskProblem::NoTestDevice);
         }
         let mut seen = HashSet::new();
         for d in self.train_devices.iter().chain(&self.test_devices) {
             if table.device_position(d).is_none() {
-                return bad(format!(
-                    "device {d:?} is not in the data (known: {})",
-                    table.devices().join(", ")
-                ));
+                return bad(TaskProblem::DeviceNotInData {
+                    device: d.clone(),
+                    known: table.devices().to_vec(),
+                });
             }
             if !seen.insert(d.as_str()) {
-                return bad(format!(
-                    "device {d:?} is listed twice (or as both training and test device)"
-                ));
+                return bad(TaskProblem::DeviceTwice { device: d.clone() });
             }
         }
         Ok(())
@@ -337,13 +339,10 @@ impl FromStr for TaskSpec {
         if let Some(task) = Task::builtin(s) {
             return Ok(TaskSpec::Builtin(task));
         }
-        let unknown = || {
-            Error::Eval(format!(
-                "unknown task {s:?}: expected {}, auto-<space>-<n>, plenty-<space>-<device>, \
-                 loo-<space>-<device> or proxy-<space>-<device> (space: {})",
-                BUILTIN_TASKS.join(", "),
-                SpaceId::names().join(" or ")
-            ))
+        let unknown = || Error::UnknownTask {
+            name: s.to_string(),
+            builtin: BUILTIN_TASKS.map(String::from).to_vec(),
+            spaces: SpaceId::names().into_iter().map(String::from).collect(),
         };
         let (kind, rest) = s.split_once('-').ok_or_else(unknown)?;
         let (space, tail) = rest.split_once('-').ok_or_else(unknown)?;

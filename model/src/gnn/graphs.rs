@@ -39,7 +39,10 @@ impl GraphInputs {
     /// shallow GNN).
     pub fn from_archs(archs: &[Arch], positions: bool) -> Result<Self> {
         let Some(first) = archs.first() else {
-            return Err(Error::InvalidInput("graph inputs: no architectures".into()));
+            return Err(Error::Empty {
+                context: "graph inputs".into(),
+                what: "architecture",
+            });
         };
         let (nodes, vocab) = {
             let g = graph_v1(first);
@@ -51,9 +54,12 @@ impl GraphInputs {
         for (g, arch) in archs.iter().enumerate() {
             let enc = graph_v1(arch);
             if enc.nodes != nodes || enc.vocabulary != vocab {
-                return Err(Error::InvalidInput(
-                    "graph inputs: architectures of different spaces".into(),
-                ));
+                return Err(Error::WrongSpace {
+                    arch: arch.to_string(),
+                    space: arch.space(),
+                    of: "this graph batch",
+                    expected: first.space(),
+                });
             }
             for i in 0..nodes {
                 let row = g * nodes + i;
@@ -79,13 +85,31 @@ impl GraphInputs {
         adjacency: &[Array2<f32>],
     ) -> Result<Self> {
         let graphs = adjacency.len();
-        if node_features.nrows() != graphs * nodes
-            || adjacency.iter().any(|a| a.dim() != (nodes, nodes))
+        if node_features.nrows() != graphs * nodes {
+            return Err(Error::CountMismatch {
+                context: format!("graph inputs ({graphs} graphs of {nodes} nodes)"),
+                got: node_features.nrows(),
+                got_what: "feature rows",
+                expected: graphs * nodes,
+                expected_what: "nodes",
+            });
+        }
+        if let Some((g, a)) = adjacency
+            .iter()
+            .enumerate()
+            .find(|(_, a)| a.dim() != (nodes, nodes))
         {
-            return Err(Error::InvalidInput(format!(
-                "graph inputs: {} feature rows and {graphs} adjacencies for {nodes} nodes each",
-                node_features.nrows()
-            )));
+            return Err(Error::CountMismatch {
+                context: format!("graph inputs: adjacency {g} of shape {:?}", a.dim()),
+                got: if a.nrows() != nodes {
+                    a.nrows()
+                } else {
+                    a.ncols()
+                },
+                got_what: "rows or columns",
+                expected: nodes,
+                expected_what: "nodes",
+            });
         }
         let mut forward = Array3::<f32>::zeros((graphs, nodes, nodes));
         let mut backward = Array3::<f32>::zeros((graphs, nodes, nodes));

@@ -7,8 +7,8 @@ use super::gcn::Gcn;
 use super::graphs::GraphInputs;
 use crate::error::{Error, Result};
 use crate::nn::{
-    masked_mse, pairwise_logistic, run_training, shuffled_batches, MlpGrads, TrainConfig,
-    TrainReport, TrainingJob,
+    check_batch_size, check_finite, masked_mse, pairwise_logistic, run_training, shuffled_batches,
+    MlpGrads, TrainConfig, TrainReport, TrainingJob,
 };
 use ndarray::{s, Array2, ArrayView2, Axis};
 use rand::SeedableRng;
@@ -54,29 +54,56 @@ pub fn train_gcn(
     cfg: &TrainConfig,
 ) -> Result<TrainReport> {
     let n = graphs.graphs();
-    if global.nrows() != n
-        || y.nrows() != n
-        || global.ncols() != gcn.global_features()
-        || y.ncols() != gcn.outputs()
-        || graphs.node_dim() != gcn.layers[0].inputs() / 2
-    {
-        return Err(Error::InvalidInput(format!(
-            "train_gcn: {n} graphs of {} node features, global {:?}, targets {:?} for a GCN",
+    let mismatch = |got, got_what, expected, expected_what| {
+        Err(Error::CountMismatch {
+            context: "train_gcn".into(),
+            got,
+            got_what,
+            expected,
+            expected_what,
+        })
+    };
+    if global.nrows() != n {
+        return mismatch(global.nrows(), "global feature rows", n, "graphs");
+    }
+    if y.nrows() != n {
+        return mismatch(y.nrows(), "target rows", n, "graphs");
+    }
+    if global.ncols() != gcn.global_features() {
+        return mismatch(
+            global.ncols(),
+            "global features",
+            gcn.global_features(),
+            "GCN global inputs",
+        );
+    }
+    if y.ncols() != gcn.outputs() {
+        return mismatch(y.ncols(), "target columns", gcn.outputs(), "GCN outputs");
+    }
+    if graphs.node_dim() != gcn.layers[0].inputs() / 2 {
+        return mismatch(
             graphs.node_dim(),
-            global.dim(),
-            y.dim()
-        )));
+            "node features",
+            gcn.layers[0].inputs() / 2,
+            "GCN node inputs",
+        );
     }
-    if rows.is_empty() || cfg.batch_size == 0 || rows.iter().any(|&r| r >= n) {
-        return Err(Error::InvalidInput(
-            "train_gcn: no rows, a row out of range or batch size 0".into(),
-        ));
+    if rows.is_empty() {
+        return Err(Error::Empty {
+            context: "train_gcn".into(),
+            what: "row",
+        });
     }
-    if global.iter().any(|v| !v.is_finite()) || y.iter().any(|v| v.is_infinite()) {
-        return Err(Error::InvalidInput(
-            "train_gcn: non-finite input or target".into(),
-        ));
+    if let Some(&r) = rows.iter().find(|&&r| r >= n) {
+        return Err(Error::IndexOutOfRange {
+            context: "train_gcn".into(),
+            what: "row",
+            index: r,
+            len: n,
+        });
     }
+    check_batch_size("train_gcn", cfg.batch_size)?;
+    check_finite("train_gcn", global, y)?;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut job = GraphJob {
         graphs,

@@ -36,7 +36,10 @@ impl FewShotMethod for LogMeanEnsemble {
 
     fn pretrain(&self, ctx: &PretrainContext<'_>) -> Result<Box<dyn PretrainedModel>> {
         if self.members.is_empty() {
-            return Err(Error::InvalidInput(format!("{}: no members", self.name)));
+            return Err(Error::Empty {
+                context: self.name.clone(),
+                what: "member",
+            });
         }
         let members = self
             .members

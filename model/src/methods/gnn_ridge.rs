@@ -12,8 +12,8 @@
 //! device", so that `Head` can fall back on it for targets unlike every
 //! training device (CPUs and phones when pretrained on GPUs).
 
-use super::{check_samples, ArchInputs, Configured, MethodConfig};
-use crate::adapt::{adapt_log_latency, AdaptConfig, Adaptation, FeatureLayout};
+use super::{adapt_feature_rows, ArchInputs, Configured, MethodConfig};
+use crate::adapt::{Adaptation, FeatureLayout};
 use crate::error::{Error, Result};
 use crate::fewshot::{PretrainContext, PretrainedModel};
 use crate::gnn::{gcn_embed, train_gcn, Gcn, GraphInputs};
@@ -60,13 +60,7 @@ impl Default for GnnRidgeConfig {
             positions: true,
             global_features: true,
             ensemble: 2,
-            train: TrainConfig {
-                epochs: 30,
-                batch_size: 128,
-                learning_rate: 2e-3,
-                rank_weight: 0.5,
-                ..TrainConfig::default()
-            },
+            train: TrainConfig::pretraining(30),
             adaptation: Adaptation::Head,
             ln_macs: true,
             outputs_weight: 1.0,
@@ -114,14 +108,16 @@ impl GnnRidgeModel {
     fn pretrain(config: &GnnRidgeConfig, ctx: &PretrainContext<'_>) -> Result<Self> {
         let table = ctx.train;
         if table.n_archs() != ctx.archs.len() || table.archs() != ctx.archs {
-            return Err(Error::InvalidInput(
-                "gnn: the training table's archs differ from the context's".into(),
-            ));
+            return Err(Error::TableArchsDiffer { method: "gnn" });
         }
-        if table.n_devices() == 0 || config.ensemble == 0 || config.widths.is_empty() {
-            return Err(Error::InvalidInput(
-                "gnn: no training devices, members or layers".into(),
-            ));
+        super::check_devices_and_members("gnn", table.n_devices(), config.ensemble)?;
+        if config.widths.is_empty() {
+            return Err(Error::InvalidConfig {
+                context: "gnn".into(),
+                field: "widths",
+                value: "[]".into(),
+                reason: "needs at least one hidden layer",
+            });
         }
         let n = ctx.archs.len();
         let d = table.n_devices();
@@ -204,17 +200,18 @@ impl GnnRidgeModel {
         samples: &[(usize, f64)],
         query: &[usize],
     ) -> Result<Vec<f64>> {
-        let y = check_samples(samples, query, self.features.nrows())?;
-        let rows: Vec<usize> = samples.iter().map(|s| s.0).collect();
-        let xs = self.features.select(Axis(0), &rows);
-        let xq = self.features.select(Axis(0), query);
-        let config = AdaptConfig {
+        let ridge = (
+            self.config.criterion,
+            self.config.relative_lambdas.as_slice(),
+        );
+        adapt_feature_rows(
+            &self.features,
+            self.layout(),
             adaptation,
-            criterion: self.config.criterion,
-            relative_lambdas: self.config.relative_lambdas.clone(),
-        };
-        let log = adapt_log_latency(xs.view(), &y, xq.view(), self.layout(), &config)?;
-        Ok(log.into_iter().map(f64::exp).collect())
+            ridge,
+            samples,
+            query,
+        )
     }
 }
 

@@ -103,13 +103,7 @@ impl Default for HwEmbeddingConfig {
         HwEmbeddingConfig {
             hidden: vec![256, 256],
             ensemble: 2,
-            train: TrainConfig {
-                epochs: 30,
-                batch_size: 128,
-                learning_rate: 2e-3,
-                rank_weight: 0.5,
-                ..TrainConfig::default()
-            },
+            train: TrainConfig::pretraining(30),
             max_archs_per_device: Some(3000),
             virtual_devices: 24,
             imputation: Imputation::Ridge,
@@ -291,17 +285,21 @@ impl HwEmbeddingModel {
     /// on the device whose hardware embedding is `embedding`.
     pub fn standardized_output(&self, archs: &[usize], embedding: &[f32]) -> Result<Vec<f64>> {
         if embedding.len() != self.reference.len() {
-            return Err(Error::InvalidInput(format!(
-                "mlp-hw: embedding of {} values for {} reference architectures",
-                embedding.len(),
-                self.reference.len()
-            )));
+            return Err(Error::CountMismatch {
+                context: "mlp-hw".into(),
+                got: embedding.len(),
+                got_what: "embedding values",
+                expected: self.reference.len(),
+                expected_what: "reference architectures",
+            });
         }
         if let Some(&a) = archs.iter().find(|&&a| a >= self.n_archs()) {
-            return Err(Error::InvalidInput(format!(
-                "mlp-hw: architecture {a} out of range (< {})",
-                self.n_archs()
-            )));
+            return Err(Error::IndexOutOfRange {
+                context: "mlp-hw".into(),
+                what: "architecture",
+                index: a,
+                len: self.n_archs(),
+            });
         }
         let mut out = vec![0.0f64; archs.len()];
         let chunk = 4096;
@@ -324,10 +322,28 @@ impl HwEmbeddingModel {
     /// Returns `(embedding, m_r, s_r)`.
     pub fn embedding_from(&self, known: &[(usize, f64)]) -> Result<(Vec<f32>, f64, f64)> {
         let r_count = self.reference.len();
-        if known.is_empty() || known.iter().any(|&(i, v)| i >= r_count || !v.is_finite()) {
-            return Err(Error::InvalidInput(
-                "mlp-hw: no (or an invalid) reference latency to embed".into(),
-            ));
+        if known.is_empty() {
+            return Err(Error::Empty {
+                context: "mlp-hw embedding".into(),
+                what: "reference latency",
+            });
+        }
+        for &(i, v) in known {
+            if i >= r_count {
+                return Err(Error::IndexOutOfRange {
+                    context: "mlp-hw embedding".into(),
+                    what: "reference",
+                    index: i,
+                    len: r_count,
+                });
+            }
+            if !v.is_finite() {
+                return Err(Error::NonFinite {
+                    context: "mlp-hw embedding".into(),
+                    what: "reference ln(latency)",
+                    value: v,
+                });
+            }
         }
         let mut r = vec![f64::NAN; r_count];
         for &(i, v) in known {
@@ -415,13 +431,10 @@ impl PretrainedModel for HwEmbeddingModel {
             .filter_map(|(s, &v)| ref_pos.get(&s.0).map(|&i| (i, v)))
             .collect();
         if known.is_empty() {
-            return Err(Error::InvalidInput(format!(
-                "mlp-hw: none of the {} samples is a reference architecture; this method \
-                 embeds a device by its latencies on the {} reference architectures, so \
-                 measure those first (evaluate with `--sampler reference`)",
-                samples.len(),
-                self.reference.len()
-            )));
+            return Err(Error::NoReferenceSamples {
+                samples: samples.len(),
+                references: self.reference.len(),
+            });
         }
         let (emb, mr, sr) = self.embedding_from(&known)?;
         let sample_archs: Vec<usize> = samples.iter().map(|s| s.0).collect();
@@ -446,16 +459,9 @@ impl PretrainedModel for HwEmbeddingModel {
 fn check_training_table(config: &HwEmbeddingConfig, ctx: &PretrainContext<'_>) -> Result<()> {
     let table = ctx.train;
     if table.n_archs() != ctx.archs.len() || table.archs() != ctx.archs {
-        return Err(Error::InvalidInput(
-            "mlp-hw: the training table's archs differ from the context's".into(),
-        ));
+        return Err(Error::TableArchsDiffer { method: "mlp-hw" });
     }
-    if table.n_devices() == 0 || config.ensemble == 0 {
-        return Err(Error::InvalidInput(
-            "mlp-hw: no training devices or no members".into(),
-        ));
-    }
-    Ok(())
+    super::check_devices_and_members("mlp-hw", table.n_devices(), config.ensemble)
 }
 
 /// Positions among the task's architectures of the reference architectures
@@ -474,17 +480,21 @@ fn reference_positions(
     let reference = reference_list
         .iter()
         .map(|a| {
-            position.get(a).copied().ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "mlp-hw: reference architecture {a} is not among the task's architectures"
-                ))
-            })
+            position
+                .get(a)
+                .copied()
+                .ok_or_else(|| Error::ReferenceNotInTask {
+                    arch: a.to_string(),
+                })
         })
         .collect::<Result<Vec<usize>>>()?;
     if reference.len() < 2 {
-        return Err(Error::InvalidInput(
-            "mlp-hw: needs at least 2 reference architectures".into(),
-        ));
+        return Err(Error::TooFew {
+            context: "mlp-hw".into(),
+            what: "reference architectures",
+            got: reference.len(),
+            need: 2,
+        });
     }
     Ok(reference)
 }
@@ -513,12 +523,11 @@ fn real_profiles(
 ) -> Result<Vec<Profile>> {
     let mut profiles = Vec::with_capacity(logs.len() + virtual_devices);
     for (d, log) in logs.iter().enumerate() {
-        profiles.push(Profile::new(log, reference).ok_or_else(|| {
-            Error::InvalidInput(format!(
-                "mlp-hw: training device {} lacks a reference latency or has constant latencies",
-                table.devices()[d]
-            ))
-        })?);
+        profiles.push(
+            Profile::new(log, reference).ok_or_else(|| Error::NoDeviceProfile {
+                device: table.devices()[d].clone(),
+            })?,
+        );
     }
     Ok(profiles)
 }
@@ -624,10 +633,12 @@ fn train_per_device(
     rows: &[Vec<usize>],
     cfg: &TrainConfig,
 ) -> Result<TrainReport> {
-    if cfg.batch_size == 0 || rows.iter().all(Vec::is_empty) {
-        return Err(Error::InvalidInput(
-            "mlp-hw: no training rows or batch size 0".into(),
-        ));
+    crate::nn::check_batch_size("mlp-hw", cfg.batch_size)?;
+    if rows.iter().all(Vec::is_empty) {
+        return Err(Error::Empty {
+            context: "mlp-hw".into(),
+            what: "training row",
+        });
     }
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut job = PerDeviceJob {

@@ -12,11 +12,11 @@
 //! file's `embedding` output).
 
 use super::ops_per_position;
-use super::{check_samples, ArchInputs, Configured, MethodConfig};
+use super::{adapt_feature_rows, check_samples, ArchInputs, Configured, MethodConfig};
 pub use crate::adapt::Adaptation;
 use crate::adapt::{
-    adapt_log_latency, fit_device, suggest_rows, AdaptConfig, DesignColumns, DeviceFit,
-    FeatureLayout, StructureLayout, StructuredConfig,
+    fit_device, suggest_rows, DesignColumns, DeviceFit, FeatureLayout, StructureLayout,
+    StructuredConfig,
 };
 use crate::error::{Error, Result};
 use crate::fewshot::{Adapted, PretrainContext, PretrainedModel, StatedConfidence};
@@ -73,13 +73,7 @@ impl Default for MlpRidgeConfig {
         MlpRidgeConfig {
             hidden: vec![256, 256],
             ensemble: 3,
-            train: TrainConfig {
-                epochs: 40,
-                batch_size: 128,
-                learning_rate: 2e-3,
-                rank_weight: 0.5,
-                ..TrainConfig::default()
-            },
+            train: TrainConfig::pretraining(40),
             max_train_archs: None,
             adaptation: Adaptation::Ridge,
             flops_output: true,
@@ -216,15 +210,11 @@ impl MlpRidgeModel {
     fn pretrain(config: &MlpRidgeConfig, ctx: &PretrainContext<'_>) -> Result<Self> {
         let table = ctx.train;
         if table.n_archs() != ctx.archs.len() || table.archs() != ctx.archs {
-            return Err(Error::InvalidInput(
-                "mlp-ridge: the training table's archs differ from the context's".into(),
-            ));
+            return Err(Error::TableArchsDiffer {
+                method: "mlp-ridge",
+            });
         }
-        if table.n_devices() == 0 || config.ensemble == 0 {
-            return Err(Error::InvalidInput(
-                "mlp-ridge: no training devices or no members".into(),
-            ));
-        }
+        super::check_devices_and_members("mlp-ridge", table.n_devices(), config.ensemble)?;
         let inputs = ArchInputs::compute(ctx.archs)?;
         let raw = inputs.onehot_and_features();
         let input_standardizer = Standardizer::fit(raw.view());
@@ -343,17 +333,18 @@ impl MlpRidgeModel {
             let (fit, xq) = self.fit_auto(samples, query)?;
             return fit.predict(xq.view());
         }
-        let y = check_samples(samples, query, self.n_archs())?;
-        let rows: Vec<usize> = samples.iter().map(|s| s.0).collect();
-        let xs = self.features.select(Axis(0), &rows);
-        let xq = self.features.select(Axis(0), query);
-        let config = AdaptConfig {
+        let ridge = (
+            self.config.criterion,
+            self.config.relative_lambdas.as_slice(),
+        );
+        adapt_feature_rows(
+            &self.features,
+            self.layout(),
             adaptation,
-            criterion: self.config.criterion,
-            relative_lambdas: self.config.relative_lambdas.clone(),
-        };
-        let log = adapt_log_latency(xs.view(), &y, xq.view(), self.layout(), &config)?;
-        Ok(log.into_iter().map(f64::exp).collect())
+            ridge,
+            samples,
+            query,
+        )
     }
 
     /// The automatic fit from `samples`, and the query's feature rows.
@@ -392,10 +383,18 @@ impl MlpRidgeModel {
         reference_archs: Vec<String>,
         extra: BTreeMap<String, String>,
     ) -> Result<PredictorSpec> {
-        if self.config.features_weight > 0.0 || self.config.onehot_weight > 0.0 {
-            return Err(Error::InvalidInput(
-                "mlp-ridge: only models adapting on [outputs | ln MACs | hidden] export".into(),
-            ));
+        for (field, weight) in [
+            ("features_weight", self.config.features_weight),
+            ("onehot_weight", self.config.onehot_weight),
+        ] {
+            if weight > 0.0 {
+                return Err(Error::InvalidConfig {
+                    context: "mlp-ridge export".into(),
+                    field,
+                    value: weight.to_string(),
+                    reason: "only models adapting on [outputs | ln MACs | hidden] export",
+                });
+            }
         }
         let f32s = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<_>>();
         let spec = PredictorSpec {

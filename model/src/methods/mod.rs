@@ -61,7 +61,34 @@ pub use op_lut::{
     OpLutTransferModel,
 };
 
+use crate::adapt::{adapt_log_latency, AdaptConfig, FeatureLayout};
 use crate::error::{Error, Result};
+use crate::ridge::LooCriterion;
+use ndarray::{Array2, Axis};
+
+/// Log-space adaptation of a pretrained model whose feature rows are the
+/// task's architectures: fitted on the sampled rows' ln ms, predicting the
+/// `query` rows, in ms. `ridge` is the λ criterion and relative grid.
+pub(crate) fn adapt_feature_rows(
+    features: &Array2<f32>,
+    layout: FeatureLayout,
+    adaptation: Adaptation,
+    (criterion, relative_lambdas): (LooCriterion, &[f64]),
+    samples: &[(usize, f64)],
+    query: &[usize],
+) -> Result<Vec<f64>> {
+    let config = AdaptConfig {
+        adaptation,
+        criterion,
+        relative_lambdas: relative_lambdas.to_vec(),
+    };
+    let y = check_samples(samples, query, features.nrows())?;
+    let rows: Vec<usize> = samples.iter().map(|s| s.0).collect();
+    let xs = features.select(Axis(0), &rows);
+    let xq = features.select(Axis(0), query);
+    let log = adapt_log_latency(xs.view(), &y, xq.view(), layout, &config)?;
+    Ok(log.into_iter().map(f64::exp).collect())
+}
 
 /// Checks samples and queries against `n_archs` and returns the samples'
 /// natural-log latencies.
@@ -70,25 +97,55 @@ pub(crate) fn check_samples(
     query: &[usize],
     n_archs: usize,
 ) -> Result<Vec<f64>> {
+    const CONTEXT: &str = "few-shot adaptation";
+    let out_of_range = |what, index| Error::IndexOutOfRange {
+        context: CONTEXT.into(),
+        what,
+        index,
+        len: n_archs,
+    };
     if samples.is_empty() {
-        return Err(Error::InvalidInput(
-            "few-shot adaptation needs at least one sample".into(),
-        ));
+        return Err(Error::Empty {
+            context: CONTEXT.into(),
+            what: "sample",
+        });
     }
-    if let Some(&(a, v)) = samples
-        .iter()
-        .find(|(a, v)| *a >= n_archs || !(v.is_finite() && *v > 0.0))
-    {
-        return Err(Error::InvalidInput(format!(
-            "sample (arch {a}, {v} ms): arch out of range (< {n_archs}) or latency not positive"
-        )));
+    for (sample, &(a, ms)) in samples.iter().enumerate() {
+        if a >= n_archs {
+            return Err(out_of_range("sample arch", a));
+        }
+        if !(ms.is_finite() && ms > 0.0) {
+            return Err(Error::NonPositiveLatency { sample, ms });
+        }
     }
     if let Some(&q) = query.iter().find(|&&q| q >= n_archs) {
-        return Err(Error::InvalidInput(format!(
-            "query arch {q} out of range (< {n_archs})"
-        )));
+        return Err(out_of_range("query arch", q));
     }
     Ok(samples.iter().map(|(_, v)| v.ln()).collect())
+}
+
+/// Rejects pretraining `method` with no training device or an ensemble of
+/// no member.
+pub(crate) fn check_devices_and_members(
+    method: &str,
+    devices: usize,
+    ensemble: usize,
+) -> Result<()> {
+    if devices == 0 {
+        return Err(Error::Empty {
+            context: method.into(),
+            what: "training device",
+        });
+    }
+    if ensemble == 0 {
+        return Err(Error::InvalidConfig {
+            context: method.into(),
+            field: "ensemble",
+            value: "0".into(),
+            reason: "needs at least one member",
+        });
+    }
+    Ok(())
 }
 
 /// Spearman ρ, or `fallback` where it is undefined (constant input, < 2

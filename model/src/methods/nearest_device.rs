@@ -23,9 +23,10 @@ impl FewShotMethod for NearestDevice {
 
     fn pretrain(&self, ctx: &PretrainContext<'_>) -> Result<Box<dyn PretrainedModel>> {
         if ctx.train.n_devices() == 0 {
-            return Err(Error::InvalidInput(
-                "nearest-device: no training devices".into(),
-            ));
+            return Err(Error::Empty {
+                context: "nearest-device".into(),
+                what: "training device",
+            });
         }
         let log = (0..ctx.train.n_devices())
             .map(|d| {

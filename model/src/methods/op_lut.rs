@@ -99,10 +99,11 @@ impl OpLut {
         criterion: LooCriterion,
     ) -> Result<OpLut> {
         if ops == 0 || !onehot.ncols().is_multiple_of(ops) {
-            return Err(Error::InvalidInput(format!(
-                "op-lut: {} one-hot columns do not split into positions of {ops} ops",
-                onehot.ncols()
-            )));
+            return Err(Error::OneHotWidth {
+                context: "op-lut",
+                columns: onehot.ncols(),
+                ops,
+            });
         }
         let fit = fit_ridge_loo(onehot, ms, relative_lambdas, criterion)?.ridge;
         let table = Array2::from_shape_vec((onehot.ncols() / ops, ops), fit.weights.to_vec())
@@ -121,20 +122,31 @@ impl OpLut {
         device: usize,
         onehot: ArrayView2<'_, f64>,
     ) -> Result<OpLut> {
-        if onehot.nrows() != table.n_archs() || device >= table.n_devices() {
-            return Err(Error::InvalidInput(format!(
-                "op-lut: {} one-hot rows for {} archs, or device {device} of {}",
-                onehot.nrows(),
-                table.n_archs(),
-                table.n_devices()
-            )));
+        if onehot.nrows() != table.n_archs() {
+            return Err(Error::CountMismatch {
+                context: "op-lut".into(),
+                got: onehot.nrows(),
+                got_what: "one-hot rows",
+                expected: table.n_archs(),
+                expected_what: "architectures",
+            });
+        }
+        if device >= table.n_devices() {
+            return Err(Error::IndexOutOfRange {
+                context: "op-lut".into(),
+                what: "device",
+                index: device,
+                len: table.n_devices(),
+            });
         }
         let (rows, ms): (Vec<usize>, Vec<f64>) = table.measured(device).unzip();
         if rows.len() < 2 {
-            return Err(Error::InvalidInput(format!(
-                "op-lut: device {} has fewer than 2 measurements",
-                table.devices()[device]
-            )));
+            return Err(Error::TooFew {
+                context: format!("op-lut: device {}", table.devices()[device]),
+                what: "measurements",
+                got: rows.len(),
+                need: 2,
+            });
         }
         // Thousands of samples: the fit is nearly unregularised, the small
         // grid only guards against collinear positions.
@@ -200,12 +212,20 @@ impl OpLut {
         ms: &[f64],
         config: &LutAdaptConfig,
     ) -> Result<OpLut> {
-        if onehot.nrows() != ms.len() || ms.is_empty() {
-            return Err(Error::InvalidInput(format!(
-                "op-lut adapt: {} rows for {} latencies",
-                onehot.nrows(),
-                ms.len()
-            )));
+        if onehot.nrows() != ms.len() {
+            return Err(Error::CountMismatch {
+                context: "op-lut adapt".into(),
+                got: onehot.nrows(),
+                got_what: "rows",
+                expected: ms.len(),
+                expected_what: "latencies",
+            });
+        }
+        if ms.is_empty() {
+            return Err(Error::Empty {
+                context: "op-lut adapt".into(),
+                what: "latency",
+            });
         }
         let base = self.predict(onehot);
         let (mut a, mut b) = fit_line(&base, ms);
@@ -331,10 +351,16 @@ impl OpLutTransfer {
     /// Fits one lookup table per training device on all its architectures; errors when there is
     /// no training device or the table's architectures are not the context's.
     pub fn pretrain_model(&self, ctx: &PretrainContext<'_>) -> Result<OpLutTransferModel> {
-        if ctx.train.n_devices() == 0 || ctx.train.n_archs() != ctx.archs.len() {
-            return Err(Error::InvalidInput(
-                "op-lut-transfer: no training devices or archs differ".into(),
-            ));
+        if ctx.train.n_devices() == 0 {
+            return Err(Error::Empty {
+                context: "op-lut-transfer".into(),
+                what: "training device",
+            });
+        }
+        if ctx.train.n_archs() != ctx.archs.len() {
+            return Err(Error::TableArchsDiffer {
+                method: "op-lut-transfer",
+            });
         }
         let onehot = onehot_matrix(ctx.archs)?;
         let luts = (0..ctx.train.n_devices())

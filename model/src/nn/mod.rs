@@ -15,5 +15,6 @@ pub use backprop::{backward, backward_with_input, MlpGrads};
 pub use dense::{Dense, Mlp};
 pub use loss::{masked_mse, pairwise_logistic};
 pub use standardize::Standardizer;
+pub(crate) use train::{check_batch_size, check_finite};
 pub use train::{evaluate_mse, loss_and_grads, train_mlp, TrainConfig, TrainReport};
 pub use training_loop::{run_training, shuffled_batches, DenseLayers, TrainingJob};

@@ -65,6 +65,19 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// The pretraining schedule of the few-shot methods (MLP, GCN,
+    /// hardware-embedding MLP) for `epochs` epochs: batches of 128,
+    /// learning rate 2e-3, rank loss at weight 0.5, the rest default.
+    pub fn pretraining(epochs: usize) -> Self {
+        TrainConfig {
+            epochs,
+            batch_size: 128,
+            learning_rate: 2e-3,
+            rank_weight: 0.5,
+            ..TrainConfig::default()
+        }
+    }
+
     /// The learning rate at `step` of `total_steps`: cosine decay to 0 when
     /// `cosine_decay`, else constant.
     pub fn learning_rate_at(&self, step: usize, total_steps: usize) -> f32 {
@@ -143,6 +156,42 @@ pub fn evaluate_mse(mlp: &Mlp, x: ArrayView2<'_, f32>, y: ArrayView2<'_, f32>) -
     }
 }
 
+/// Rejects a NaN or infinite input (`x`) and an infinite target (`y`,
+/// where NaN marks a missing target), naming the first such value.
+pub(crate) fn check_finite(
+    context: &str,
+    x: ArrayView2<'_, f32>,
+    y: ArrayView2<'_, f32>,
+) -> Result<()> {
+    let bad = |what, value: f32| {
+        Err(Error::NonFinite {
+            context: context.into(),
+            what,
+            value: value.into(),
+        })
+    };
+    if let Some(&v) = x.iter().find(|v| !v.is_finite()) {
+        return bad("input", v);
+    }
+    if let Some(&v) = y.iter().find(|v| v.is_infinite()) {
+        return bad("target", v);
+    }
+    Ok(())
+}
+
+/// Rejects a batch size of 0.
+pub(crate) fn check_batch_size(context: &str, batch_size: usize) -> Result<()> {
+    if batch_size == 0 {
+        return Err(Error::InvalidConfig {
+            context: context.into(),
+            field: "batch_size",
+            value: "0".into(),
+            reason: "must be at least 1",
+        });
+    }
+    Ok(())
+}
+
 /// Trains `mlp` in place on inputs `x` (rows) and targets `y` (one column
 /// per output, NaN where missing).
 pub fn train_mlp(
@@ -151,25 +200,40 @@ pub fn train_mlp(
     y: ArrayView2<'_, f32>,
     cfg: &TrainConfig,
 ) -> Result<TrainReport> {
-    if x.nrows() != y.nrows() || x.ncols() != mlp.inputs() || y.ncols() != mlp.outputs() {
-        return Err(Error::InvalidInput(format!(
-            "train_mlp: x {:?}, y {:?} for an MLP {} → {}",
-            x.dim(),
-            y.dim(),
+    let mismatch = |got, got_what, expected, expected_what| Error::CountMismatch {
+        context: "train_mlp".into(),
+        got,
+        got_what,
+        expected,
+        expected_what,
+    };
+    if y.nrows() != x.nrows() {
+        return Err(mismatch(y.nrows(), "target rows", x.nrows(), "input rows"));
+    }
+    if x.ncols() != mlp.inputs() {
+        return Err(mismatch(
+            x.ncols(),
+            "input columns",
             mlp.inputs(),
-            mlp.outputs()
-        )));
-    }
-    if x.iter().any(|v| !v.is_finite()) || y.iter().any(|v| v.is_infinite()) {
-        return Err(Error::InvalidInput(
-            "train_mlp: non-finite input or target".into(),
+            "MLP inputs",
         ));
     }
-    if x.nrows() == 0 || cfg.batch_size == 0 {
-        return Err(Error::InvalidInput(
-            "train_mlp: no rows or batch size 0".into(),
+    if y.ncols() != mlp.outputs() {
+        return Err(mismatch(
+            y.ncols(),
+            "target columns",
+            mlp.outputs(),
+            "MLP outputs",
         ));
     }
+    check_finite("train_mlp", x, y)?;
+    if x.nrows() == 0 {
+        return Err(Error::Empty {
+            context: "train_mlp".into(),
+            what: "row",
+        });
+    }
+    check_batch_size("train_mlp", cfg.batch_size)?;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut rows: Vec<usize> = (0..x.nrows()).collect();
     rows.shuffle(&mut rng);

@@ -7,7 +7,7 @@ use crate::adapt::{
     adapt_log_latency, fit_device, suggest_rows, AdaptConfig, Adaptation, DeviceFit,
     StructuredConfig, SUGGESTED_DESIGN,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TractFailure};
 use latscope_shared::space::Arch;
 use ndarray::{Array2, Axis, Ix2};
 use tract_onnx::pb::ModelProto;
@@ -69,19 +69,19 @@ impl Predictor {
         }
         let mut inference = tract_onnx::onnx()
             .model_for_proto_model(model)
-            .map_err(Error::tract("translating the predictor graph"))?;
+            .map_err(TractFailure::during("translating the predictor graph"))?;
         let batch = inference.symbols.sym("N");
         inference
             .set_input_fact(
                 0,
                 f32::fact(&[batch.to_dim(), meta.input_dim.to_dim()]).into(),
             )
-            .map_err(Error::tract("setting the input shape"))?;
+            .map_err(TractFailure::during("setting the input shape"))?;
         let plan = inference
             .into_optimized()
-            .map_err(Error::tract("optimising the predictor"))?
+            .map_err(TractFailure::during("optimising the predictor"))?
             .into_runnable()
-            .map_err(Error::tract("planning the predictor"))?;
+            .map_err(TractFailure::during("planning the predictor"))?;
         Ok(Predictor { meta, plan })
     }
 
@@ -93,11 +93,13 @@ impl Predictor {
     /// Predicts from encoded inputs `[N, input_dim]`.
     pub fn predict_encoded(&self, x: &Array2<f32>) -> Result<Prediction> {
         if x.ncols() != self.meta.input_dim {
-            return Err(Error::InvalidInput(format!(
-                "the predictor takes {} input values per architecture, got {}",
-                self.meta.input_dim,
-                x.ncols()
-            )));
+            return Err(Error::CountMismatch {
+                context: "predictor input".into(),
+                got: x.ncols(),
+                got_what: "values per architecture",
+                expected: self.meta.input_dim,
+                expected_what: "input values the predictor takes",
+            });
         }
         if x.nrows() == 0 {
             let d = self.meta.devices.len();
@@ -110,11 +112,11 @@ impl Predictor {
         let outputs = self
             .plan
             .run(tvec!(input.into()))
-            .map_err(Error::tract("running the predictor"))?;
+            .map_err(TractFailure::during("running the predictor"))?;
         let take = |i: usize, name: &str| -> Result<Array2<f32>> {
             outputs[i]
                 .to_plain_array_view::<f32>()
-                .map_err(Error::tract(format!("reading output {name}")))?
+                .map_err(TractFailure::during(format!("reading output {name}")))?
                 .to_owned()
                 .into_dimensionality::<Ix2>()
                 .map_err(|e| Error::InvalidModel(format!("output {name} is not 2-D: {e}")))
@@ -132,11 +134,12 @@ impl Predictor {
         let mut x = Array2::zeros((archs.len(), f));
         for (i, arch) in archs.iter().enumerate() {
             if arch.space() != self.meta.space {
-                return Err(Error::InvalidInput(format!(
-                    "{arch} is a {} architecture but the predictor is for {}",
-                    arch.space(),
-                    self.meta.space
-                )));
+                return Err(Error::WrongSpace {
+                    arch: arch.to_string(),
+                    space: arch.space(),
+                    of: "the predictor",
+                    expected: self.meta.space,
+                });
             }
             let mut col = 0;
             for e in &self.meta.encodings {
@@ -184,10 +187,7 @@ impl Predictor {
             .enumerate()
             .find(|(_, v)| !(v.is_finite() && **v > 0.0))
         {
-            return Err(Error::InvalidInput(format!(
-                "measured latency #{} is {v} ms; latencies must be positive",
-                i + 1
-            )));
+            return Err(Error::NonPositiveLatency { sample: i, ms: *v });
         }
         let adaptation = adaptation.unwrap_or(self.meta.adaptation);
         if adaptation == Adaptation::Auto {
@@ -240,11 +240,13 @@ impl Predictor {
         n: usize,
     ) -> Result<Vec<usize>> {
         if candidate_embedding.nrows() != candidates.len() {
-            return Err(Error::InvalidInput(format!(
-                "suggest: {} candidates but {} embedding rows",
-                candidates.len(),
-                candidate_embedding.nrows()
-            )));
+            return Err(Error::CountMismatch {
+                context: "suggest".into(),
+                got: candidate_embedding.nrows(),
+                got_what: "embedding rows",
+                expected: candidates.len(),
+                expected_what: "candidates",
+            });
         }
         let measured_set: std::collections::HashSet<&Arch> = measured.iter().collect();
         let open: Vec<usize> = (0..candidates.len())
@@ -258,7 +260,10 @@ impl Predictor {
                 candidate_embedding.select(Axis(0), &open).view(),
             ],
         )
-        .map_err(|e| Error::InvalidInput(format!("suggest: embedding rows: {e}")))?;
+        .map_err(|error| Error::Shape {
+            context: "suggest: embedding rows",
+            error,
+        })?;
         let design = self
             .meta
             .layout

@@ -380,11 +380,12 @@ impl PredictorSpec {
         let mut x = Array2::zeros((archs.len(), f));
         for (row, arch) in x.axis_iter_mut(Axis(0)).zip(archs) {
             if arch.space() != self.space {
-                return Err(Error::InvalidInput(format!(
-                    "{arch} is a {} architecture but the predictor is for {}",
-                    arch.space(),
-                    self.space
-                )));
+                return Err(Error::WrongSpace {
+                    arch: arch.to_string(),
+                    space: arch.space(),
+                    of: "the predictor",
+                    expected: self.space,
+                });
             }
             let mut values = Vec::with_capacity(f);
             for e in &self.encodings {

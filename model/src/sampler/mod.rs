@@ -101,11 +101,10 @@ impl FromStr for SamplerKind {
         Self::ALL
             .into_iter()
             .find(|k| k.name() == s)
-            .ok_or_else(|| {
-                Error::Eval(format!(
-                    "unknown sampler {s:?} (known: {})",
-                    Self::ALL.map(|k| k.name()).join(", ")
-                ))
+            .ok_or_else(|| Error::UnknownName {
+                what: "sampler",
+                name: s.to_string(),
+                known: Self::ALL.map(|k| k.name().to_string()).to_vec(),
             })
     }
 }
@@ -161,9 +160,10 @@ impl Sampler {
                     .filter_map(|a| position.get(a).copied())
                     .collect();
                 if s.reference.is_empty() {
-                    return Err(Error::Eval(
-                        "none of the reference architectures is in the data".into(),
-                    ));
+                    return Err(Error::Empty {
+                        context: "the reference sampler".into(),
+                        what: "reference architecture in the data",
+                    });
                 }
             }
         }
@@ -195,20 +195,26 @@ impl Sampler {
         let mut seen = HashSet::with_capacity(candidates.len());
         for &c in candidates {
             if c >= self.n_archs {
-                return Err(Error::Eval(format!(
-                    "candidate {c} outside the {} architectures",
-                    self.n_archs
-                )));
+                return Err(Error::IndexOutOfRange {
+                    context: format!("the {} sampler", self.kind),
+                    what: "candidate",
+                    index: c,
+                    len: self.n_archs,
+                });
             }
             if !seen.insert(c) {
-                return Err(Error::Eval(format!("candidate {c} listed twice")));
+                return Err(Error::Duplicate {
+                    context: format!("the {} sampler", self.kind),
+                    what: "candidate",
+                    index: c,
+                });
             }
         }
         if k > candidates.len() {
-            return Err(Error::Eval(format!(
-                "cannot sample K = {k} architectures from {} candidates",
-                candidates.len()
-            )));
+            return Err(Error::SampleTooLarge {
+                k,
+                candidates: candidates.len(),
+            });
         }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let picked = match self.kind {
@@ -217,10 +223,10 @@ impl Sampler {
             SamplerKind::EncodingDiverse => self.diverse(candidates, k, &mut rng),
             SamplerKind::Reference => self.with_reference(candidates, k, &mut rng),
             SamplerKind::Suggest | SamplerKind::SuggestLog => {
-                return Err(Error::Eval(format!(
-                    "the {} sampler asks a pretrained model; use the model's suggest",
-                    self.kind
-                )))
+                return Err(Error::SamplerNeedsModel {
+                    sampler: self.kind,
+                    method: None,
+                })
             }
         };
         debug_assert_eq!(picked.len(), k);

@@ -162,6 +162,11 @@ impl PretrainedModel for TrainedFile {
     }
 }
 
+/// The CLI's failure (a child `profiler` that failed, a file that did not
+/// read) as the model crate's error for a method outside it.
 fn model_error(e: anyhow::Error) -> latscope_model::error::Error {
-    latscope_model::error::Error::Eval(format!("{e:#}"))
+    latscope_model::error::Error::External {
+        method: THROUGH_CLI.to_string(),
+        message: format!("{e:#}"),
+    }
 }

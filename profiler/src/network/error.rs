@@ -2,6 +2,7 @@
 //! what (which network, which node, which step of loading a model into
 //! tract), so a caller can report it without wrapping it again.
 
+use latscope_model::error::TractFailure;
 use thiserror::Error;
 
 /// Errors from exporting networks to ONNX and running them with tract.
@@ -26,50 +27,43 @@ pub enum Error {
     #[error("invalid ONNX model: {0}")]
     InvalidModel(String),
 
-    /// A failure inside tract, with the step it happened in.
-    #[error("tract failed while {context}: {message}")]
-    Tract {
-        /// The step that failed, e.g. "optimising the model".
-        context: String,
-        /// tract's whole error chain, flattened.
-        message: String,
+    /// A failure inside tract, with the step it happened in (the model
+    /// crate's [`TractFailure`], which its predictor loading reports too).
+    #[error(transparent)]
+    Tract(#[from] TractFailure),
+
+    /// A count that must be at least 1 and is 0 (the batch size, the
+    /// thread count).
+    #[error("invalid input: the {what} must be at least 1")]
+    Zero {
+        /// What is counted: `batch size` or `thread count`.
+        what: &'static str,
     },
 
-    /// An input that does not fit the model (wrong element count, batch 0,
-    /// zero threads).
-    #[error("invalid input: {0}")]
-    InvalidInput(String),
-}
+    /// A batch size other than the one the model's input fixes.
+    #[error(
+        "invalid input: the model's batch dimension is fixed at {fixed}; cannot run it with batch {batch}"
+    )]
+    FixedBatch {
+        /// The batch size the model declares.
+        fixed: usize,
+        /// The batch size asked for.
+        batch: usize,
+    },
 
-impl Error {
-    /// Wraps a tract error with the step that failed; `{:#}` keeps tract's
-    /// whole context chain in one line.
-    pub(crate) fn tract(
-        context: impl Into<String>,
-    ) -> impl FnOnce(tract_onnx::prelude::TractError) -> Error {
-        let context = context.into();
-        move |e| Error::Tract {
-            context,
-            message: format!("{e:#}"),
-        }
-    }
+    /// An input with the wrong number of floats for the input shape.
+    #[error(
+        "invalid input: expected {expected} floats for an input of shape {shape:?}, got {got}"
+    )]
+    InputLength {
+        /// Floats the input shape holds.
+        expected: usize,
+        /// The input shape, `[batch, C, H, W]`.
+        shape: [usize; 4],
+        /// Floats given.
+        got: usize,
+    },
 }
 
 /// A result whose error is the network module's [`Error`](enum@Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tract_errors_keep_their_context_chain() {
-        let inner = tract_onnx::prelude::TractError::msg("shape mismatch").context("in node conv1");
-        let text = Error::tract("optimising the model")(inner).to_string();
-        assert!(text.contains("optimising the model"), "{text}");
-        assert!(
-            text.contains("in node conv1") && text.contains("shape mismatch"),
-            "{text}"
-        );
-    }
-}

@@ -14,6 +14,7 @@
 
 use super::error::{Error, Result};
 use super::{pb::ModelProto, random_input};
+use latscope_model::error::TractFailure;
 use std::collections::HashSet;
 use tract_onnx::pb::tensor_shape_proto::dimension;
 use tract_onnx::pb::type_proto;
@@ -75,16 +76,12 @@ impl ArchRunner {
     /// Loads a decoded ONNX model for `batch` samples.
     pub fn from_proto(proto: &ModelProto, batch: usize, opts: &RunnerOptions) -> Result<Self> {
         if batch == 0 {
-            return Err(Error::InvalidInput(
-                "the batch size must be at least 1".into(),
-            ));
+            return Err(Error::Zero { what: "batch size" });
         }
         let (declared_batch, [c, h, w]) = image_input_dims(proto)?;
         if let Some(fixed) = declared_batch {
             if fixed != batch {
-                return Err(Error::InvalidInput(format!(
-                    "the model's batch dimension is fixed at {fixed}; cannot run it with batch {batch}"
-                )));
+                return Err(Error::FixedBatch { fixed, batch });
             }
         }
         let input_shape = [batch, c, h, w];
@@ -93,15 +90,17 @@ impl ArchRunner {
         let model = tract_onnx::onnx()
             .with_ignore_output_shapes(true)
             .model_for_proto_model(proto)
-            .map_err(Error::tract("translating the ONNX graph"))?
+            .map_err(TractFailure::during("translating the ONNX graph"))?
             .with_input_fact(0, InferenceFact::dt_shape(f32::datum_type(), input_shape))
-            .map_err(Error::tract("setting the input shape"))?;
-        let typed = model.into_optimized().map_err(Error::tract(format!(
-            "typing and optimising the model for batch {batch}"
-        )))?;
+            .map_err(TractFailure::during("setting the input shape"))?;
+        let typed = model
+            .into_optimized()
+            .map_err(TractFailure::during(format!(
+                "typing and optimising the model for batch {batch}"
+            )))?;
         let output_shape = typed
             .output_fact(0)
-            .map_err(Error::tract("reading the output fact"))?
+            .map_err(TractFailure::during("reading the output fact"))?
             .shape
             .as_concrete()
             .map(<[usize]>::to_vec)
@@ -112,10 +111,10 @@ impl ArchRunner {
             })?;
         let plan = typed
             .into_runnable_with_options(&run_options(opts)?)
-            .map_err(Error::tract("planning the model"))?;
+            .map_err(TractFailure::during("planning the model"))?;
         let state = plan
             .spawn()
-            .map_err(Error::tract("creating the run state"))?;
+            .map_err(TractFailure::during("creating the run state"))?;
         Ok(ArchRunner {
             plan,
             state,
@@ -152,22 +151,22 @@ impl ArchRunner {
 
     fn tensor(&self, input: &[f32]) -> Result<TValue> {
         if input.len() != self.input_len() {
-            return Err(Error::InvalidInput(format!(
-                "expected {} floats for an input of shape {:?}, got {}",
-                self.input_len(),
-                self.input_shape,
-                input.len()
-            )));
+            return Err(Error::InputLength {
+                expected: self.input_len(),
+                shape: self.input_shape,
+                got: input.len(),
+            });
         }
         let tensor = Tensor::from_shape(&self.input_shape, input)
-            .map_err(Error::tract("building the input tensor"))?;
+            .map_err(TractFailure::during("building the input tensor"))?;
         Ok(tensor.into_tvalue())
     }
 
     fn run_value(&mut self, input: TValue) -> Result<TVec<TValue>> {
         self.state
             .run(tvec![input])
-            .map_err(Error::tract("running the model"))
+            .map_err(TractFailure::during("running the model"))
+            .map_err(Error::from)
     }
 
     /// Runs on `input` (row-major `[batch, C, H, W]`) and returns the first output.
@@ -211,7 +210,7 @@ fn first_output(outputs: &[TValue]) -> Result<RunOutput> {
         .ok_or_else(|| Error::InvalidModel("the model produced no output".into()))?;
     let view = out
         .to_plain_array_view::<f32>()
-        .map_err(Error::tract("reading the output as float32"))?;
+        .map_err(TractFailure::during("reading the output as float32"))?;
     Ok(RunOutput {
         shape: view.shape().to_vec(),
         values: view.iter().copied().collect(),
@@ -224,9 +223,9 @@ fn run_options(opts: &RunnerOptions) -> Result<RunOptions> {
     match opts.threads {
         None => {}
         Some(0) => {
-            return Err(Error::InvalidInput(
-                "the thread count must be at least 1".into(),
-            ))
+            return Err(Error::Zero {
+                what: "thread count",
+            })
         }
         Some(1) => options.executor = Some(Executor::SingleThread),
         Some(n) => options.executor = Some(Executor::multithread(n)),
