@@ -2,7 +2,6 @@
 //! file, which field, which step of loading a predictor into tract), so a
 //! caller can report it without wrapping it again.
 
-use crate::sampler::SamplerKind;
 use latscope_shared::metrics::MetricError;
 use latscope_shared::space::SpaceId;
 use thiserror::Error;
@@ -389,10 +388,10 @@ pub enum Error {
     /// A sampler that asks a pretrained model what to measure, used where
     /// none can answer: called directly (`method` is `None`), or in an
     /// evaluation whose first method cannot suggest.
-    #[error("{}", suggest_sampler_message(*sampler, method.as_deref()))]
+    #[error("{}", suggest_sampler_message(sampler, method.as_deref()))]
     SamplerNeedsModel {
-        /// The sampler.
-        sampler: SamplerKind,
+        /// The sampler's name (`suggest`, `suggest-log`).
+        sampler: &'static str,
         /// The evaluation's first method, which cannot suggest.
         method: Option<String>,
     },
@@ -467,7 +466,7 @@ pub enum TaskProblem {
     },
 }
 
-fn suggest_sampler_message(sampler: SamplerKind, method: Option<&str>) -> String {
+fn suggest_sampler_message(sampler: &str, method: Option<&str>) -> String {
     match method {
         None => format!("the {sampler} sampler asks a pretrained model; use the model's suggest"),
         Some(m) => format!(
@@ -542,7 +541,7 @@ mod tests {
             "task F0: is a fbnet task but the data is nb201"
         );
         let e = Error::SamplerNeedsModel {
-            sampler: SamplerKind::Suggest,
+            sampler: "suggest",
             method: Some("flops".into()),
         };
         assert!(
@@ -550,7 +549,7 @@ mod tests {
             "{e}"
         );
         let e = Error::SamplerNeedsModel {
-            sampler: SamplerKind::Suggest,
+            sampler: "suggest",
             method: None,
         };
         assert!(e.to_string().contains("asks a pretrained model"), "{e}");

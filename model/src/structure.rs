@@ -8,6 +8,8 @@
 //! adaptation is not additive. This module is the one home of those
 //! additive descriptions:
 //!
+//! * [`onehot_matrix`]: `onehot-v1` as a matrix, [`ops_per_position`]
+//!   columns per searchable position;
 //! * [`op_counts`]: how many times each operation occurs in the
 //!   architecture (summed over the searchable positions of `onehot-v1`);
 //! * [`StandardizedDesign`]: columns standardised over every architecture of
@@ -15,9 +17,26 @@
 //!   structured adaptation fits its ridge on.
 
 use crate::error::{Error, Result};
-use crate::methods::{onehot_matrix, ops_per_position};
-use latscope_shared::space::Arch;
+use latscope_shared::encoding::Encoding;
+use latscope_shared::space::{Arch, SpaceId};
 use ndarray::{concatenate, Array1, Array2, ArrayView2, Axis};
+
+/// Operation choices per searchable position of `space` (`onehot-v1` is
+/// positions × this, position-major).
+pub fn ops_per_position(space: SpaceId) -> usize {
+    space.graph_vocabulary().len() - 2
+}
+
+/// `onehot-v1` of `archs` as a matrix (rows in `archs` order).
+pub fn onehot_matrix(archs: &[Arch]) -> Result<Array2<f64>> {
+    let d = archs
+        .first()
+        .map_or(0, |a| Encoding::OneHotV1.dim(a.space()));
+    let flat = Encoding::OneHotV1.encode_all(archs)?;
+    Ok(Array2::from_shape_vec((archs.len(), d), flat)
+        .expect("encode_all shape")
+        .mapv(f64::from))
+}
 
 /// Occurrences of each operation (columns in the space's operation order) in
 /// each architecture (rows), from `onehot-v1`.

@@ -8,7 +8,7 @@
 //! and the measured ρ within bands of stated ρ, which is what a user reads
 //! the statement as ("leave-one-out ρ ≥ .95: measured ρ is then at least …").
 
-use super::report::TrialRecord;
+use super::trial::TrialRecord;
 use latscope_shared::metrics::quantile;
 use serde::Serialize;
 

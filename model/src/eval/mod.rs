@@ -8,7 +8,7 @@
 //! * [`runner`]: [`evaluate`] pretrains each method once per seed, adapts it
 //!   to every test device from K samples chosen by a
 //!   [`Sampler`](crate::sampler::Sampler), and scores it on every other
-//!   architecture; [`report`] aggregates over seeds and prints;
+//!   architecture, one [`trial`] each; [`report`] aggregates over seeds and prints;
 //!   [`confidence`] checks the confidence methods state against the scores.
 //! * [`registry`]: the methods by name;
 //! * [`anchors`]: published numbers to print beside ours (not measured here).
@@ -22,9 +22,11 @@ pub mod runner;
 pub mod split;
 pub mod stats;
 pub mod task;
+pub mod trial;
 
-pub use report::{DeviceSummary, EvalReport, TaskSummary, TrialRecord};
+pub use report::{DeviceSummary, EvalReport, TaskSummary};
 pub use runner::{evaluate, EvalConfig, Progress};
 pub use split::{Score, TaskSplit, TestDevice, Trial};
 pub use stats::MeanSd;
 pub use task::{Task, TaskSpec};
+pub use trial::TrialRecord;

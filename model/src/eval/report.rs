@@ -6,28 +6,9 @@ use super::confidence::{ConfidenceCheck, BANDS};
 use super::split::Score;
 use super::stats::MeanSd;
 use super::task::Task;
-use crate::fewshot::StatedConfidence;
+use super::trial::TrialRecord;
 use serde::Serialize;
 use std::fmt::Write;
-
-/// One (method, seed, K, device) adaptation.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct TrialRecord {
-    /// Label of the method, with `@sampler` appended when several samplers were run.
-    pub method: String,
-    /// Seed of the pretraining and, mixed with K and the device, of the sample drawn.
-    pub seed: u64,
-    /// K: how many measured architectures of the device the method was given.
-    pub k: usize,
-    /// The test device adapted to.
-    pub device: String,
-    /// The architectures measured (indices into the task's table).
-    pub sampled: Vec<usize>,
-    /// Scores of the adapted predictions on the device's architectures not sampled.
-    pub score: Score,
-    /// The confidence the method stated from the samples, if it states one.
-    pub stated: Option<StatedConfidence>,
-}
 
 /// Mean ± sd over seeds of one (method, K, device).
 #[derive(Clone, Debug, PartialEq, Serialize)]

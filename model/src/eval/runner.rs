@@ -5,8 +5,9 @@
 //! loop runs in the browser.
 
 use super::confidence::check_confidence;
-use super::report::{aggregate, EvalReport, TrialRecord};
+use super::report::{aggregate, EvalReport};
 use super::split::{TaskSplit, TestDevice};
+use super::trial::TrialRecord;
 use crate::error::{Error, Result};
 use crate::fewshot::{FewShotMethod, PretrainedModel};
 use crate::sampler::Sampler;
@@ -233,7 +234,7 @@ fn draw_samples(
                 None => sampler.sample(c, k, sample_seed(seed, k, d)),
                 Some(columns) => first.suggest(&[], c, k, columns).unwrap_or_else(|| {
                     Err(Error::SamplerNeedsModel {
-                        sampler: sampler.kind(),
+                        sampler: sampler.kind().name(),
                         method: Some(first_name.to_string()),
                     })
                 }),

@@ -11,7 +11,6 @@
 //! (the same function `profiler adapt` and the browser use on a predictor
 //! file's `embedding` output).
 
-use super::ops_per_position;
 use super::{adapt_feature_rows, check_samples, ArchInputs, Configured, MethodConfig};
 pub use crate::adapt::Adaptation;
 use crate::adapt::{
@@ -23,7 +22,7 @@ use crate::fewshot::{Adapted, PretrainContext, PretrainedModel, StatedConfidence
 use crate::nn::{train_mlp, Mlp, Standardizer, TrainConfig, TrainReport};
 use crate::predictor_onnx::{AdaptationFeatures, PredictorSpec, StructureFeatures};
 use crate::ridge::{log_grid, LooCriterion};
-use crate::structure::{counts_from_onehot, StandardizedDesign};
+use crate::structure::{counts_from_onehot, ops_per_position, StandardizedDesign};
 use latscope_shared::encoding::Encoding;
 use latscope_shared::space::SpaceId;
 use ndarray::{s, Array2, ArrayView2, Axis};

@@ -56,10 +56,7 @@ pub use mlp_direct::MlpDirect;
 pub use mlp_ridge::{Adaptation, MlpRidge, MlpRidgeConfig, MlpRidgeModel};
 pub use nearest_device::NearestDevice;
 pub use op_count::OpCount;
-pub use op_lut::{
-    onehot_matrix, ops_per_position, LutAdaptConfig, OpLut, OpLutMethod, OpLutTransfer,
-    OpLutTransferModel,
-};
+pub use op_lut::{LutAdaptConfig, OpLut, OpLutMethod, OpLutTransfer, OpLutTransferModel};
 
 use crate::adapt::{adapt_log_latency, AdaptConfig, FeatureLayout};
 use crate::error::{Error, Result};

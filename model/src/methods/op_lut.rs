@@ -16,28 +16,10 @@ use crate::adapt::{fit_line, latency_floor};
 use crate::error::{Error, Result};
 use crate::fewshot::{FewShotMethod, PretrainContext, PretrainedModel};
 use crate::ridge::{default_relative_lambdas, fit_ridge_loo, log_grid, LooCriterion, RidgePath};
+use crate::structure::{onehot_matrix, ops_per_position};
 use latscope_shared::dataset::LatencyTable;
-use latscope_shared::encoding::Encoding;
 use latscope_shared::metrics::pearson;
-use latscope_shared::space::{Arch, SpaceId};
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
-
-/// Operation choices per searchable position of `space` (`onehot-v1` is
-/// positions × this, position-major).
-pub fn ops_per_position(space: SpaceId) -> usize {
-    space.graph_vocabulary().len() - 2
-}
-
-/// `onehot-v1` of `archs` as a matrix (rows in `archs` order).
-pub fn onehot_matrix(archs: &[Arch]) -> Result<Array2<f64>> {
-    let d = archs
-        .first()
-        .map_or(0, |a| Encoding::OneHotV1.dim(a.space()));
-    let flat = Encoding::OneHotV1.encode_all(archs)?;
-    Ok(Array2::from_shape_vec((archs.len(), d), flat)
-        .expect("encode_all shape")
-        .mapv(f64::from))
-}
 
 /// An operator-level lookup table.
 #[derive(Clone, Debug, PartialEq)]

@@ -8,6 +8,7 @@ mod dense;
 mod loss;
 mod standardize;
 mod train;
+mod train_config;
 mod training_loop;
 
 pub use adam::{Adam, AdamConfig};
@@ -16,5 +17,6 @@ pub use dense::{Dense, Mlp};
 pub use loss::{masked_mse, pairwise_logistic};
 pub use standardize::Standardizer;
 pub(crate) use train::{check_batch_size, check_finite};
-pub use train::{evaluate_mse, loss_and_grads, train_mlp, TrainConfig, TrainReport};
+pub use train::{evaluate_mse, loss_and_grads, train_mlp};
+pub use train_config::{TrainConfig, TrainReport};
 pub use training_loop::{run_training, shuffled_batches, DenseLayers, TrainingJob};

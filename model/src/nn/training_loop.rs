@@ -9,7 +9,7 @@
 use super::adam::Adam;
 use super::backprop::MlpGrads;
 use super::dense::{Dense, Mlp};
-use super::train::{TrainConfig, TrainReport};
+use super::train_config::{TrainConfig, TrainReport};
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 

@@ -224,7 +224,7 @@ impl Sampler {
             SamplerKind::Reference => self.with_reference(candidates, k, &mut rng),
             SamplerKind::Suggest | SamplerKind::SuggestLog => {
                 return Err(Error::SamplerNeedsModel {
-                    sampler: self.kind,
+                    sampler: self.kind.name(),
                     method: None,
                 })
             }

@@ -3,8 +3,8 @@
 use super::files::{data_or_shipped, device_indices};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use latscope_model::methods::{onehot_matrix, ops_per_position};
 use latscope_model::proxy::{pareto_reuse, DeviceColumns, Draws};
+use latscope_model::structure::{onehot_matrix, ops_per_position};
 use latscope_shared::features::cost_features_without_signatures;
 use latscope_shared::space::{Arch, SpaceId};
 use std::io::Write;
