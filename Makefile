@@ -54,8 +54,21 @@ setup-browser:
 	@test -d tests/browser/node_modules/playwright-core || (cd tests/browser && npm ci --no-audit --no-fund)
 
 ## The explorer page: dist/ (a static site) from index.html, web/ and static/.
-web: setup-web
+## Rebuilt only when something trunk reads changed (the stamp dist/.built is
+## older than one of them): wasm-opt alone re-optimises an unchanged module
+## for minutes, so a second `make run` with no change serves at once.
+WEB_INPUTS := $(shell git ls-files --cached --others --exclude-standard -- \
+  index.html Trunk.toml Cargo.toml Cargo.lock .cargo web/src web/js web/Cargo.toml \
+  web/package.json web/package-lock.json shared/src shared/Cargo.toml model/src model/Cargo.toml \
+  static/css static/predictors static/data 2>/dev/null)
+# Outside a git checkout the inputs cannot be listed: always rebuild then.
+WEB_INPUTS := $(or $(WEB_INPUTS),always-rebuild)
+.PHONY: always-rebuild
+web: setup-web dist/.built
+
+dist/.built: $(WEB_INPUTS) | setup-web
 	PATH="$(WEB_TOOLS):$$PATH" trunk build --release --offline
+	@touch $@
 
 ## Main job: build the explorer with the shipped predictors and serve it on
 ## http://127.0.0.1:$(PORT)/ (dist/ is a static site: any web server will do).
