@@ -1,13 +1,14 @@
 //! Malformed input: every error names the file, the 1-based line (header =
 //! line 1) and the offending value.
 
-use latscope_shared::dataset::{read_long, read_reference_archs, read_wide};
+use latscope_shared::dataset::{read_accuracy, read_long, read_reference_archs, read_wide};
 use latscope_shared::space::SpaceId;
 use latscope_shared::Error;
 
 const NB_A: &str = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
 const NB_B: &str = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
 const NB_A_INDEX: usize = 1462;
+const NB_B_INDEX: usize = 1651;
 
 fn fb(op: &str) -> String {
     [op; 22].join("-")
@@ -322,4 +323,88 @@ fn reference_file_errors() {
         .unwrap_err()
         .to_string();
     assert_names(&e, 1, &["\"x\""]);
+}
+
+// ---- NB201 accuracy ----
+
+const ACC_HEADER: &str = "index,arch,cifar10_test_acc,cifar100_test_acc,imagenet16_120_test_acc";
+
+fn accuracy_error(text: &str) -> String {
+    read_accuracy(text.as_bytes(), "bad.csv")
+        .unwrap_err()
+        .to_string()
+}
+
+/// The header plus a valid row for NB_A, then `rows`.
+fn accuracy_file(rows: &str) -> String {
+    format!("{ACC_HEADER}\n{NB_A_INDEX},{NB_A},93.5,70.1,44.2\n{rows}")
+}
+
+#[test]
+fn accuracy_bad_number() {
+    let e = accuracy_error(&accuracy_file(&format!(
+        "{NB_B_INDEX},{NB_B},10.0,abc,1.0\n"
+    )));
+    assert_names(&e, 3, &["\"abc\"", "cifar100_test_acc", "not a number"]);
+    let e = accuracy_error(&accuracy_file(&format!(
+        "{NB_B_INDEX},{NB_B},NaN,1.0,1.0\n"
+    )));
+    assert_names(&e, 3, &["\"NaN\"", "cifar10_test_acc", "not finite"]);
+}
+
+#[test]
+fn accuracy_out_of_range() {
+    for value in ["100.5", "-1", "9400"] {
+        let e = accuracy_error(&accuracy_file(&format!(
+            "{NB_B_INDEX},{NB_B},10.0,1.0,{value}\n"
+        )));
+        assert_names(
+            &e,
+            3,
+            &[&format!("{value:?}"), "imagenet16_120_test_acc", "[0, 100]"],
+        );
+    }
+}
+
+#[test]
+fn accuracy_index_must_match_arch() {
+    let e = accuracy_error(&accuracy_file(&format!("5,{NB_B},10.0,1.0,1.0\n")));
+    assert_names(&e, 3, &["index 5", NB_B, "nb201 benchmark index is"]);
+    let e = accuracy_error(&format!(
+        "{ACC_HEADER}\n{NB_A_INDEX},{},1,1,1\n",
+        fb("skip")
+    ));
+    assert_names(&e, 2, &[&fb("skip"), "is a fbnet architecture"]);
+}
+
+#[test]
+fn accuracy_duplicate_cell() {
+    let e = accuracy_error(&accuracy_file(&format!(
+        "{NB_B_INDEX},{NB_B},10.0,1.0,1.0\n{NB_A_INDEX},{NB_A},90.0,1.0,1.0\n"
+    )));
+    assert_names(&e, 4, &["duplicate arch", NB_A, "first on line 2"]);
+}
+
+#[test]
+fn accuracy_missing_column_and_cells() {
+    let e = accuracy_error(&format!(
+        "index,arch,cifar10_test_acc,imagenet16_120_test_acc\n{NB_A_INDEX},{NB_A},1,1\n"
+    ));
+    assert_names(&e, 1, &["missing required column \"cifar100_test_acc\""]);
+    // Two cells of 15625: the error counts the others and names the first.
+    let e = accuracy_error(&accuracy_file(&format!(
+        "{NB_B_INDEX},{NB_B},10.0,1.0,1.0\n"
+    )));
+    let first = latscope_shared::space::SpaceId::Nb201
+        .arch_at_benchmark_index(0)
+        .unwrap();
+    assert_names(
+        &e,
+        1,
+        &[
+            "15623 of the 15625 nb201 cells are missing",
+            "index 0",
+            &first.to_string(),
+        ],
+    );
 }

@@ -2,8 +2,8 @@
 //! the embedded index table, and a lossless wide → long → wide round trip.
 
 use latscope_shared::dataset::{
-    gz, read_long, read_reference_archs_path, read_wide, read_wide_path, write_long, write_wide,
-    LatencyTable,
+    gz, read_accuracy, read_accuracy_path, read_long, read_reference_archs_path, read_wide,
+    read_wide_path, write_long, write_wide, AccuracyDataset, LatencyTable,
 };
 use latscope_shared::space::nb201::Cell;
 use latscope_shared::space::{Arch, SpaceId};
@@ -25,6 +25,10 @@ const NB201_REFS: &str = concat!(
 const FBNET_REFS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../static/data/fbnet_reference_archs.txt"
+);
+const NB201_ACCURACY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../static/data/nb201_accuracy.csv.gz"
 );
 const INDEX_BIN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/space/nb201_index.bin");
 
@@ -259,4 +263,50 @@ fn errors_in_the_real_file_point_at_the_right_line() {
         e.starts_with("nb201.csv:10000: device \"2080ti_1\": latency \"-3.5\""),
         "{e}"
     );
+}
+
+#[test]
+fn nb201_accuracy_covers_every_cell() {
+    let t = read_accuracy_path(NB201_ACCURACY).unwrap();
+    assert_eq!((t.space(), t.len()), (SpaceId::Nb201, 15625));
+    // The benchmark's known optima, as static/data/README.md states them.
+    for (dataset, best) in [
+        (AccuracyDataset::Cifar10, 94.37),
+        (AccuracyDataset::Cifar100, 73.51),
+        (AccuracyDataset::ImageNet16_120, 47.31),
+    ] {
+        let (index, value) = t.best(dataset).unwrap();
+        assert!(
+            (value - best).abs() < 0.005,
+            "{dataset}: {value} at {index}"
+        );
+        assert!(t.column(dataset).iter().all(|v| (0.0..=100.0).contains(v)));
+    }
+    // The file's row order is the latency table's (benchmark index), and a
+    // lookup by arch agrees with the row of its index.
+    let mut text = String::new();
+    gz::decompressing_reader(std::fs::File::open(NB201_ACCURACY).unwrap())
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    let latency = read_wide_path(NB201, None).unwrap();
+    for (i, line) in text.lines().skip(1).enumerate() {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields[0].parse::<usize>().unwrap(), i);
+        assert_eq!(fields[1], latency.archs()[i].to_string(), "row {i}");
+    }
+    let row = text.lines().nth(1 + 1462).unwrap();
+    let fields: Vec<&str> = row.split(',').collect();
+    let arch = SpaceId::Nb201.parse_arch(fields[1]).unwrap();
+    assert_eq!(arch.benchmark_index(), Some(1462));
+    for (d, dataset) in AccuracyDataset::ALL.into_iter().enumerate() {
+        let want: f64 = fields[2 + d].parse().unwrap();
+        assert_eq!(t.get(&arch, dataset), Some(want));
+        assert_eq!(t.at_index(1462, dataset), Some(want));
+    }
+    // FBNet has no accuracy data.
+    let fbnet = SpaceId::Fbnet.parse_arch(&["skip"; 22].join("-")).unwrap();
+    assert_eq!(t.get(&fbnet, AccuracyDataset::Cifar10), None);
+    // Plain text reads the same as gzip.
+    assert_eq!(read_accuracy(text.as_bytes(), "plain.csv").unwrap(), t);
 }

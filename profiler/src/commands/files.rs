@@ -19,6 +19,11 @@ pub fn default_data(space: SpaceId) -> PathBuf {
     Path::new("static/data").join(format!("{space}_latency.csv.gz"))
 }
 
+/// The shipped NAS-Bench-201 test accuracies (the only space with accuracy data).
+pub fn default_accuracy() -> PathBuf {
+    Path::new("static/data").join("nb201_accuracy.csv.gz")
+}
+
 /// The shipped reference architectures of a space.
 pub fn default_reference(space: SpaceId) -> PathBuf {
     Path::new("static/data").join(format!("{space}_reference_archs.txt"))

@@ -19,7 +19,11 @@
 //! extension. Gzip input is recognised by its magic bytes ([`gz`]). Errors
 //! name the file, the 1-based line (the header is line 1) and the offending
 //! value.
+//!
+//! Beside latencies, [`accuracy`] reads NAS-Bench-201's test accuracies
+//! ([`AccuracyTable`]), the quality axis of latency–accuracy fronts.
 
+pub mod accuracy;
 mod append;
 pub mod auto;
 mod convert;
@@ -34,6 +38,7 @@ mod table;
 mod validate;
 pub mod wide;
 
+pub use accuracy::{read_accuracy, read_accuracy_path, AccuracyDataset, AccuracyTable};
 pub use append::LongAppender;
 pub use auto::{detect_format, detect_format_path, read_tables, read_tables_path, Format};
 pub use convert::tables_from_records;
