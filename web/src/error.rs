@@ -117,6 +117,20 @@ pub enum Error {
         min: f64,
     },
 
+    /// Accuracy asked of a table whose architectures have none (FBNet: no
+    /// benchmark trained them).
+    #[error("no accuracy data for {space} architectures ({arch} has none); only nb201 has it, from NAS-Bench-201")]
+    NoAccuracy {
+        /// The table's space.
+        space: String,
+        /// The first architecture without an accuracy.
+        arch: String,
+    },
+
+    /// An accuracy file that does not read (file, line, field and value named).
+    #[error(transparent)]
+    AccuracyFile(latscope_shared::Error),
+
     /// A [`SpaceScan`](crate::SpaceScan) used after `finish`.
     #[error("this scan is finished already")]
     ScanFinished,
@@ -272,7 +286,8 @@ impl Error {
             Error::FeatureCacheFile(_) => ErrorKind::InvalidFeatureCache,
             Error::UnknownDevice { .. } => ErrorKind::UnknownDevice,
             Error::NotInTable { .. } => ErrorKind::NotInTable,
-            Error::NotListable(_) => ErrorKind::Unsupported,
+            Error::NotListable(_) | Error::NoAccuracy { .. } => ErrorKind::Unsupported,
+            Error::AccuracyFile(_) => ErrorKind::InvalidDataset,
             Error::MissingDeviceName | Error::FileDevice(_) => ErrorKind::InvalidInput,
             Error::ScanFinished | Error::ScanUnfinished { .. } => ErrorKind::InvalidState,
             Error::Fetch { .. } | Error::NoFetch => ErrorKind::Fetch,

@@ -33,4 +33,4 @@ pub use error::{Error, ErrorKind, Result};
 pub use latscope_shared::space::SpaceLayout;
 pub use measured::{lookup_measured, read_measured};
 pub use scan::SpaceScan;
-pub use space_table::{FrontRecovery, Histogram, ProxyPick, SpaceTable, Standing};
+pub use space_table::{BestUnder, FrontRecovery, Histogram, ProxyPick, SpaceTable, Standing};

@@ -6,6 +6,7 @@
 use crate::error::{Error, Result};
 use latscope_model::predictor_onnx::Predictor;
 use latscope_model::proxy::score_proxies_from_matrix;
+use latscope_shared::dataset::{AccuracyDataset, AccuracyTable};
 use latscope_shared::metrics::{cluster_order, front_recovery, pareto_front, spearman_matrix};
 use latscope_shared::space::Arch;
 use ndarray::Array2;
@@ -31,11 +32,40 @@ pub struct SpaceTable {
     /// device adapts without predicting the whole set again.
     embedding: Array2<f32>,
     mflops: Vec<f64>,
+    /// What the Pareto views trade latency against (higher is better):
+    /// MFLOPs until [`use_accuracy`](Self::use_accuracy) sets accuracy.
+    score: Score,
     /// Devices of the predictor file; those after were added by the user.
     file_devices: usize,
     /// The ρ matrix, computed on first use (the heatmap, its cluster order
     /// and the proxy pick all read it) and dropped when a device is added.
     correlation: OnceCell<Vec<f64>>,
+}
+
+/// The quality score of a table's Pareto views, higher is better.
+#[derive(Clone, Debug, PartialEq)]
+struct Score {
+    /// How the page labels it (`MFLOPs`, `cifar10 test accuracy %`).
+    name: String,
+    /// One value per architecture, in row order.
+    values: Vec<f64>,
+}
+
+/// The best-scoring architecture within a latency budget on one device.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct BestUnder {
+    /// Its row in the table.
+    pub row: u32,
+    /// The architecture, canonical.
+    pub arch: String,
+    /// Its predicted latency on the device, in ms.
+    pub latency_ms: f32,
+    /// Its score (accuracy in percent, or MFLOPs).
+    pub score: f64,
+    /// What the score is.
+    pub score_name: String,
+    /// How many architectures of the table fit the budget.
+    pub within_budget: usize,
 }
 
 /// Where one architecture stands on one device among a table's
@@ -84,7 +114,8 @@ pub struct ProxyPick {
 }
 
 /// How much of `target`'s Pareto front the front found on `proxy` recovers
-/// (One Proxy Device's "Pareto reuse"): both fronts use MFLOPs as the score.
+/// (One Proxy Device's "Pareto reuse"): both fronts use the table's score
+/// (MFLOPs, or accuracy after [`SpaceTable::use_accuracy`]).
 #[derive(Debug, Serialize, PartialEq)]
 pub struct FrontRecovery {
     /// The device whose front was found.
@@ -99,7 +130,7 @@ pub struct FrontRecovery {
     pub overlap: usize,
     /// Hypervolume on the target of the proxy's front over that of the
     /// target's own front (1 = nothing lost), with the reference corner at
-    /// (slowest latency on the target, fewest MFLOPs) of the whole table.
+    /// (slowest latency on the target, lowest score) of the whole table.
     pub hypervolume_ratio: f64,
 }
 
@@ -143,6 +174,10 @@ impl SpaceTable {
             devices,
             columns,
             embedding,
+            score: Score {
+                name: "MFLOPs".to_string(),
+                values: mflops.clone(),
+            },
             mflops,
         })
     }
@@ -158,10 +193,69 @@ impl SpaceTable {
         &self.devices
     }
 
-    /// MFLOPs (multiply-accumulates / 1e6) of each architecture: the score
-    /// of the Pareto views, as no accuracy data ships with latscope.
+    /// MFLOPs (multiply-accumulates / 1e6) of each architecture.
     pub fn mflops(&self) -> &[f64] {
         &self.mflops
+    }
+
+    /// The score of each architecture the Pareto views and
+    /// [`best_under`](Self::best_under) use: MFLOPs, or accuracy after
+    /// [`use_accuracy`](Self::use_accuracy).
+    pub fn score(&self) -> &[f64] {
+        &self.score.values
+    }
+
+    /// What [`score`](Self::score) is (`MFLOPs`, `cifar10 test accuracy %`).
+    pub fn score_name(&self) -> &str {
+        &self.score.name
+    }
+
+    /// Makes `dataset`'s test accuracy the score of every architecture;
+    /// [`Error::NoAccuracy`] when one has none (any FBNet table).
+    pub fn use_accuracy(
+        &mut self,
+        accuracy: &AccuracyTable,
+        dataset: AccuracyDataset,
+    ) -> Result<()> {
+        let values = self
+            .parsed
+            .iter()
+            .map(|arch| {
+                accuracy
+                    .get(arch, dataset)
+                    .ok_or_else(|| Error::NoAccuracy {
+                        space: arch.space().to_string(),
+                        arch: arch.to_string(),
+                    })
+            })
+            .collect::<Result<Vec<f64>>>()?;
+        self.score = Score {
+            name: format!("{dataset} test accuracy %"),
+            values,
+        };
+        Ok(())
+    }
+
+    /// The highest-scoring architecture predicted to run within `budget_ms`
+    /// on `device` (ties: the faster), or `None` when none fits.
+    pub fn best_under(&self, device: &str, budget_ms: f64) -> Result<Option<BestUnder>> {
+        let latency = self.latency(device)?;
+        let within: Vec<usize> = (0..latency.len())
+            .filter(|&i| f64::from(latency[i]) <= budget_ms)
+            .collect();
+        let best = within.iter().copied().max_by(|&a, &b| {
+            self.score.values[a]
+                .total_cmp(&self.score.values[b])
+                .then(latency[b].total_cmp(&latency[a]))
+        });
+        Ok(best.map(|row| BestUnder {
+            row: row as u32,
+            arch: self.archs[row].clone(),
+            latency_ms: latency[row],
+            score: self.score.values[row],
+            score_name: self.score.name.clone(),
+            within_budget: within.len(),
+        }))
     }
 
     /// Index of a device by name; [`Error::UnknownDevice`] lists the
@@ -276,11 +370,11 @@ impl SpaceTable {
             .collect())
     }
 
-    /// Rows on the Pareto front of (latency on `device`, MFLOPs): no other
-    /// architecture is both faster and bigger. Sorted by latency.
+    /// Rows on the Pareto front of (latency on `device`, score): no other
+    /// architecture is both faster and better. Sorted by latency.
     pub fn pareto_front(&self, device: &str) -> Result<Vec<u32>> {
         let latency: Vec<f64> = self.latency(device)?.iter().map(|&v| v as f64).collect();
-        Ok(pareto_front(&latency, &self.mflops)?
+        Ok(pareto_front(&latency, &self.score.values)?
             .into_iter()
             .map(|i| i as u32)
             .collect())
@@ -315,7 +409,7 @@ impl SpaceTable {
         let r = front_recovery(
             &as_f64(self.latency(proxy)?),
             &as_f64(self.latency(target)?),
-            &self.mflops,
+            &self.score.values,
         )?;
         let rows = |v: Vec<usize>| v.into_iter().map(|i| i as u32).collect();
         Ok(FrontRecovery {

@@ -4,7 +4,7 @@
 
 use latscope_model::Error as ModelError;
 use latscope_shared::Error as SharedError;
-use latscope_web::api::{JsFeatureCache, JsPredictor, JsSpaceTable};
+use latscope_web::api::{JsAccuracy, JsFeatureCache, JsPredictor, JsSpaceTable};
 use latscope_web::{Error, ErrorKind};
 
 const CELL: &str = "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|none~0|none~1|avg_pool_3x3~2|";
@@ -126,6 +126,25 @@ fn invalid_predictor_file() {
 }
 
 #[test]
+fn accuracy_of_fbnet_and_unknown_accuracy_datasets_are_unsupported() {
+    let accuracy = JsAccuracy::new(&static_file("data/nb201_accuracy.csv.gz"), "acc").unwrap();
+    let mut t = table(&nb201());
+    let e = err(t.use_accuracy(&accuracy, "imagenet"));
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
+    assert!(e.to_string().contains("imagenet16-120"), "{e}");
+    let e = err(accuracy.lookup(vec!["k3_e1".into()], "cifar10"));
+    assert_eq!(e.kind(), ErrorKind::InvalidArchitecture);
+    let fbnet = JsPredictor::new(&static_file("predictors/fbnet.onnx")).unwrap();
+    let arch = vec!["k3_e1"; 22].join("-");
+    let mut scan = fbnet.scan(Some(vec![arch])).unwrap();
+    scan.step(10).unwrap();
+    let mut fb_table = scan.finish().unwrap();
+    let e = err(fb_table.use_accuracy(&accuracy, "cifar10"));
+    assert!(matches!(e, Error::NoAccuracy { .. }), "{e:?}");
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
+}
+
+#[test]
 fn unknown_space_and_unsupported() {
     let e = err(latscope_web::enumerate_space("nb202"));
     assert!(
@@ -242,6 +261,14 @@ fn invalid_dataset_and_feature_cache() {
         e.to_string(),
         "nb201_latency.csv.gz has no fbnet architectures (it has: nb201)"
     );
+
+    let e = err(JsAccuracy::new(
+        b"index,arch,cifar10_test_acc,cifar100_test_acc,imagenet16_120_test_acc\n0,|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,101,50,20\n",
+        "acc.csv",
+    ));
+    assert!(matches!(e, Error::AccuracyFile(_)), "{e:?}");
+    assert_eq!(e.kind(), ErrorKind::InvalidDataset);
+    assert!(e.to_string().starts_with("acc.csv:2:"), "{e}");
 
     let e = err(JsFeatureCache::new(b"not a cache", "cache.bin"));
     assert!(matches!(e, Error::FeatureCacheFile(_)), "{e:?}");

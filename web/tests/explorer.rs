@@ -2,9 +2,10 @@
 //! natively: the same code the wasm module runs in the page.
 
 use latscope_model::predictor_onnx::Predictor;
-use latscope_shared::dataset::LatencyTable;
+use latscope_shared::dataset::{read_accuracy, AccuracyDataset, LatencyTable};
 use latscope_shared::encoding::EncodingCache;
 use latscope_shared::metrics::spearman;
+use latscope_shared::space::SpaceId;
 use latscope_web::{arch_summary, lookup_measured, read_measured, Error, SpaceScan, SpaceTable};
 use std::rc::Rc;
 
@@ -201,6 +202,73 @@ fn correlation_clusters_and_pareto_fronts() {
             .any(|i| latency[i] <= lf && mflops[i] >= sf && (latency[i] < lf || mflops[i] > sf));
         assert!(!dominated, "front member {f} is dominated");
     }
+}
+
+#[test]
+fn accuracy_becomes_the_score_of_fronts_and_budget_answers() {
+    let p = predictor("nb201");
+    let archs = nb201_subset();
+    let mut table = scan(&p, &archs, 1000);
+    assert_eq!(table.score_name(), "MFLOPs");
+    assert_eq!(table.score(), table.mflops());
+    let bytes = static_file("data/nb201_accuracy.csv.gz");
+    let accuracy = read_accuracy(&bytes[..], "nb201_accuracy.csv.gz").unwrap();
+    table
+        .use_accuracy(&accuracy, AccuracyDataset::Cifar100)
+        .unwrap();
+    assert_eq!(table.score_name(), "cifar100 test accuracy %");
+    // Each row's score is that cell's accuracy in the file.
+    for (row, arch) in archs.iter().enumerate().step_by(50) {
+        let parsed = SpaceId::Nb201.parse_arch(arch).unwrap();
+        let want = accuracy.get(&parsed, AccuracyDataset::Cifar100).unwrap();
+        assert_eq!(table.score()[row], want, "{arch}");
+    }
+    // The front is the (latency, accuracy) front: no member is beaten on both.
+    let latency = table.latency("pixel3").unwrap().to_vec();
+    let score = table.score().to_vec();
+    let front = table.pareto_front("pixel3").unwrap();
+    assert!(front.len() >= 3, "{front:?}");
+    for &f in &front {
+        let (lf, sf) = (latency[f as usize], score[f as usize]);
+        let dominated = (0..archs.len())
+            .any(|i| latency[i] <= lf && score[i] >= sf && (latency[i] < lf || score[i] > sf));
+        assert!(!dominated, "front member {f} is dominated");
+    }
+    // "Best accuracy under X ms": brute force over the rows agrees, and the
+    // answer is on the front.
+    let mut sorted = latency.clone();
+    sorted.sort_by(f32::total_cmp);
+    let budget = f64::from(sorted[sorted.len() / 4]);
+    let best = table.best_under("pixel3", budget).unwrap().unwrap();
+    let fits: Vec<usize> = (0..archs.len())
+        .filter(|&i| f64::from(latency[i]) <= budget)
+        .collect();
+    assert_eq!(best.within_budget, fits.len());
+    let top = fits.iter().map(|&i| score[i]).fold(f64::MIN, f64::max);
+    assert_eq!(best.score, top);
+    assert!(f64::from(best.latency_ms) <= budget);
+    assert_eq!(best.arch, archs[best.row as usize]);
+    assert!(front.contains(&best.row), "{best:?} is not on the front");
+    let fastest = f64::from(sorted[0]);
+    assert!(table.best_under("pixel3", fastest / 2.0).unwrap().is_none());
+    assert!(matches!(
+        table.best_under("nope", budget),
+        Err(Error::UnknownDevice { .. })
+    ));
+
+    // FBNet has no accuracy: a clear error, the score stays MFLOPs.
+    let fb = predictor("fbnet");
+    let fb_archs: Vec<String> = arch_strings(&measured("fbnet"))
+        .into_iter()
+        .take(40)
+        .collect();
+    let mut fb_table = scan(&fb, &fb_archs, 40);
+    let err = fb_table
+        .use_accuracy(&accuracy, AccuracyDataset::Cifar10)
+        .unwrap_err();
+    assert!(matches!(err, Error::NoAccuracy { .. }), "{err}");
+    assert!(err.to_string().contains("only nb201 has it"), "{err}");
+    assert_eq!(fb_table.score_name(), "MFLOPs");
 }
 
 #[test]

@@ -7,11 +7,13 @@
 //! wasm-bindgen throws as a JS `Error` with `name` `"LatscopeError"`, the
 //! message, and a `kind` string ([`ErrorKind`](crate::ErrorKind)).
 
+mod accuracy;
 mod fetch;
 mod measured;
 mod predictor;
 mod table;
 
+pub use accuracy::JsAccuracy;
 pub use measured::JsMeasured;
 pub use predictor::{JsFeatureCache, JsPredictor};
 pub use table::{JsSpaceScan, JsSpaceTable};
@@ -45,9 +47,10 @@ const LATSCOPE_ERROR_TS: &str = r#"
  *   positive, lists of unequal length, too few measurements, an empty or
  *   taken device name);
  * - `unsupported`: what the space or module does not offer (listing FBNet,
- *   an unknown encoding);
+ *   accuracy of FBNet networks, an unknown encoding or accuracy dataset);
  * - `invalid-predictor-file`: bytes that are not a latscope predictor file;
- * - `invalid-dataset`: a latency CSV that does not read or lacks the space;
+ * - `invalid-dataset`: a latency or accuracy CSV that does not read, or a
+ *   latency CSV that lacks the space;
  * - `invalid-feature-cache`: a feature cache file that does not read;
  * - `fetch`: a `fromUrl` download that failed (URL and HTTP status named);
  * - `invalid-state`: a `SpaceScan` used after `finish()` or finished early;

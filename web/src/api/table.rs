@@ -1,7 +1,8 @@
 //! `SpaceScan` and `SpaceTable`: predicting a whole search space in chunks,
 //! and what the page asks of the result.
 
-use super::{to_js, JsFeatureCache};
+use super::accuracy::accuracy_dataset;
+use super::{to_js, JsAccuracy, JsFeatureCache};
 use crate::error::{Error, Result};
 use crate::{SpaceScan, SpaceTable};
 use wasm_bindgen::prelude::*;
@@ -97,11 +98,47 @@ impl JsSpaceTable {
         self.inner.devices().to_vec()
     }
 
-    /// MFLOPs of each architecture (millions of multiply-accumulates, the
-    /// Pareto views' score, as no accuracy data ships with latscope).
+    /// MFLOPs of each architecture (millions of multiply-accumulates).
     #[wasm_bindgen(getter)]
     pub fn mflops(&self) -> Vec<f64> {
         self.inner.mflops().to_vec()
+    }
+
+    /// The score the Pareto views and `bestUnder` use, per architecture
+    /// (higher is better): MFLOPs, or accuracy after `useAccuracy`.
+    #[wasm_bindgen(getter)]
+    pub fn score(&self) -> Vec<f64> {
+        self.inner.score().to_vec()
+    }
+
+    /// What `score` is: `MFLOPs` or e.g. `cifar10 test accuracy %`.
+    #[wasm_bindgen(getter, js_name = scoreName)]
+    pub fn score_name(&self) -> String {
+        self.inner.score_name().to_string()
+    }
+
+    /// Makes `dataset`'s (`cifar10`, `cifar100`, `imagenet16-120`) test
+    /// accuracy the score. Throws `unsupported` for an FBNet table or an
+    /// unknown dataset.
+    #[wasm_bindgen(js_name = useAccuracy)]
+    pub fn use_accuracy(&mut self, accuracy: &JsAccuracy, dataset: &str) -> Result<()> {
+        let dataset = accuracy_dataset(dataset)?;
+        self.inner.use_accuracy(accuracy.table(), dataset)
+    }
+
+    /// The best-scoring architecture predicted within `budgetMs` on
+    /// `device` (`{row, arch, latency_ms, score, score_name,
+    /// within_budget}`), or `null` when none fits.
+    #[wasm_bindgen(js_name = bestUnder)]
+    pub fn best_under(
+        &self,
+        device: &str,
+        #[wasm_bindgen(js_name = budgetMs)] budget_ms: f64,
+    ) -> Result<JsValue> {
+        match self.inner.best_under(device, budget_ms)? {
+            Some(best) => to_js(&best),
+            None => Ok(JsValue::NULL),
+        }
     }
 
     /// Predicted latency (ms) of every architecture on `device`.
