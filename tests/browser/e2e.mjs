@@ -20,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { join, extname, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
-import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
+import { gzipSync, gunzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = join(root, 'dist');
@@ -134,6 +134,31 @@ async function measureHere(archs) {
   return rows.map((r) => r.split(',')).map((f) => [f[cols.indexOf('arch')], Number(f[cols.indexOf('latency_ms')])]);
 }
 
+// The shipped NAS-Bench-201 accuracy file, read here: Map(arch → accuracy)
+// for one column.
+async function shippedAccuracy(column) {
+  const text = gunzipSync(await readFile(join(root, 'static/data/nb201_accuracy.csv.gz'))).toString('utf8');
+  const [header, ...rows] = text.trim().split('\n');
+  const cols = header.split(',');
+  const [a, c] = [cols.indexOf('arch'), cols.indexOf(column)];
+  return new Map(rows.map((r) => r.split(',')).map((f) => [f[a], Number(f[c])]));
+}
+
+// The (latency on `device`, accuracy) front that `profiler pareto` computes
+// natively from the page's own predicted latencies and the shipped accuracy
+// file: the archs of the front, by increasing latency.
+async function nativeFront(archs, latency, device, other, score) {
+  const dir = await mkdtemp(join(tmpdir(), 'latscope-e2e-'));
+  const dataFile = join(dir, 'page_predictions.csv');
+  const frontFile = join(dir, 'front.csv');
+  const rows = archs.map((a, i) => `${a},${latency[device][i]},${latency[other][i]}`);
+  await writeFile(dataFile, `arch,${device},${other}\n${rows.join('\n')}\n`);
+  execFileSync(profiler, ['pareto', '--data', dataFile, '--proxy', device, '--targets', other,
+    '--score', score, '--accuracy', join(root, 'static/data/nb201_accuracy.csv.gz'),
+    '--seeds', '1', '--front', frontFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return (await readFile(frontFile, 'utf8')).trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+}
+
 const relative = (a, b) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
 
 // ---- the test -------------------------------------------------------------------
@@ -203,6 +228,51 @@ async function main() {
   const pareto = await page.textContent('#pareto-summary');
   check(/hypervolume/.test(pareto), `Pareto summary: ${pareto}`);
 
+  // Accuracy beside latency: the page's scores are the shipped accuracies,
+  // its front on B is the one profiler pareto computes from the same
+  // predictions and accuracies, and "best within X ms" is the best that fits.
+  const view = await page.evaluate(() => {
+    const { state } = window.latscope;
+    const [a, b] = [document.querySelector('#device-a').value, document.querySelector('#device-b').value];
+    return {
+      a, b, archs: state.table.archs, scoreName: state.scoreName, score: Array.from(state.score),
+      latency: { [a]: Array.from(state.table.latency(a)), [b]: Array.from(state.table.latency(b)) },
+      front: JSON.parse(document.querySelector('#front').dataset.front),
+    };
+  });
+  const cifar10 = await shippedAccuracy('cifar10_test_acc');
+  check(view.scoreName === 'cifar10 test accuracy %' && view.archs.every((arch, i) => cifar10.get(arch) === view.score[i]),
+    `the page's score is the shipped CIFAR-10 accuracy of every cell (${view.scoreName})`);
+  const pageFront = view.front.map((row) => view.archs[row]);
+  const rustFront = await nativeFront(view.archs, view.latency, view.b, view.a, 'cifar10-acc');
+  check(pageFront.length > 2 && pageFront.join() === rustFront.join(),
+    `the accuracy-latency front on ${view.b}: page ${pageFront.length} cells, profiler pareto ${rustFront.length}, the same`);
+  const lb = view.latency[view.b];
+  const budget = [...lb].sort((x, y) => x - y)[Math.floor(lb.length / 3)];
+  await page.fill('#budget-ms', String(budget));
+  await page.click('#budget-form button');
+  const bestArch = await page.getAttribute('#best-under', 'data-arch');
+  let bruteBest = -1;
+  for (let i = 0; i < lb.length; i++) {
+    if (lb[i] > budget) continue;
+    if (bruteBest < 0 || view.score[i] > view.score[bruteBest]
+      || (view.score[i] === view.score[bruteBest] && lb[i] < lb[bruteBest])) bruteBest = i;
+  }
+  check(bestArch === view.archs[bruteBest] && pageFront.includes(bestArch),
+    `best accuracy within ${budget.toFixed(3)} ms on ${view.b}: ${bestArch} (${view.score[bruteBest]} %), on the front`);
+  await page.selectOption('#score-dataset', 'cifar100');
+  const cifar100Name = await page.evaluate(() => window.latscope.state.scoreName);
+  const rankedAcc = await page.textContent('#top-k li');
+  check(cifar100Name === 'cifar100 test accuracy %' && / %$/.test(rankedAcc.trim()),
+    `CIFAR-100 chosen: the ranking shows accuracy beside latency (${rankedAcc.trim().slice(-30)})`);
+  await page.fill('#accuracy-floor', '70');
+  await page.dispatchEvent('#accuracy-floor', 'change');
+  const floored = await page.$$eval('#top-k li', (ls) => ls.map((l) => Number(l.textContent.match(/· ([\d.]+) %$/)[1])));
+  check(floored.length === 10 && floored.every((a) => a >= 70),
+    `an accuracy floor of 70 % hides the degenerate cells from the fastest list (${floored.join(', ')})`);
+  await page.fill('#accuracy-floor', '0');
+  await page.dispatchEvent('#accuracy-floor', 'change');
+
   // Add my device: a device the shipped predictor was not trained on, this
   // machine's CPU. The page suggests what to measure (as `profiler adapt
   // --suggest` does), `profiler measure` measures those and some reference
@@ -262,6 +332,10 @@ async function main() {
     `own predictor file (fbnet.onnx): ${fbRows.length} devices, max relative difference ${fbWorst.toExponential(2)}`);
   check(await page.isHidden('#error'), 'loading a good file clears the error');
   const fbTimings = await page.evaluate(() => window.latscope.timings);
+  await page.waitForFunction(() => /No accuracy data exists for fbnet/.test(document.querySelector('#score-note').textContent));
+  const fbScore = await page.evaluate(() => [window.latscope.state.scoreName, document.querySelector('#score-dataset').value]);
+  check(fbScore[0] === 'MFLOPs' && fbScore[1] === 'mflops',
+    'FBNet: the page says there is no accuracy data and the fronts use MFLOPs');
   await page.screenshot({ path: join(outDir, 'fbnet.png'), fullPage: true });
   check(pageErrors.length === 0 || pageErrors.every((e) => /bad\.onnx|not an ONNX/.test(e)),
     `no unexpected page errors (${pageErrors.join(' | ') || 'none'})`);

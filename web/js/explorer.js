@@ -22,6 +22,11 @@ const state = {
   choices: [],
   arch: '',
   table: null,
+  // NAS-Bench-201's test accuracies (AccuracyData), loaded for NB201 only,
+  // and the table's current score per row (accuracy or MFLOPs).
+  accuracy: null,
+  score: null,
+  scoreName: 'MFLOPs',
   // Devices the visitor added: {name, archs, ms}.
   myDevices: [],
   // Bumped whenever the predictor changes, so stale async work stops.
@@ -185,9 +190,41 @@ async function scanSpace(generation) {
   }
   state.table = table;
   for (const d of state.myDevices) state.table.addDevice(d.name, d.archs, d.ms);
+  await loadAccuracy();
+  if (generation !== state.generation) return;
+  applyScore();
   status(`${state.predictorName}: ${total} architectures × ${table.devices.length} devices predicted in ${Math.round(timings.scanMs)} ms`);
   renderTableViews();
   timings.tableReady = performance.now();
+}
+
+// NB201's accuracies, fetched once; FBNet has none (no benchmark trained
+// its networks), which the page says instead of inventing a score.
+async function loadAccuracy() {
+  if (state.space !== 'nb201' || state.accuracy) return;
+  status('Reading the NAS-Bench-201 accuracies…');
+  try {
+    state.accuracy = await state.wasm.AccuracyData.fromUrl('data/nb201_accuracy.csv.gz');
+  } catch (e) {
+    // The latency views work without it: say so, and fall back to MFLOPs.
+    showError(new Error(`the accuracies did not load, so the fronts use MFLOPs: ${e.message}`));
+  }
+}
+
+// Makes the chosen dataset's accuracy (or MFLOPs) the table's score: the
+// Pareto front, the budget answer and the ranking lists use it.
+function applyScore() {
+  const select = $('score-dataset');
+  const hasAccuracy = state.space === 'nb201' && state.accuracy !== null;
+  for (const option of select.options) option.disabled = option.value !== 'mflops' && !hasAccuracy;
+  if (!hasAccuracy) select.value = 'mflops';
+  if (select.value === 'mflops') state.table.useMflops();
+  else state.table.useAccuracy(state.accuracy, select.value);
+  state.score = state.table.score;
+  state.scoreName = state.table.scoreName;
+  $('score-note').textContent = hasAccuracy
+    ? 'Accuracy: NAS-Bench-201 test accuracy after 200 epochs (Dong & Yang, ICLR 2020; see data/README.md). A front holds the architectures no other beats on both latency and score.'
+    : `No accuracy data exists for ${state.space} networks (no benchmark trained them); the score is MFLOPs, a stand-in for capacity, not quality.`;
 }
 
 // ---- the current architecture ---------------------------------------------
@@ -283,6 +320,7 @@ function archLink(row, ms) {
   a.dataset.arch = arch;
   a.addEventListener('click', guarded(() => setArch(arch)));
   li.append(a, ` ${formatMs(ms)} ms`);
+  if (state.scoreName !== 'MFLOPs') li.append(` · ${state.score[row].toFixed(2)} %`);
   return li;
 }
 
@@ -292,7 +330,13 @@ function renderRanking() {
   const device = $('rank-device').value;
   const k = Math.max(1, Math.min(100, Number($('rank-k').value) || 10));
   const latency = table.latency(device);
-  const order = table.order(device);
+  // The fastest cells are often degenerate (output cut off from the input,
+  // accuracy 1-10 %): an accuracy floor hides them from the lists.
+  const floor = Number($('accuracy-floor').value) || 0;
+  const scored = state.scoreName !== 'MFLOPs';
+  $('accuracy-floor').disabled = !scored;
+  let order = table.order(device);
+  if (scored && floor > 0) order = order.filter((row) => state.score[row] >= floor);
   $('top-k').replaceChildren(...Array.from(order.subarray(0, k), (r) => archLink(r, latency[r])));
   const bottom = Array.from(order.subarray(Math.max(0, order.length - k))).reverse();
   $('bottom-k').replaceChildren(...bottom.map((r) => archLink(r, latency[r])));
@@ -329,7 +373,7 @@ function renderPareto() {
   const b = $('device-b').value;
   const la = table.latency(a);
   const lb = table.latency(b);
-  const mflops = table.mflops;
+  const score = state.score;
   const r = table.frontRecovery(a, b);
   let current = [];
   try {
@@ -348,18 +392,44 @@ function renderPareto() {
     ],
   });
   scatter($('front'), {
-    xLabel: `${b} (ms)`, yLabel: 'MFLOPs', xLog: true, yLog: false,
+    xLabel: `${b} (ms)`, yLabel: state.scoreName, xLog: true, yLog: false,
     layers: [
-      { xs: lb, ys: mflops, rows: null, colour: 'rgba(90,90,90,0.25)', radius: 1.5 },
-      { xs: lb, ys: mflops, rows: Array.from(r.target_front), colour: '#2060c0', radius: 2.5, line: true },
-      { xs: lb, ys: mflops, rows: Array.from(r.proxy_front), colour: '#e07020', radius: 3 },
-      { xs: lb, ys: mflops, rows: current, colour: '#c00', radius: 6, ring: true },
+      { xs: lb, ys: score, rows: null, colour: 'rgba(90,90,90,0.25)', radius: 1.5 },
+      { xs: lb, ys: score, rows: Array.from(r.target_front), colour: '#2060c0', radius: 2.5, line: true },
+      { xs: lb, ys: score, rows: Array.from(r.proxy_front), colour: '#e07020', radius: 3 },
+      { xs: lb, ys: score, rows: current, colour: '#c00', radius: 6, ring: true },
     ],
   });
+  $('front').dataset.front = JSON.stringify(Array.from(r.target_front));
   $('pareto-summary').textContent =
-    `ρ(${a}, ${b}) = ${rho.toFixed(3)}. Orange: the Pareto front found on ${a} (${r.proxy_front.length} architectures); ` +
+    `ρ(${a}, ${b}) = ${rho.toFixed(3)}. Score: ${state.scoreName}. Orange: the Pareto front found on ${a} (${r.proxy_front.length} architectures); ` +
     `blue: ${b}'s own front (${r.target_front.length}). ${r.overlap} are on both; ` +
     `re-evaluated on ${b}, ${a}'s front keeps ${(100 * r.hypervolume_ratio).toFixed(1)}% of the hypervolume.`;
+}
+
+// "The best architecture within X ms on device B": the highest score among
+// those predicted to fit the budget.
+function bestUnder() {
+  if (!state.table) throw new Error('the whole space is still being predicted; try again when the progress bar is gone');
+  const device = $('device-b').value;
+  const budget = Number($('budget-ms').value);
+  if (!(budget > 0)) throw new Error(`the budget must be a positive number of milliseconds, not "${$('budget-ms').value}"`);
+  const best = state.table.bestUnder(device, budget);
+  const out = $('best-under');
+  out.replaceChildren();
+  out.dataset.arch = best ? best.arch : '';
+  if (!best) {
+    out.textContent = `No architecture is predicted to run within ${formatMs(budget)} ms on ${device}.`;
+    return;
+  }
+  const a = document.createElement('a');
+  a.href = '#architecture';
+  a.textContent = best.arch;
+  a.addEventListener('click', guarded(() => setArch(best.arch)));
+  const score = best.score_name === 'MFLOPs' ? `${best.score.toFixed(1)} MFLOPs` : `${best.score.toFixed(2)} % (${best.score_name})`;
+  out.append(`Best within ${formatMs(budget)} ms on ${device} (${best.within_budget} of ${state.table.archs.length} fit): `,
+    a, `, ${formatMs(best.latency_ms)} ms, ${score}.`);
+  clearError();
 }
 
 // ---- add my device -------------------------------------------------------------
@@ -460,8 +530,20 @@ function wire() {
   $('random-arch').addEventListener('click', guarded(randomArch));
   $('rank-device').addEventListener('change', guarded(renderRanking));
   $('rank-k').addEventListener('change', guarded(renderRanking));
+  $('accuracy-floor').addEventListener('change', guarded(renderRanking));
   $('device-a').addEventListener('change', guarded(renderPareto));
   $('device-b').addEventListener('change', guarded(renderPareto));
+  $('score-dataset').addEventListener('change', guarded(() => {
+    if (!state.table) return;
+    applyScore();
+    renderRanking();
+    renderPareto();
+    $('best-under').replaceChildren();
+  }));
+  $('budget-form').addEventListener('submit', guarded((event) => {
+    event.preventDefault();
+    bestUnder();
+  }));
   $('fill-reference').addEventListener('click', guarded(fillReference));
   $('pick-proxy').addEventListener('click', guarded(pickProxy));
   $('add-device').addEventListener('click', guarded(addMyDevice));

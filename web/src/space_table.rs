@@ -210,6 +210,14 @@ impl SpaceTable {
         &self.score.name
     }
 
+    /// Makes MFLOPs the score again (as a new table has it).
+    pub fn use_mflops(&mut self) {
+        self.score = Score {
+            name: "MFLOPs".to_string(),
+            values: self.mflops.clone(),
+        };
+    }
+
     /// Makes `dataset`'s test accuracy the score of every architecture;
     /// [`Error::NoAccuracy`] when one has none (any FBNet table).
     pub fn use_accuracy(

@@ -269,6 +269,11 @@ fn accuracy_becomes_the_score_of_fronts_and_budget_answers() {
     assert!(matches!(err, Error::NoAccuracy { .. }), "{err}");
     assert!(err.to_string().contains("only nb201 has it"), "{err}");
     assert_eq!(fb_table.score_name(), "MFLOPs");
+    table.use_mflops();
+    assert_eq!(
+        (table.score_name(), table.score()),
+        ("MFLOPs", table.mflops())
+    );
 }
 
 #[test]

@@ -126,6 +126,12 @@ impl JsSpaceTable {
         self.inner.use_accuracy(accuracy.table(), dataset)
     }
 
+    /// Makes MFLOPs the score again.
+    #[wasm_bindgen(js_name = useMflops)]
+    pub fn use_mflops(&mut self) {
+        self.inner.use_mflops();
+    }
+
     /// The best-scoring architecture predicted within `budgetMs` on
     /// `device` (`{row, arch, latency_ms, score, score_name,
     /// within_budget}`), or `null` when none fits.
