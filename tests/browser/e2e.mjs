@@ -159,6 +159,18 @@ async function nativeFront(archs, latency, device, other, score) {
   return (await readFile(frontFile, 'utf8')).trim().split('\n').slice(1).map((l) => l.split(',')[0]);
 }
 
+// Clicks `selector` and returns the downloaded file's path and name; an
+// error the page shows instead fails with its message.
+async function download(page, selector) {
+  const event = page.waitForEvent('download', { timeout: 30_000 });
+  await page.click(selector);
+  const shown = page.waitForSelector('#error:not([hidden])', { timeout: 30_000 })
+    .then(async () => { throw new Error(`${selector}: the page shows ${await page.textContent('#error')}`); });
+  const file = await Promise.race([event, shown]);
+  shown.catch(() => {});
+  return { path: await file.path(), name: file.suggestedFilename() };
+}
+
 const relative = (a, b) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
 
 // ---- the test -------------------------------------------------------------------
@@ -304,6 +316,52 @@ async function main() {
     `the page states the fit and its confidence (${pageFit}; profiler adapt: ${nativeMine.fit}): ${result.slice(0, 160)}`);
   const rankDevices = await page.$$eval('#rank-device option', (o) => o.map((x) => x.value));
   check(rankDevices.includes('this_cpu'), 'the added device can be ranked');
+
+  // The whole ranking as CSV: every cell, in the order of the list shown.
+  await page.selectOption('#rank-device', 'this_cpu');
+  await page.selectOption('#score-dataset', 'imagenet16-120');
+  const rankingDownload = await download(page, '#download-ranking');
+  const rankingCsv = (await readFile(rankingDownload.path, 'utf8')).trim().split('\n');
+  const firstListed = await page.getAttribute('#top-k li a', 'data-arch');
+  const imagenet = await shippedAccuracy('imagenet16_120_test_acc');
+  const firstRow = rankingCsv[1].split(',');
+  check(rankingCsv.length === 15626 && rankingCsv[0] === 'rank,arch,this_cpu_ms,imagenet16-120 test accuracy %'
+    && firstRow[1] === firstListed && Number(firstRow[3]) === imagenet.get(firstListed),
+    `ranking CSV (${rankingDownload.name}): ${rankingCsv.length - 1} rows, header ${rankingCsv[0]}, first ${firstRow[1]}`);
+  const frontCsv = (await readFile((await download(page, '#download-front')).path, 'utf8')).trim().split('\n');
+  const frontRows = await page.evaluate(() => JSON.parse(document.querySelector('#front').dataset.front).length);
+  check(frontCsv.length === frontRows + 1 && frontCsv[0].endsWith('imagenet16-120 test accuracy %'),
+    `front CSV: ${frontCsv.length - 1} rows (the page's front has ${frontRows})`);
+  const png = await readFile((await download(page, '#save-front')).path);
+  const svgText = await readFile((await download(page, '#save-heatmap')).path, 'utf8');
+  check(png.subarray(1, 4).toString() === 'PNG' && svgText.startsWith('<svg') && (svgText.match(/<rect[^>]*class="cell[" ]/g) ?? []).length === 28 * 28,
+    `plots save: front PNG ${png.length} bytes, heatmap SVG with ${(svgText.match(/<rect[^>]*class="cell[" ]/g) ?? []).length} cells`);
+
+  // A copied link reopens the same view in a fresh page: the architecture,
+  // the added device (adapted again from the samples in the link), the
+  // devices and the score chosen.
+  await page.selectOption('#device-a', 'eyeriss');
+  const viewOf = (p) => p.evaluate(() => ({
+    arch: document.querySelector('#arch-input').value,
+    rank: document.querySelector('#rank-device').value,
+    a: document.querySelector('#device-a').value,
+    b: document.querySelector('#device-b').value,
+    score: window.latscope.state.scoreName,
+    mine: document.querySelector('#device-bars .device-row[data-device="this_cpu"]')?.dataset.predicted,
+    firstListed: document.querySelector('#top-k li a')?.dataset.arch,
+  }));
+  const shared = await viewOf(page);
+  const link = await page.evaluate(() => location.href);
+  const page2 = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page2.on('pageerror', (e) => pageErrors.push(e.message));
+  page2.setDefaultTimeout(180_000);
+  await page2.goto(link);
+  await page2.waitForFunction(() => window.latscope.state.table !== null && !window.latscope.state.restoring
+    && document.querySelector('#device-bars .device-row[data-device="this_cpu"]') !== null);
+  const reopened = await viewOf(page2);
+  check(JSON.stringify(reopened) === JSON.stringify(shared),
+    `a copied link (${link.length - link.indexOf('#')} characters of hash) reopens the view: ${JSON.stringify(reopened).slice(0, 160)}`);
+  await page2.close();
   await page.screenshot({ path: join(outDir, 'explorer.png'), fullPage: true });
 
   // A bad predictor file: the error is shown on the page.

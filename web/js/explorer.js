@@ -7,6 +7,7 @@
 import { deviceBars, formatMs, heatmap, histogram, scatter } from './charts.js';
 import { renderBuilder } from './builder.js';
 import { listedArchs, parseSamples } from './samples.js';
+import { decodeView, downloadCsv, downloadPng, downloadSvg, encodeView } from './share.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -27,10 +28,15 @@ const state = {
   accuracy: null,
   score: null,
   scoreName: 'MFLOPs',
+  // The table's architectures (canonical strings), in row order.
+  archs: [],
   // Devices the visitor added: {name, archs, ms}.
   myDevices: [],
   // Bumped whenever the predictor changes, so stale async work stops.
   generation: 0,
+  // True while a link's view is being reopened (the hash is written once
+  // at the end).
+  restoring: false,
 };
 
 // Milliseconds since navigation start, for the browser benchmark.
@@ -189,6 +195,8 @@ async function scanSpace(generation) {
     return;
   }
   state.table = table;
+  // `table.archs` copies every string out of the module on each read: once.
+  state.archs = table.archs;
   for (const d of state.myDevices) state.table.addDevice(d.name, d.archs, d.ms);
   await loadAccuracy();
   if (generation !== state.generation) return;
@@ -227,6 +235,102 @@ function applyScore() {
     : `No accuracy data exists for ${state.space} networks (no benchmark trained them); the score is MFLOPs, a stand-in for capacity, not quality.`;
 }
 
+// ---- the view as a link, and downloads -------------------------------------
+
+// Writes the current view into the URL hash (no history entry per click), so
+// copying the address (or "Link to this view") reopens the page as it is.
+function updateLink() {
+  if (!state.predictor || !state.arch || state.restoring) return;
+  const hash = encodeView(state.wasm, {
+    space: state.space,
+    arch: state.arch,
+    rankDevice: $('rank-device').value,
+    k: $('rank-k').value,
+    floor: $('accuracy-floor').value === '0' ? '' : $('accuracy-floor').value,
+    deviceA: $('device-a').value,
+    deviceB: $('device-b').value,
+    score: $('score-dataset').value,
+    budget: $('budget-ms').value,
+    devices: state.myDevices,
+  });
+  history.replaceState(null, '', `#${hash}`);
+  $('share-link').href = location.href;
+}
+
+// Reopens the view a link describes: its space's shipped predictor, the
+// architecture, the added devices (adapted again from their samples) and
+// the choices of every view.
+async function restoreView(view) {
+  state.restoring = true;
+  try {
+    if (view.space !== state.space) await loadShipped(view.space);
+    if (view.arch) setArch(view.arch);
+    for (const d of view.devices) {
+      $('my-device-name').value = d.name;
+      $('my-device-samples').value = d.archs.map((a, i) => `${a}, ${d.ms[i]}`).join('\n');
+      await addMyDevice();
+    }
+    const pick = (id, value) => {
+      if (value === undefined) return;
+      const el = $(id);
+      if (el.tagName === 'SELECT' && !Array.from(el.options).some((o) => o.value === value)) {
+        throw new Error(`link: ${id.replace('-', ' ')} "${value}" is not on this page`);
+      }
+      el.value = value;
+    };
+    pick('rank-device', view.rankDevice);
+    pick('rank-k', view.k);
+    pick('accuracy-floor', view.floor);
+    pick('device-a', view.deviceA);
+    pick('device-b', view.deviceB);
+    pick('score-dataset', view.score);
+    pick('budget-ms', view.budget);
+    if (state.table) {
+      applyScore();
+      renderRanking();
+      renderPareto();
+      if (view.budget) bestUnder();
+    }
+  } finally {
+    state.restoring = false;
+    updateLink();
+  }
+}
+
+function downloadRanking() {
+  if (!state.table) throw new Error('the whole space is still being predicted; try again when the progress bar is gone');
+  const device = $('rank-device').value;
+  const latency = state.table.latency(device);
+  const scored = state.scoreName !== 'MFLOPs';
+  const header = ['rank', 'arch', `${device}_ms`, ...(scored ? [state.scoreName] : ['mflops'])];
+  const archs = state.archs;
+  const rows = Array.from(state.table.order(device), (row, i) =>
+    [i + 1, archs[row], latency[row], state.score[row]]);
+  downloadCsv(`latscope_ranking_${state.space}_${device}.csv`, header, rows);
+}
+
+function downloadFront() {
+  if (!state.table) throw new Error('the whole space is still being predicted; try again when the progress bar is gone');
+  const b = $('device-b').value;
+  const latency = state.table.latency(b);
+  const front = JSON.parse($('front').dataset.front ?? '[]');
+  const archs = state.archs;
+  downloadCsv(`latscope_front_${state.space}_${b}.csv`, ['arch', `${b}_ms`, state.scoreName],
+    front.map((row) => [archs[row], latency[row], state.score[row]]));
+}
+
+function downloadPredictions() {
+  const rows = Array.from($('device-bars').querySelectorAll('.device-row'), (g) =>
+    [state.arch, g.dataset.device, g.dataset.predicted, g.dataset.measured ?? '']);
+  downloadCsv(`latscope_predictions_${state.space}.csv`, ['arch', 'device', 'predicted_ms', 'measured_ms'], rows);
+}
+
+function saveChart(containerId, name) {
+  const svg = $(containerId).querySelector('svg');
+  if (!svg) throw new Error(`the ${name} is not drawn yet`);
+  downloadSvg(svg, `latscope_${name}_${state.space}.svg`);
+}
+
 // ---- the current architecture ---------------------------------------------
 
 function setArch(text) {
@@ -242,6 +346,7 @@ function setArch(text) {
   $('arch-summary').textContent = `${index}${s.mflops.toFixed(2)} MFLOPs · ${s.mparams.toFixed(3)} M parameters · ${s.kernels} kernels (${s.dataset})`;
   renderDevices();
   if (state.table) renderRanking();
+  updateLink();
 }
 
 function randomArch() {
@@ -312,7 +417,7 @@ function renderTableViews() {
 }
 
 function archLink(row, ms) {
-  const arch = state.table.archs[row];
+  const arch = state.archs[row];
   const li = document.createElement('li');
   const a = document.createElement('a');
   a.href = '#architecture';
@@ -348,7 +453,7 @@ function renderRanking() {
     label = `this architecture: #${s.rank}`;
     $('standing').textContent = `On ${device} this architecture is predicted at ${formatMs(s.latency_ms)} ms: rank ${s.rank} of ${s.of} (${s.faster_percent.toFixed(1)}% of the space is faster).`;
   } catch (e) {
-    $('standing').textContent = `This architecture is not among the ${table.archs.length} ranked ones (${e.message}).`;
+    $('standing').textContent = `This architecture is not among the ${state.archs.length} ranked ones (${e.message}).`;
   }
   histogram($('histogram'), table.histogram(device, 40), mark, label);
 }
@@ -427,7 +532,7 @@ function bestUnder() {
   a.textContent = best.arch;
   a.addEventListener('click', guarded(() => setArch(best.arch)));
   const score = best.score_name === 'MFLOPs' ? `${best.score.toFixed(1)} MFLOPs` : `${best.score.toFixed(2)} % (${best.score_name})`;
-  out.append(`Best within ${formatMs(budget)} ms on ${device} (${best.within_budget} of ${state.table.archs.length} fit): `,
+  out.append(`Best within ${formatMs(budget)} ms on ${device} (${best.within_budget} of ${state.archs.length} fit): `,
     a, `, ${formatMs(best.latency_ms)} ms, ${score}.`);
   clearError();
 }
@@ -463,6 +568,7 @@ async function addMyDevice() {
     (state.table ? ` ${name} is now in the ranking, the heatmap and the device lists.` : '');
   $('my-device-result').dataset.fit = fit ? fit.chosen.fit : '';
   clearError();
+  updateLink();
 }
 
 // The confidence `profiler adapt` prints: the fit chosen and how well it
@@ -528,21 +634,32 @@ function wire() {
     clearError();
   }));
   $('random-arch').addEventListener('click', guarded(randomArch));
-  $('rank-device').addEventListener('change', guarded(renderRanking));
-  $('rank-k').addEventListener('change', guarded(renderRanking));
-  $('accuracy-floor').addEventListener('change', guarded(renderRanking));
-  $('device-a').addEventListener('change', guarded(renderPareto));
-  $('device-b').addEventListener('change', guarded(renderPareto));
+  const andLink = (render) => guarded(() => { render(); updateLink(); });
+  $('rank-device').addEventListener('change', andLink(renderRanking));
+  $('rank-k').addEventListener('change', andLink(renderRanking));
+  $('accuracy-floor').addEventListener('change', andLink(renderRanking));
+  $('device-a').addEventListener('change', andLink(renderPareto));
+  $('device-b').addEventListener('change', andLink(renderPareto));
+  $('download-ranking').addEventListener('click', guarded(downloadRanking));
+  $('download-front').addEventListener('click', guarded(downloadFront));
+  $('download-predictions').addEventListener('click', guarded(downloadPredictions));
+  $('save-bars').addEventListener('click', guarded(() => saveChart('device-bars', 'bars')));
+  $('save-histogram').addEventListener('click', guarded(() => saveChart('histogram', 'histogram')));
+  $('save-heatmap').addEventListener('click', guarded(() => saveChart('heatmap', 'heatmap')));
+  $('save-scatter').addEventListener('click', guarded(() => downloadPng($('scatter'), `latscope_scatter_${state.space}.png`)));
+  $('save-front').addEventListener('click', guarded(() => downloadPng($('front'), `latscope_front_${state.space}.png`)));
   $('score-dataset').addEventListener('change', guarded(() => {
     if (!state.table) return;
     applyScore();
     renderRanking();
     renderPareto();
     $('best-under').replaceChildren();
+    updateLink();
   }));
   $('budget-form').addEventListener('submit', guarded((event) => {
     event.preventDefault();
     bestUnder();
+    updateLink();
   }));
   $('fill-reference').addEventListener('click', guarded(fillReference));
   $('pick-proxy').addEventListener('click', guarded(pickProxy));
@@ -554,8 +671,18 @@ async function start() {
   state.wasm = window.wasmBindings;
   timings.moduleReady = performance.now();
   wire();
-  status('Loading the NB201 predictor…');
-  await loadShipped('nb201');
+  // A link to a view reopens it; an unreadable link shows its error and
+  // the default view.
+  let view = null;
+  try {
+    view = decodeView(state.wasm, location.hash);
+  } catch (e) {
+    showError(e);
+  }
+  const space = view?.space === 'fbnet' ? 'fbnet' : 'nb201';
+  status(`Loading the ${space === 'nb201' ? 'NB201' : 'FBNet'} predictor…`);
+  await loadShipped(space);
+  if (view) await restoreView(view);
 }
 
 const begin = guarded(start);
