@@ -127,37 +127,39 @@ pub struct ParetoArgs {
     force: bool,
 }
 
-pub fn run(args: ParetoArgs) -> Result<()> {
-    let space: Option<SpaceId> = args.space.as_deref().map(str::parse).transpose()?;
-    let (data, table) = data_or_shipped(args.data.as_deref(), space)?;
-    let accuracy = match args.score.accuracy_dataset() {
-        Some(dataset) => {
-            if table.space() != AccuracyTable::SPACE {
-                bail!(
-                    "--score {}: no accuracy data exists for {} (only {} has it, from NAS-Bench-201); use --score mflops or mparams",
-                    args.score.name(),
-                    table.space(),
-                    AccuracyTable::SPACE
-                );
-            }
-            let path = args.accuracy.clone().unwrap_or_else(default_accuracy);
-            let accuracy = read_accuracy_path(&path)
-                .with_context(|| format!("reading the accuracy file {}", path.display()))?;
-            Some((dataset, accuracy))
-        }
-        None => None,
+/// The accuracy table and dataset of an accuracy score (`None` for MFLOPs
+/// and parameters); an error for a space without accuracy data.
+fn load_accuracy(
+    args: &ParetoArgs,
+    space: SpaceId,
+) -> Result<Option<(AccuracyDataset, AccuracyTable)>> {
+    let Some(dataset) = args.score.accuracy_dataset() else {
+        return Ok(None);
     };
-    if let Some(path) = &args.front {
-        check_new_file(path, args.force)?;
+    if space != AccuracyTable::SPACE {
+        bail!(
+            "--score {}: no accuracy data exists for {space} (only {} has it, from NAS-Bench-201); use --score mflops or mparams",
+            args.score.name(),
+            AccuracyTable::SPACE
+        );
     }
-    let proxy = table.require_device(&args.proxy)?;
-    let targets = device_indices(&table, &args.targets, |d| d != proxy)?;
-    let (table, columns) = table.complete_columns()?;
-    let archs: &[Arch] = table.archs();
-    let score: Vec<f64> = archs
+    let path = args.accuracy.clone().unwrap_or_else(default_accuracy);
+    let accuracy = read_accuracy_path(&path)
+        .with_context(|| format!("reading the accuracy file {}", path.display()))?;
+    Ok(Some((dataset, accuracy)))
+}
+
+/// The score of every architecture: its accuracy, or its MFLOPs or
+/// parameters from its lowered network.
+fn scores(
+    archs: &[Arch],
+    score: Score,
+    accuracy: Option<&(AccuracyDataset, AccuracyTable)>,
+) -> Result<Vec<f64>> {
+    archs
         .iter()
         .map(|a| -> Result<f64> {
-            if let Some((dataset, accuracy)) = &accuracy {
+            if let Some((dataset, accuracy)) = accuracy {
                 return accuracy
                     .get(a, *dataset)
                     .ok_or_else(|| anyhow!("no {dataset} accuracy for {a}"));
@@ -165,23 +167,33 @@ pub fn run(args: ParetoArgs) -> Result<()> {
             let costs = cost_features_without_signatures(
                 &a.lower_default().with_context(|| format!("lowering {a}"))?,
             );
-            Ok(match args.score {
+            Ok(match score {
                 Score::Mparams => costs.mparams(),
                 _ => costs.mflops(),
             })
         })
-        .collect::<Result<_>>()?;
+        .collect()
+}
+
+pub fn run(args: ParetoArgs) -> Result<()> {
+    let space: Option<SpaceId> = args.space.as_deref().map(str::parse).transpose()?;
+    let (data, table) = data_or_shipped(args.data.as_deref(), space)?;
+    let accuracy = load_accuracy(&args, table.space())?;
+    if let Some(path) = &args.front {
+        check_new_file(path, args.force)?;
+    }
+    let proxy = table.require_device(&args.proxy)?;
+    let targets = device_indices(&table, &args.targets, |d| d != proxy)?;
+    let (table, columns) = table.complete_columns()?;
+    let archs: &[Arch] = table.archs();
+    let score = scores(archs, args.score, accuracy.as_ref())?;
     let devices = table.devices();
     if let Some(path) = &args.front {
         let front = pareto_front(&columns[proxy], &score)?;
         let mut text = format!("arch,{}_ms,{}\n", devices[proxy], args.score.name());
         for &i in &front {
-            text.push_str(&format!(
-                "{},{},{}\n",
-                archs[i],
-                format_latency(columns[proxy][i]),
-                score[i]
-            ));
+            let ms = format_latency(columns[proxy][i]);
+            text.push_str(&format!("{},{ms},{}\n", archs[i], score[i]));
         }
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
     }
