@@ -134,11 +134,13 @@ async function measureHere(archs) {
   return rows.map((r) => r.split(',')).map((f) => [f[cols.indexOf('arch')], Number(f[cols.indexOf('latency_ms')])]);
 }
 
-// The shipped NAS-Bench-201 accuracy file, read here: Map(arch → accuracy)
-// for one column.
+// The shipped NAS-Bench-201 accuracy file, read here (once): Map(arch →
+// accuracy) for one column.
+let accuracyRows = null;
 async function shippedAccuracy(column) {
-  const text = gunzipSync(await readFile(join(root, 'static/data/nb201_accuracy.csv.gz'))).toString('utf8');
-  const [header, ...rows] = text.trim().split('\n');
+  accuracyRows ??= gunzipSync(await readFile(join(root, 'static/data/nb201_accuracy.csv.gz')))
+    .toString('utf8').trim().split('\n');
+  const [header, ...rows] = accuracyRows;
   const cols = header.split(',');
   const [a, c] = [cols.indexOf('arch'), cols.indexOf(column)];
   return new Map(rows.map((r) => r.split(',')).map((f) => [f[a], Number(f[c])]));

@@ -28,6 +28,8 @@ const state = {
   accuracy: null,
   score: null,
   scoreName: 'MFLOPs',
+  // Whether the score is accuracy (NB201 with a dataset chosen).
+  scoredByAccuracy: false,
   // The table's architectures (canonical strings), in row order.
   archs: [],
   // Devices the visitor added: {name, archs, ms}.
@@ -230,6 +232,7 @@ function applyScore() {
   else state.table.useAccuracy(state.accuracy, select.value);
   state.score = state.table.score;
   state.scoreName = state.table.scoreName;
+  state.scoredByAccuracy = select.value !== 'mflops';
   $('score-note').textContent = hasAccuracy
     ? 'Accuracy: NAS-Bench-201 test accuracy after 200 epochs (Dong & Yang, ICLR 2020; see data/README.md). A front holds the architectures no other beats on both latency and score.'
     : `No accuracy data exists for ${state.space} networks (no benchmark trained them); the score is MFLOPs, a stand-in for capacity, not quality.`;
@@ -301,8 +304,7 @@ function downloadRanking() {
   if (!state.table) throw new Error('the whole space is still being predicted; try again when the progress bar is gone');
   const device = $('rank-device').value;
   const latency = state.table.latency(device);
-  const scored = state.scoreName !== 'MFLOPs';
-  const header = ['rank', 'arch', `${device}_ms`, ...(scored ? [state.scoreName] : ['mflops'])];
+  const header = ['rank', 'arch', `${device}_ms`, state.scoredByAccuracy ? state.scoreName : 'mflops'];
   const archs = state.archs;
   const rows = Array.from(state.table.order(device), (row, i) =>
     [i + 1, archs[row], latency[row], state.score[row]]);
@@ -425,7 +427,7 @@ function archLink(row, ms) {
   a.dataset.arch = arch;
   a.addEventListener('click', guarded(() => setArch(arch)));
   li.append(a, ` ${formatMs(ms)} ms`);
-  if (state.scoreName !== 'MFLOPs') li.append(` · ${state.score[row].toFixed(2)} %`);
+  if (state.scoredByAccuracy) li.append(` · ${state.score[row].toFixed(2)} %`);
   return li;
 }
 
@@ -438,10 +440,9 @@ function renderRanking() {
   // The fastest cells are often degenerate (output cut off from the input,
   // accuracy 1-10 %): an accuracy floor hides them from the lists.
   const floor = Number($('accuracy-floor').value) || 0;
-  const scored = state.scoreName !== 'MFLOPs';
-  $('accuracy-floor').disabled = !scored;
+  $('accuracy-floor').disabled = !state.scoredByAccuracy;
   let order = table.order(device);
-  if (scored && floor > 0) order = order.filter((row) => state.score[row] >= floor);
+  if (state.scoredByAccuracy && floor > 0) order = order.filter((row) => state.score[row] >= floor);
   $('top-k').replaceChildren(...Array.from(order.subarray(0, k), (r) => archLink(r, latency[r])));
   const bottom = Array.from(order.subarray(Math.max(0, order.length - k))).reverse();
   $('bottom-k').replaceChildren(...bottom.map((r) => archLink(r, latency[r])));
@@ -531,7 +532,7 @@ function bestUnder() {
   a.href = '#architecture';
   a.textContent = best.arch;
   a.addEventListener('click', guarded(() => setArch(best.arch)));
-  const score = best.score_name === 'MFLOPs' ? `${best.score.toFixed(1)} MFLOPs` : `${best.score.toFixed(2)} % (${best.score_name})`;
+  const score = state.scoredByAccuracy ? `${best.score.toFixed(2)} % (${best.score_name})` : `${best.score.toFixed(1)} MFLOPs`;
   out.append(`Best within ${formatMs(budget)} ms on ${device} (${best.within_budget} of ${state.archs.length} fit): `,
     a, `, ${formatMs(best.latency_ms)} ms, ${score}.`);
   clearError();

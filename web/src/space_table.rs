@@ -51,6 +51,16 @@ struct Score {
     values: Vec<f64>,
 }
 
+impl Score {
+    /// MFLOPs as the score: what a new table starts with.
+    fn mflops(mflops: &[f64]) -> Score {
+        Score {
+            name: "MFLOPs".to_string(),
+            values: mflops.to_vec(),
+        }
+    }
+}
+
 /// The best-scoring architecture within a latency budget on one device.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct BestUnder {
@@ -174,10 +184,7 @@ impl SpaceTable {
             devices,
             columns,
             embedding,
-            score: Score {
-                name: "MFLOPs".to_string(),
-                values: mflops.clone(),
-            },
+            score: Score::mflops(&mflops),
             mflops,
         })
     }
@@ -212,10 +219,7 @@ impl SpaceTable {
 
     /// Makes MFLOPs the score again (as a new table has it).
     pub fn use_mflops(&mut self) {
-        self.score = Score {
-            name: "MFLOPs".to_string(),
-            values: self.mflops.clone(),
-        };
+        self.score = Score::mflops(&self.mflops);
     }
 
     /// Makes `dataset`'s test accuracy the score of every architecture;
@@ -238,7 +242,7 @@ impl SpaceTable {
             })
             .collect::<Result<Vec<f64>>>()?;
         self.score = Score {
-            name: format!("{dataset} test accuracy %"),
+            name: dataset.score_label(),
             values,
         };
         Ok(())

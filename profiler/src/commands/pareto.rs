@@ -60,7 +60,7 @@ impl Score {
     /// in the saved results under static/results/).
     fn label(self) -> String {
         match self.accuracy_dataset() {
-            Some(d) => format!("{d} test accuracy %"),
+            Some(d) => d.score_label(),
             None => format!("{self:?}"),
         }
     }

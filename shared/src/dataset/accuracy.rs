@@ -44,6 +44,12 @@ impl AccuracyDataset {
         self.dataset().name()
     }
 
+    /// How a score of this dataset's accuracy is labelled in tables, plots
+    /// and files: `cifar10 test accuracy %`.
+    pub fn score_label(&self) -> String {
+        format!("{} test accuracy %", self.name())
+    }
+
     /// The file's column of this dataset's test accuracy.
     pub const fn column(&self) -> &'static str {
         match self {
