@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod adapt;
+pub mod distil;
 pub mod error;
 pub mod eval;
 pub mod fewshot;

@@ -9,10 +9,11 @@
 mod common;
 
 use latscope_model::adapt::Adaptation;
+use latscope_model::distil::{distil_scan_network, ArchSet, DistilConfig};
 use latscope_model::fewshot::PretrainContext;
 use latscope_model::methods::{MlpRidge, MlpRidgeConfig, MlpRidgeModel};
 use latscope_model::predictor_onnx::{
-    export_predictor, export_predictor_bytes, Predictor, PredictorSpec,
+    export_predictor, export_predictor_bytes, Predictor, PredictorSpec, ScanNetwork,
 };
 use latscope_shared::dataset::LatencyTable;
 use latscope_shared::space::{Arch, SpaceId};
@@ -160,12 +161,113 @@ x = np.fromfile(path + ".x.bin", dtype="<f4").reshape(n, f)
 want_ms = np.fromfile(path + ".ms.bin", dtype="<f4").reshape(n, d)
 want_emb = np.fromfile(path + ".emb.bin", dtype="<f4").reshape(n, e)
 sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-ms, emb = sess.run(["latency_ms", "embedding"], {"arch": x})
+ms, emb, scan = sess.run(["latency_ms", "embedding", "latency_ms_scan"], {"arch": x})
+want_scan = np.fromfile(path + ".scan.bin", dtype="<f4").reshape(n, d)
 rel = float(np.abs(ms - want_ms).max() / np.abs(want_ms).max())
 abs_emb = float(np.abs(emb - want_emb).max())
-print(f"onnxruntime {ort.__version__}: latency max rel diff {rel:.1e}, embedding max abs diff {abs_emb:.1e}")
-sys.exit(0 if rel < 1e-5 and abs_emb < 1e-4 else 1)
+rel_scan = float((np.abs(scan - want_scan) / want_scan).max())
+print(f"onnxruntime {ort.__version__}: latency max rel diff {rel:.1e}, embedding max abs diff "
+      f"{abs_emb:.1e}, scan network max rel diff {rel_scan:.1e}")
+sys.exit(0 if rel < 1e-5 and abs_emb < 1e-4 and rel_scan < 1e-5 else 1)
 "#;
+
+/// A scan network distilled in a few epochs: enough to check the file
+/// computes what the spec does, not how well it follows the ensemble.
+fn quick_scan_network(spec: &PredictorSpec, x: &Array2<f32>) -> ScanNetwork {
+    let config = DistilConfig {
+        hidden: vec![16],
+        epochs: 3,
+        seed: 1,
+    };
+    distil_scan_network(
+        spec,
+        ArchSet {
+            x,
+            name: "test cells",
+        },
+        None,
+        &config,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_scan_network_is_computed_in_the_file_and_leaves_the_ensemble_alone() {
+    let table = nb201_subset(300);
+    let model = trained(&table);
+    let plain_spec = spec_of(&model, &table);
+    let x = plain_spec.encode(table.archs()).unwrap();
+    let mut spec = plain_spec.clone();
+    // Distilled properly on 200 cells, checked on the 100 others too.
+    let (fit, held) = (
+        x.slice(ndarray::s![..200, ..]).to_owned(),
+        x.slice(ndarray::s![200.., ..]).to_owned(),
+    );
+    let config = DistilConfig {
+        epochs: 200,
+        ..DistilConfig::default()
+    };
+    let scan = distil_scan_network(
+        &spec,
+        ArchSet {
+            x: &fit,
+            name: "200 cells",
+        },
+        Some(ArchSet {
+            x: &held,
+            name: "100 other cells",
+        }),
+        &config,
+    )
+    .unwrap();
+    let agreement = scan.agreement.clone();
+    assert_eq!(agreement.spearman.len(), TRAIN.len());
+    assert!(agreement.min_spearman() > 0.95, "{agreement:?}");
+    assert!(agreement.median_relative_error < 0.05, "{agreement:?}");
+    // 200 cells teach less than the whole space: unseen ones rank worse.
+    assert!(
+        (0.5..agreement.min_spearman())
+            .contains(&agreement.held_out.as_ref().unwrap().min_spearman),
+        "{agreement:?}"
+    );
+    spec.scan = Some(scan);
+
+    let bytes = export_predictor_bytes(&spec).unwrap();
+    let with_scan = Predictor::from_bytes(&bytes).unwrap();
+    let without = Predictor::from_bytes(&export_predictor_bytes(&plain_spec).unwrap()).unwrap();
+    assert!(with_scan.has_scan_network() && !without.has_scan_network());
+    assert_eq!(with_scan.meta().scan.as_ref(), Some(&agreement));
+    // The ensemble's outputs are the same numbers with or without it.
+    assert_eq!(
+        with_scan.predict_encoded(&x).unwrap(),
+        without.predict_encoded(&x).unwrap()
+    );
+    assert_eq!(without.predict_scan_encoded(&x).unwrap(), None);
+    // The file's scan output is the spec's scan network.
+    let from_file = with_scan.predict_scan_encoded(&x).unwrap().unwrap();
+    let from_code = spec.forward_scan(&x).unwrap();
+    for (got, want) in from_file.iter().zip(&from_code) {
+        assert_close("scan latency", f64::from(*got), f64::from(*want), 1e-5);
+    }
+    // It reads back, and a spec whose devices outgrew it is refused.
+    let proto = export_predictor(&spec).unwrap();
+    let mut back = PredictorSpec::from_model(&proto).unwrap();
+    assert_eq!(back, spec);
+    back.adapted.push(
+        with_scan
+            .adapted_device(
+                "new",
+                &[
+                    (table.archs()[0].clone(), 3.0),
+                    (table.archs()[1].clone(), 4.0),
+                ],
+                None,
+            )
+            .unwrap(),
+    );
+    let err = export_predictor(&back).unwrap_err().to_string();
+    assert!(err.contains("scan network gives 4 columns"), "{err}");
+}
 
 fn python() -> String {
     std::env::var("LATSCOPE_PYTHON").unwrap_or_else(|_| "python3".into())
@@ -220,19 +322,21 @@ fn onnxruntime_gives_the_numbers_of_tract() {
         device.floor = 0.05;
         spec.adapted.push(device);
     }
+    // And a scan network over every column, trained and adapted.
+    let x = spec.encode(table.archs()).unwrap();
+    spec.scan = Some(quick_scan_network(&spec, &x));
     let bytes = export_predictor_bytes(&spec).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("predictor.onnx");
     std::fs::write(&path, &bytes).unwrap();
-    let x = spec.encode(table.archs()).unwrap();
-    let tract = Predictor::from_bytes(&bytes)
-        .unwrap()
-        .predict_encoded(&x)
-        .unwrap();
+    let loaded = Predictor::from_bytes(&bytes).unwrap();
+    let tract = loaded.predict_encoded(&x).unwrap();
+    let scan = loaded.predict_scan_encoded(&x).unwrap().unwrap();
     let stem = path.to_str().unwrap();
     write_f32(&PathBuf::from(format!("{stem}.x.bin")), &x);
     write_f32(&PathBuf::from(format!("{stem}.ms.bin")), &tract.latency_ms);
     write_f32(&PathBuf::from(format!("{stem}.emb.bin")), &tract.embedding);
+    write_f32(&PathBuf::from(format!("{stem}.scan.bin")), &scan);
     let dims = [
         x.nrows(),
         x.ncols(),

@@ -170,6 +170,20 @@ pub enum Error {
     #[error("fetch is only available in a page or a worker")]
     NoFetch,
 
+    /// Arrays handed to the module that do not fit the table they are for
+    /// (latencies or embedding rows computed elsewhere, e.g. in a worker).
+    #[error("{got} {what} given for {of}; expected {expected}")]
+    CountMismatch {
+        /// What was counted (`latencies`, `embedding values`).
+        what: &'static str,
+        /// How many were given.
+        got: usize,
+        /// How many fit.
+        expected: usize,
+        /// What they should cover.
+        of: String,
+    },
+
     /// A state this module should never reach (a scan whose parts disagree,
     /// a value JSON cannot carry): a bug to report.
     #[error("{0}")]
@@ -288,7 +302,9 @@ impl Error {
             Error::NotInTable { .. } => ErrorKind::NotInTable,
             Error::NotListable(_) | Error::NoAccuracy { .. } => ErrorKind::Unsupported,
             Error::AccuracyFile(_) => ErrorKind::InvalidDataset,
-            Error::MissingDeviceName | Error::FileDevice(_) => ErrorKind::InvalidInput,
+            Error::MissingDeviceName | Error::FileDevice(_) | Error::CountMismatch { .. } => {
+                ErrorKind::InvalidInput
+            }
             Error::ScanFinished | Error::ScanUnfinished { .. } => ErrorKind::InvalidState,
             Error::Fetch { .. } | Error::NoFetch => ErrorKind::Fetch,
             Error::NonPositiveLatency { .. } | Error::Lowering { .. } | Error::Internal(_) => {

@@ -32,5 +32,5 @@ pub use arch::{
 pub use error::{Error, ErrorKind, Result};
 pub use latscope_shared::space::SpaceLayout;
 pub use measured::{lookup_measured, read_measured};
-pub use scan::SpaceScan;
+pub use scan::{ScanOutputs, SpaceScan};
 pub use space_table::{BestUnder, FrontRecovery, Histogram, ProxyPick, SpaceTable, Standing};

@@ -1,6 +1,12 @@
 //! Predicting a whole set of architectures (all 15625 NB201 cells, or a
 //! dataset's FBNet networks) a chunk at a time, so the page can show
 //! progress and stay responsive between chunks.
+//!
+//! When the predictor file has a scan network (`profiler distil`), the
+//! latencies come from it, about 25 times cheaper than the ensemble, and
+//! the `embedding` rows (which only adding a device and suggesting
+//! measurements read) are left for later: an [`SpaceScan::embedding_only`]
+//! scan, e.g. in a Web Worker, or the table computes them when first asked.
 
 use crate::error::{Error, Result};
 use crate::space_table::SpaceTable;
@@ -14,40 +20,95 @@ use std::rc::Rc;
 /// A prediction of many architectures in progress: [`step`](Self::step)
 /// until [`done`](Self::done) equals [`total`](Self::total), then
 /// [`finish`](Self::finish) for the [`SpaceTable`]. It keeps each chunk's
-/// latencies and `embedding` rows (so the table can adapt new devices
-/// without predicting again) and MFLOPs.
+/// latencies, MFLOPs and, as [`ScanOutputs`] says, `embedding` rows (so the
+/// table can adapt new devices without predicting again).
 pub struct SpaceScan {
     predictor: Rc<Predictor>,
     /// `features-v1` computed ahead of time, when the page has it.
     features: Option<Rc<EncodingCache>>,
     archs: Vec<Arch>,
+    outputs: ScanOutputs,
     done: usize,
     latency_ms: Vec<f32>,
     embedding: Vec<f32>,
     mflops: Vec<f64>,
 }
 
+/// What a scan computes per architecture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScanOutputs {
+    /// Latencies from the file's scan network; no embedding.
+    ScanNetwork,
+    /// Latencies and embedding rows from the ensemble (files without a
+    /// scan network).
+    Ensemble,
+    /// Embedding rows from the ensemble, no latencies: the second half of
+    /// a [`ScanOutputs::ScanNetwork`] scan.
+    EmbeddingOnly,
+}
+
 impl SpaceScan {
-    /// Starts a scan of `archs` (already parsed, of the predictor's space).
-    /// `features`, a `features-v1` cache of the space, saves lowering every
-    /// architecture (other caches are ignored).
+    /// Starts a scan of `archs` (already parsed, of the predictor's space):
+    /// latencies from the scan network when the file has one, else
+    /// latencies and embedding rows from the ensemble. `features`, a
+    /// `features-v1` cache of the space, saves lowering every architecture
+    /// (other caches are ignored).
     pub fn new(
         predictor: Rc<Predictor>,
         archs: Vec<Arch>,
         features: Option<Rc<EncodingCache>>,
     ) -> Self {
+        let outputs = if predictor.has_scan_network() {
+            ScanOutputs::ScanNetwork
+        } else {
+            ScanOutputs::Ensemble
+        };
+        Self::with_outputs(predictor, archs, features, outputs)
+    }
+
+    /// Starts a scan of `archs` that computes their ensemble `embedding`
+    /// rows only (what [`SpaceTable::set_embedding`] takes).
+    pub fn embedding_only(
+        predictor: Rc<Predictor>,
+        archs: Vec<Arch>,
+        features: Option<Rc<EncodingCache>>,
+    ) -> Self {
+        Self::with_outputs(predictor, archs, features, ScanOutputs::EmbeddingOnly)
+    }
+
+    /// Starts a scan of `archs` computing `outputs` (an
+    /// [`ScanOutputs::Ensemble`] scan of a file with a scan network gives
+    /// the ensemble's exact latencies, at its cost).
+    pub fn with_outputs(
+        predictor: Rc<Predictor>,
+        archs: Vec<Arch>,
+        features: Option<Rc<EncodingCache>>,
+        outputs: ScanOutputs,
+    ) -> Self {
+        let outputs = match outputs {
+            ScanOutputs::ScanNetwork if !predictor.has_scan_network() => ScanOutputs::Ensemble,
+            other => other,
+        };
         let n = archs.len();
         let d = predictor.meta().devices.len();
         let e = predictor.meta().embedding_dim;
+        let latencies = outputs != ScanOutputs::EmbeddingOnly;
+        let embedding = outputs != ScanOutputs::ScanNetwork;
         SpaceScan {
             predictor,
             features: features.filter(|c| c.encoding == Encoding::FeaturesV1),
             archs,
+            outputs,
             done: 0,
-            latency_ms: Vec::with_capacity(n * d),
-            embedding: Vec::with_capacity(n * e),
+            latency_ms: Vec::with_capacity(if latencies { n * d } else { 0 }),
+            embedding: Vec::with_capacity(if embedding { n * e } else { 0 }),
             mflops: Vec::with_capacity(n),
         }
+    }
+
+    /// What the scan computes.
+    pub fn outputs(&self) -> ScanOutputs {
+        self.outputs
     }
 
     /// Uses a `features-v1` cache from now on (other encodings' caches are
@@ -81,11 +142,41 @@ impl SpaceScan {
             self.features.as_deref(),
         )?;
         self.mflops.extend(mflops);
-        let prediction = self.predictor.predict_encoded(&x)?;
-        self.latency_ms.extend(prediction.latency_ms.iter());
-        self.embedding.extend(prediction.embedding.iter());
+        match self.outputs {
+            ScanOutputs::ScanNetwork => {
+                let latency_ms = self
+                    .predictor
+                    .predict_scan_encoded(&x)?
+                    .ok_or_else(|| Error::Internal("the scan network vanished".into()))?;
+                self.latency_ms.extend(latency_ms.iter());
+            }
+            ScanOutputs::Ensemble | ScanOutputs::EmbeddingOnly => {
+                let prediction = self.predictor.predict_encoded(&x)?;
+                if self.outputs == ScanOutputs::Ensemble {
+                    self.latency_ms.extend(prediction.latency_ms.iter());
+                }
+                self.embedding.extend(prediction.embedding.iter());
+            }
+        }
         self.done = end;
         Ok(end)
+    }
+
+    /// The latencies so far, row-major (one row of device columns per
+    /// architecture); empty for an [`ScanOutputs::EmbeddingOnly`] scan.
+    pub fn latency_ms(&self) -> &[f32] {
+        &self.latency_ms
+    }
+
+    /// The embedding rows so far, row-major; empty for a
+    /// [`ScanOutputs::ScanNetwork`] scan.
+    pub fn embedding(&self) -> &[f32] {
+        &self.embedding
+    }
+
+    /// The MFLOPs of the architectures so far.
+    pub fn mflops(&self) -> &[f64] {
+        &self.mflops
     }
 
     /// The finished table; [`Error::ScanUnfinished`] if steps remain.
@@ -96,11 +187,17 @@ impl SpaceScan {
                 total: self.archs.len(),
             });
         }
+        if self.outputs == ScanOutputs::EmbeddingOnly {
+            return Err(Error::Internal(
+                "an embedding-only scan has no latencies to make a table of".into(),
+            ));
+        }
+        let embedding = (self.outputs == ScanOutputs::Ensemble).then_some(self.embedding);
         SpaceTable::new(
             self.predictor,
             self.archs,
             self.latency_ms,
-            self.embedding,
+            embedding,
             self.mflops,
         )
     }

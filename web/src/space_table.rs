@@ -29,8 +29,10 @@ pub struct SpaceTable {
     /// One column of latencies (ms) per device, in `devices` order.
     columns: Vec<Vec<f32>>,
     /// The predictor's `embedding` row of each architecture, kept so a new
-    /// device adapts without predicting the whole set again.
-    embedding: Array2<f32>,
+    /// device adapts without predicting the whole set again. A scan made
+    /// with the file's scan network leaves it empty until
+    /// [`set_embedding`](Self::set_embedding) or first use fills it.
+    embedding: OnceCell<Array2<f32>>,
     mflops: Vec<f64>,
     /// What the Pareto views trade latency against (higher is better):
     /// MFLOPs until [`use_accuracy`](Self::use_accuracy) sets accuracy.
@@ -149,19 +151,22 @@ impl SpaceTable {
         predictor: Rc<Predictor>,
         parsed: Vec<Arch>,
         latency_ms: Vec<f32>,
-        embedding: Vec<f32>,
+        embedding: Option<Vec<f32>>,
         mflops: Vec<f64>,
     ) -> Result<Self> {
         let n = parsed.len();
         let devices = predictor.meta().devices.clone();
         let d = devices.len();
-        let e = predictor.meta().embedding_dim;
-        if latency_ms.len() != n * d || embedding.len() != n * e || mflops.len() != n {
-            return Err(Error::Internal(format!(
-                "inconsistent scan: {n} archs, {} latencies for {d} devices, {} embedding values of width {e}",
-                latency_ms.len(),
-                embedding.len()
-            )));
+        if latency_ms.len() != n * d || mflops.len() != n {
+            return Err(Error::CountMismatch {
+                what: "latencies",
+                got: latency_ms.len(),
+                expected: n * d,
+                of: format!(
+                    "{n} architectures × {d} devices (and {} MFLOPs values)",
+                    mflops.len()
+                ),
+            });
         }
         let archs: Vec<String> = parsed.iter().map(Arch::to_string).collect();
         let columns = (0..d)
@@ -172,9 +177,7 @@ impl SpaceTable {
             .enumerate()
             .map(|(i, a)| (a.clone(), i))
             .collect();
-        let embedding = Array2::from_shape_vec((n, e), embedding)
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        Ok(SpaceTable {
+        let table = SpaceTable {
             predictor,
             parsed,
             archs,
@@ -183,10 +186,61 @@ impl SpaceTable {
             correlation: OnceCell::new(),
             devices,
             columns,
-            embedding,
+            embedding: OnceCell::new(),
             score: Score::mflops(&mflops),
             mflops,
-        })
+        };
+        if let Some(embedding) = embedding {
+            table.set_embedding(embedding)?;
+        }
+        Ok(table)
+    }
+
+    /// A table of latencies computed elsewhere (a scan in a Web Worker),
+    /// row-major, for `parsed`; the embedding rows come later.
+    pub fn from_latencies(
+        predictor: Rc<Predictor>,
+        parsed: Vec<Arch>,
+        latency_ms: Vec<f32>,
+        mflops: Vec<f64>,
+    ) -> Result<Self> {
+        Self::new(predictor, parsed, latency_ms, None, mflops)
+    }
+
+    /// Whether the `embedding` rows are there (adding a device and
+    /// suggesting measurements read them; without them they are computed
+    /// on first use, which takes the ensemble's whole-space time).
+    pub fn has_embedding(&self) -> bool {
+        self.embedding.get().is_some()
+    }
+
+    /// Sets the `embedding` rows, row-major in table order (from an
+    /// [`SpaceScan::embedding_only`](crate::SpaceScan::embedding_only)
+    /// scan of the same architectures). Rows already there are kept.
+    pub fn set_embedding(&self, embedding: Vec<f32>) -> Result<()> {
+        let n = self.parsed.len();
+        let e = self.predictor.meta().embedding_dim;
+        if embedding.len() != n * e {
+            return Err(Error::CountMismatch {
+                what: "embedding values",
+                got: embedding.len(),
+                expected: n * e,
+                of: format!("{n} architectures × {e} embedding columns"),
+            });
+        }
+        let rows = Array2::from_shape_vec((n, e), embedding)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let _ = self.embedding.set(rows);
+        Ok(())
+    }
+
+    /// The `embedding` rows, computed with the ensemble if not yet there.
+    fn embedding(&self) -> Result<&Array2<f32>> {
+        if let Some(rows) = self.embedding.get() {
+            return Ok(rows);
+        }
+        let rows = self.predictor.predict_archs(&self.parsed)?.embedding;
+        Ok(self.embedding.get_or_init(|| rows))
     }
 
     /// The architectures (canonical strings), in row order.
@@ -441,7 +495,7 @@ impl SpaceTable {
         let measured = self.predictor.parse_measured_archs(measured)?;
         let picked = self
             .predictor
-            .suggest_among(&measured, &self.parsed, &self.embedding, n)?;
+            .suggest_among(&measured, &self.parsed, self.embedding()?, n)?;
         Ok(picked.into_iter().map(|i| self.archs[i].clone()).collect())
     }
 
@@ -468,7 +522,7 @@ impl SpaceTable {
         let sample_embedding = self.predictor.predict_archs(&archs)?.embedding;
         let predicted =
             self.predictor
-                .adapt_features(&sample_embedding, sample_ms, &self.embedding, None)?;
+                .adapt_features(&sample_embedding, sample_ms, self.embedding()?, None)?;
         let column: Vec<f32> = predicted.into_iter().map(|v| v as f32).collect();
         match existing {
             Some(i) => self.columns[i] = column,

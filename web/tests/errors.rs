@@ -29,7 +29,7 @@ fn err<T>(result: latscope_web::Result<T>) -> Error {
 
 /// A finished table of two NB201 cells.
 fn table(p: &JsPredictor) -> JsSpaceTable {
-    let mut scan = p.scan(Some(vec![CELL.into(), OTHER.into()])).unwrap();
+    let mut scan = p.scan(Some(vec![CELL.into(), OTHER.into()]), None).unwrap();
     scan.step(10).unwrap();
     scan.finish().unwrap_or_else(|e| panic!("{e}"))
 }
@@ -136,7 +136,7 @@ fn accuracy_of_fbnet_and_unknown_accuracy_datasets_are_unsupported() {
     assert_eq!(e.kind(), ErrorKind::InvalidArchitecture);
     let fbnet = JsPredictor::new(&static_file("predictors/fbnet.onnx")).unwrap();
     let arch = vec!["k3_e1"; 22].join("-");
-    let mut scan = fbnet.scan(Some(vec![arch])).unwrap();
+    let mut scan = fbnet.scan(Some(vec![arch]), None).unwrap();
     scan.step(10).unwrap();
     let mut fb_table = scan.finish().unwrap();
     let e = err(fb_table.use_accuracy(&accuracy, "cifar10"));
@@ -155,7 +155,7 @@ fn unknown_space_and_unsupported() {
 
     let fbnet =
         JsPredictor::new(&static_file("predictors/fbnet.onnx")).unwrap_or_else(|e| panic!("{e}"));
-    let e = err(fbnet.scan(None));
+    let e = err(fbnet.scan(None, None));
     assert!(
         matches!(e, Error::NotListable(SharedError::TooManyToList { .. })),
         "{e:?}"
@@ -279,7 +279,7 @@ fn invalid_dataset_and_feature_cache() {
 #[test]
 fn invalid_state_of_a_scan() {
     let p = nb201();
-    let mut scan = p.scan(Some(strings(&[CELL, OTHER]))).unwrap();
+    let mut scan = p.scan(Some(strings(&[CELL, OTHER])), None).unwrap();
     scan.step(1).unwrap();
     let e = err(scan.finish());
     assert!(

@@ -6,7 +6,10 @@ use latscope_shared::dataset::{read_accuracy, AccuracyDataset, LatencyTable};
 use latscope_shared::encoding::EncodingCache;
 use latscope_shared::metrics::spearman;
 use latscope_shared::space::SpaceId;
-use latscope_web::{arch_summary, lookup_measured, read_measured, Error, SpaceScan, SpaceTable};
+use latscope_web::{
+    arch_summary, lookup_measured, read_measured, Error, ErrorKind, ScanOutputs, SpaceScan,
+    SpaceTable,
+};
 use std::rc::Rc;
 
 fn static_file(path: &str) -> Vec<u8> {
@@ -64,7 +67,9 @@ fn scan_with(
     features: Option<Rc<EncodingCache>>,
 ) -> SpaceTable {
     let parsed = p.parse_archs(archs).unwrap();
-    let mut scan = SpaceScan::new(p.clone(), parsed, features);
+    // The ensemble's exact latencies (the scan network's are checked in
+    // `the_scan_network_ranks_like_the_ensemble_and_adapts_alike`).
+    let mut scan = SpaceScan::with_outputs(p.clone(), parsed, features, ScanOutputs::Ensemble);
     let mut steps = 0;
     while scan.done() < scan.total() {
         let before = scan.done();
@@ -99,6 +104,80 @@ fn a_chunked_scan_equals_predicting_at_once() {
         }
         for (arch, mflops) in archs.iter().zip(table.mflops()).step_by(37) {
             assert_eq!(*mflops, arch_summary(space, arch).unwrap().mflops);
+        }
+    }
+}
+
+/// Steps `scan` to the end in chunks of `chunk`.
+fn run_to_end(scan: &mut SpaceScan, chunk: usize) {
+    while scan.done() < scan.total() {
+        scan.step(chunk).unwrap();
+    }
+}
+
+/// The shipped predictors' scan networks: a whole-space table made with
+/// one ranks every device like the ensemble, has no embedding rows until
+/// they are set (from an embedding-only scan, as the page's worker makes
+/// them) or first needed, and adds a device exactly as the ensemble's
+/// table does either way.
+#[test]
+fn the_scan_network_ranks_like_the_ensemble_and_adapts_alike() {
+    let p = predictor("nb201");
+    assert!(p.has_scan_network());
+    let recorded = p.meta().scan.clone().unwrap();
+    assert_eq!(recorded.spearman.len(), p.meta().devices.len());
+    let archs = nb201_subset();
+    let parsed = p.parse_archs(&archs).unwrap();
+    let exact = scan(&p, &archs, 601);
+    let fast_table = || {
+        let mut fast = SpaceScan::new(p.clone(), parsed.clone(), None);
+        assert_eq!(fast.outputs(), ScanOutputs::ScanNetwork);
+        run_to_end(&mut fast, 200);
+        assert!(fast.embedding().is_empty());
+        fast.finish().unwrap()
+    };
+    let mut fast = fast_table();
+    assert!(!fast.has_embedding() && exact.has_embedding());
+    for (j, device) in p.meta().devices.iter().enumerate() {
+        let column = |t: &SpaceTable| -> Vec<f64> {
+            t.latency(device)
+                .unwrap()
+                .iter()
+                .map(|&v| f64::from(v))
+                .collect()
+        };
+        let rho = spearman(&column(&fast), &column(&exact)).unwrap();
+        // 601 of the 15625 cells the file's agreement was measured on.
+        assert!(
+            rho > 0.99 && rho > recorded.spearman[j] - 0.01,
+            "{device}: ρ {rho}"
+        );
+    }
+    assert_eq!(fast.mflops(), exact.mflops());
+
+    let mut embedding = SpaceScan::embedding_only(p.clone(), parsed.clone(), None);
+    run_to_end(&mut embedding, 250);
+    assert!(embedding.latency_ms().is_empty());
+    let e = p.meta().embedding_dim;
+    let wrong = fast.set_embedding(vec![0.0; e]).unwrap_err();
+    assert_eq!(wrong.kind(), ErrorKind::InvalidInput, "{wrong}");
+    fast.set_embedding(embedding.embedding().to_vec()).unwrap();
+    assert!(fast.has_embedding());
+
+    let mut exact = exact;
+    let mut lazy = fast_table();
+    let sample_archs: Vec<String> = archs.iter().step_by(60).cloned().collect();
+    let sample_ms: Vec<f64> = (0..sample_archs.len())
+        .map(|i| 3.0 + i as f64 * 0.7)
+        .collect();
+    for table in [&mut exact, &mut fast, &mut lazy] {
+        table.add_device("mine", &sample_archs, &sample_ms).unwrap();
+    }
+    assert!(lazy.has_embedding());
+    let mine = exact.latency("mine").unwrap();
+    for other in [&fast, &lazy] {
+        for (a, b) in other.latency("mine").unwrap().iter().zip(mine) {
+            assert!(close(*a, *b), "{a} vs {b}");
         }
     }
 }

@@ -424,6 +424,7 @@ impl MlpRidgeModel {
             reference_archs,
             method: self.describe(),
             extra,
+            scan: None,
         };
         spec.validate()?;
         Ok(spec)

@@ -2,8 +2,9 @@
 
 use super::metadata::{self as meta, encodings_name};
 use super::read::AdaptedMeta;
+use super::scan::ScanNetwork;
 use super::spec::{AdaptedDevice, PredictorSpec, StructureFeatures};
-use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT};
+use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT, SCAN_OUTPUT};
 use crate::error::Result;
 use crate::nn::Mlp;
 use crate::onnx_pb::{
@@ -53,7 +54,44 @@ fn graph_nodes(spec: &PredictorSpec) -> (Vec<NodeProto>, Vec<TensorProto>) {
             vec![attr_int("axis", 1)],
         ));
     }
+    if let Some(scan) = &spec.scan {
+        scan_nodes(scan, &mut nodes, &mut initializer);
+    }
     (nodes, initializer)
+}
+
+/// The scan network's branch from `h0`: its MLP, destandardised and
+/// exponentiated into `latency_ms_scan`.
+fn scan_nodes(scan: &ScanNetwork, nodes: &mut Vec<NodeProto>, initializer: &mut Vec<TensorProto>) {
+    let (z, _) = mlp_nodes("scan", &scan.mlp, nodes, initializer);
+    let columns = scan.output_mean.len();
+    initializer.push(tensor_f32("scan.output_std", &[columns], &scan.output_std));
+    initializer.push(tensor_f32(
+        "scan.output_mean",
+        &[columns],
+        &scan.output_mean,
+    ));
+    nodes.push(node(
+        "Mul",
+        "scan.destandardise.mul",
+        &[&z, "scan.output_std"],
+        "scan.log_scaled",
+        vec![],
+    ));
+    nodes.push(node(
+        "Add",
+        "scan.destandardise.add",
+        &["scan.log_scaled", "scan.output_mean"],
+        "scan.log_ms",
+        vec![],
+    ));
+    nodes.push(node(
+        "Exp",
+        "scan.to_ms",
+        &["scan.log_ms"],
+        SCAN_OUTPUT,
+        vec![],
+    ));
 }
 
 /// The graph's first nodes, `h0 = (input − mean) · (1 / std)`, with the
@@ -126,7 +164,7 @@ fn member_block_nodes(
     let mut block_names = Vec::with_capacity(spec.members.len());
     let mut output_names = Vec::with_capacity(spec.members.len());
     for (m, mlp) in spec.members.iter().enumerate() {
-        let (z, hidden) = member_nodes(m, mlp, nodes, initializer);
+        let (z, hidden) = mlp_nodes(&format!("member{m}"), mlp, nodes, initializer);
         let mut parts = vec![z.clone()];
         parts.extend(picked.map(str::to_string));
         parts.push(hidden);
@@ -258,10 +296,17 @@ fn predictor_graph(
         node: nodes,
         initializer,
         input: vec![value_info_f32(INPUT_NAME, &[BATCH, Dim::Fixed(f)])],
-        output: vec![
+        output: [
             value_info_f32(LATENCY_OUTPUT, &[BATCH, Dim::Fixed(d + spec.adapted.len())]),
             value_info_f32(EMBEDDING_OUTPUT, &[BATCH, Dim::Fixed(spec.embedding_dim())]),
-        ],
+        ]
+        .into_iter()
+        .chain(
+            spec.scan
+                .as_ref()
+                .map(|_| value_info_f32(SCAN_OUTPUT, &[BATCH, Dim::Fixed(d + spec.adapted.len())])),
+        )
+        .collect(),
         ..Default::default()
     }
 }
@@ -291,6 +336,9 @@ fn predictor_metadata(spec: &PredictorSpec) -> Vec<StringStringEntryProto> {
     ];
     if let Some(st) = &spec.adaptation.structure {
         metadata_props.push(metadata_entry(meta::STRUCTURE_OPS, st.ops.to_string()));
+    }
+    if let Some(scan) = &spec.scan {
+        metadata_props.push(metadata_entry(meta::SCAN_AGREEMENT, json(&scan.agreement)));
     }
     if !spec.adapted.is_empty() {
         let adapted: Vec<AdaptedMeta> = spec
@@ -476,8 +524,8 @@ fn adapted_nodes(
 /// One member's Gemm/Relu chain from the standardised input `h0`; returns
 /// the names of its output (standardised log-latencies) and of its last
 /// hidden layer.
-fn member_nodes(
-    m: usize,
+fn mlp_nodes(
+    name: &str,
     mlp: &Mlp,
     nodes: &mut Vec<NodeProto>,
     initializer: &mut Vec<TensorProto>,
@@ -486,7 +534,7 @@ fn member_nodes(
     let mut current = "h0".to_string();
     let mut hidden = String::new();
     for (i, layer) in mlp.layers.iter().enumerate() {
-        let prefix = format!("member{m}.layer{i}");
+        let prefix = format!("{name}.layer{i}");
         let (w, b) = (format!("{prefix}.weight"), format!("{prefix}.bias"));
         initializer.push(tensor_f32(
             &w,

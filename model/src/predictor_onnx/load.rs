@@ -2,7 +2,7 @@
 
 use super::metadata::PredictorMeta;
 use super::spec::AdaptedDevice;
-use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT};
+use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT, SCAN_OUTPUT};
 use crate::adapt::{
     adapt_log_latency, fit_device, suggest_rows, AdaptConfig, Adaptation, DeviceFit,
     StructuredConfig, SUGGESTED_DESIGN,
@@ -15,10 +15,13 @@ use tract_onnx::prelude::*;
 
 type Plan = std::sync::Arc<TypedSimplePlan>;
 
-/// A loaded predictor: its metadata and a tract plan that takes any batch.
+/// A loaded predictor: its metadata and tract plans that take any batch.
 pub struct Predictor {
     meta: PredictorMeta,
+    /// `latency_ms` and `embedding` from the ensemble.
     plan: Plan,
+    /// `latency_ms_scan` alone, when the file has a scan network.
+    scan_plan: Option<Plan>,
 }
 
 impl std::fmt::Debug for Predictor {
@@ -38,6 +41,35 @@ pub struct Prediction {
     /// The adaptation features of each architecture (`embedding_dim` columns), for fitting new
     /// devices with [`crate::adapt`].
     pub embedding: Array2<f32>,
+}
+
+/// Runs `plan` on `x`; its outputs, named `names` for errors, as 2-D arrays.
+fn run_plan(plan: &Plan, x: &Array2<f32>, names: &[&str]) -> Result<Vec<Array2<f32>>> {
+    let input: Tensor = x.clone().into_dyn().into();
+    let outputs = plan
+        .run(tvec!(input.into()))
+        .map_err(TractFailure::during("running the predictor"))?;
+    outputs
+        .iter()
+        .zip(names)
+        .map(|(output, name)| {
+            output
+                .to_plain_array_view::<f32>()
+                .map_err(TractFailure::during(format!("reading output {name}")))?
+                .to_owned()
+                .into_dimensionality::<Ix2>()
+                .map_err(|e| Error::InvalidModel(format!("output {name} is not 2-D: {e}")))
+        })
+        .collect()
+}
+
+/// The optimised, runnable plan of a graph with its input shape set.
+fn plan_of(model: InferenceModel) -> Result<Plan> {
+    Ok(model
+        .into_optimized()
+        .map_err(TractFailure::during("optimising the predictor"))?
+        .into_runnable()
+        .map_err(TractFailure::during("planning the predictor"))?)
 }
 
 impl Predictor {
@@ -61,10 +93,17 @@ impl Predictor {
         };
         let inputs = names(&graph.input);
         let outputs = names(&graph.output);
-        if inputs != [INPUT_NAME] || outputs != [LATENCY_OUTPUT, EMBEDDING_OUTPUT] {
+        let scan_output = meta.scan.is_some();
+        let expected: &[&str] = if scan_output {
+            &[LATENCY_OUTPUT, EMBEDDING_OUTPUT, SCAN_OUTPUT]
+        } else {
+            &[LATENCY_OUTPUT, EMBEDDING_OUTPUT]
+        };
+        if inputs != [INPUT_NAME] || outputs != expected {
             return Err(Error::InvalidModel(format!(
-                "a predictor has input [{INPUT_NAME}] and outputs [{LATENCY_OUTPUT}, \
-                 {EMBEDDING_OUTPUT}]; this file has inputs {inputs:?} and outputs {outputs:?}"
+                "a predictor has input [{INPUT_NAME}] and outputs {expected:?} (the third only \
+                 when the metadata records a scan network); this file has inputs {inputs:?} and \
+                 outputs {outputs:?}"
             )));
         }
         let mut inference = tract_onnx::onnx()
@@ -77,12 +116,30 @@ impl Predictor {
                 f32::fact(&[batch.to_dim(), meta.input_dim.to_dim()]).into(),
             )
             .map_err(TractFailure::during("setting the input shape"))?;
-        let plan = inference
-            .into_optimized()
-            .map_err(TractFailure::during("optimising the predictor"))?
-            .into_runnable()
-            .map_err(TractFailure::during("planning the predictor"))?;
-        Ok(Predictor { meta, plan })
+        // Each plan computes only its outputs: optimising prunes the rest.
+        let scan_plan = if scan_output {
+            let mut scan = inference.clone();
+            scan.select_output_outlets(&[inference
+                .output_outlets()
+                .map_err(TractFailure::during("reading the outputs"))?[2]])
+                .map_err(TractFailure::during("selecting the scan output"))?;
+            Some(plan_of(scan)?)
+        } else {
+            None
+        };
+        let ensemble_outputs = inference
+            .output_outlets()
+            .map_err(TractFailure::during("reading the outputs"))?[..2]
+            .to_vec();
+        inference
+            .select_output_outlets(&ensemble_outputs)
+            .map_err(TractFailure::during("selecting the ensemble outputs"))?;
+        let plan = plan_of(inference)?;
+        Ok(Predictor {
+            meta,
+            plan,
+            scan_plan,
+        })
     }
 
     /// The file's metadata: space, encodings, devices and embedding layout.
@@ -92,6 +149,24 @@ impl Predictor {
 
     /// Predicts from encoded inputs `[N, input_dim]`.
     pub fn predict_encoded(&self, x: &Array2<f32>) -> Result<Prediction> {
+        self.check_input(x)?;
+        if x.nrows() == 0 {
+            let d = self.meta.devices.len();
+            return Ok(Prediction {
+                latency_ms: Array2::zeros((0, d)),
+                embedding: Array2::zeros((0, self.meta.embedding_dim)),
+            });
+        }
+        let mut outputs = run_plan(&self.plan, x, &[LATENCY_OUTPUT, EMBEDDING_OUTPUT])?;
+        let embedding = outputs.pop().expect("two outputs");
+        let latency_ms = outputs.pop().expect("two outputs");
+        Ok(Prediction {
+            latency_ms,
+            embedding,
+        })
+    }
+
+    fn check_input(&self, x: &Array2<f32>) -> Result<()> {
         if x.ncols() != self.meta.input_dim {
             return Err(Error::CountMismatch {
                 context: "predictor input".into(),
@@ -101,30 +176,26 @@ impl Predictor {
                 expected_what: "input values the predictor takes",
             });
         }
-        if x.nrows() == 0 {
-            let d = self.meta.devices.len();
-            return Ok(Prediction {
-                latency_ms: Array2::zeros((0, d)),
-                embedding: Array2::zeros((0, self.meta.embedding_dim)),
-            });
-        }
-        let input: Tensor = x.clone().into_dyn().into();
-        let outputs = self
-            .plan
-            .run(tvec!(input.into()))
-            .map_err(TractFailure::during("running the predictor"))?;
-        let take = |i: usize, name: &str| -> Result<Array2<f32>> {
-            outputs[i]
-                .to_plain_array_view::<f32>()
-                .map_err(TractFailure::during(format!("reading output {name}")))?
-                .to_owned()
-                .into_dimensionality::<Ix2>()
-                .map_err(|e| Error::InvalidModel(format!("output {name} is not 2-D: {e}")))
+        Ok(())
+    }
+
+    /// Whether the file has a scan network ([`Self::predict_scan_encoded`]).
+    pub fn has_scan_network(&self) -> bool {
+        self.scan_plan.is_some()
+    }
+
+    /// Latencies (ms, `[N, D]`) from the file's scan network, the cheap
+    /// stand-in for the ensemble's `latency_ms` when a whole space is
+    /// ranked; None when the file has none.
+    pub fn predict_scan_encoded(&self, x: &Array2<f32>) -> Result<Option<Array2<f32>>> {
+        let Some(plan) = &self.scan_plan else {
+            return Ok(None);
         };
-        Ok(Prediction {
-            latency_ms: take(0, LATENCY_OUTPUT)?,
-            embedding: take(1, EMBEDDING_OUTPUT)?,
-        })
+        self.check_input(x)?;
+        if x.nrows() == 0 {
+            return Ok(Some(Array2::zeros((0, self.meta.devices.len()))));
+        }
+        Ok(run_plan(plan, x, &[SCAN_OUTPUT])?.pop())
     }
 
     /// Encodes architectures into the `[N, input_dim]` input with the

@@ -18,6 +18,7 @@
 //! | `latscope.embedding_outputs` | leading columns of each block that are outputs (devices, ln MACs) |
 //! | `latscope.structure_ops` | operation counts among the structure columns at the end of `embedding` (absent: no structure columns) |
 //! | `latscope.adaptation` | default few-shot adaptation (`auto`, `head`, `ridge`, `blend`) |
+//! | `latscope.scan.agreement` | JSON: how the distilled scan network (output `latency_ms_scan`) follows `latency_ms` (absent: no scan network) |
 //! | `latscope.extra.*` | training data summary, command line, measured accuracy |
 
 use crate::error::{Error, Result};
@@ -73,6 +74,10 @@ pub const REFERENCE_ARCHS: &str = "latscope.reference_archs";
 /// Key of a free-form description of how the predictor was trained (the method's name and
 /// options), for people reading the file.
 pub const METHOD: &str = "latscope.method";
+/// Key of the scan network's agreement with the ensemble (JSON
+/// [`crate::predictor_onnx::ScanAgreement`]); present exactly when the file
+/// has the `latency_ms_scan` output.
+pub const SCAN_AGREEMENT: &str = "latscope.scan.agreement";
 /// Key of the number of ensemble members, a decimal string: `embedding` begins with that many
 /// blocks of equal width.
 pub const ADAPTED_DEVICES: &str = "latscope.adapted_devices";
@@ -123,6 +128,9 @@ pub struct PredictorMeta {
     pub adaptation: crate::adapt::Adaptation,
     /// `latscope.extra.*` entries, prefix removed.
     pub extra: BTreeMap<String, String>,
+    /// How the scan network follows the ensemble (None: the file has no
+    /// scan network).
+    pub scan: Option<super::scan::ScanAgreement>,
 }
 
 /// The encodings' metadata form: names joined by `+`.
@@ -232,6 +240,10 @@ impl PredictorMeta {
                     .map(|k| (k.to_string(), v.to_string()))
             })
             .collect();
+        let scan = props
+            .get(SCAN_AGREEMENT)
+            .map(|v| parse_json(SCAN_AGREEMENT, v))
+            .transpose()?;
         Ok(PredictorMeta {
             space,
             encodings,
@@ -244,6 +256,7 @@ impl PredictorMeta {
             layout,
             adaptation,
             extra,
+            scan,
         })
     }
 }

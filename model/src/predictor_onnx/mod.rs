@@ -8,7 +8,11 @@
 //! * output `embedding`: float32 `[N, H]`, the adaptation features (per
 //!   ensemble member: its outputs, ln MACs, its last hidden layer;
 //!   standardised and weighted) that few-shot adaptation to a new device
-//!   regresses on ([`crate::adapt`]).
+//!   regresses on ([`crate::adapt`]);
+//! * optional output `latency_ms_scan`: float32 `[N, D]`, the same columns
+//!   from a small network distilled from the ensemble ([`ScanNetwork`]),
+//!   for scanning whole spaces quickly; how closely it follows
+//!   `latency_ms` is recorded in `latscope.scan.agreement`.
 //!
 //! Standardisation of the input and the log-latency output live inside the
 //! graph (`Sub`, `Mul`, `Exp`), so any runtime gets milliseconds directly;
@@ -19,12 +23,14 @@ mod load;
 pub mod metadata;
 mod query;
 mod read;
+mod scan;
 mod spec;
 
 pub use export::{export_predictor, export_predictor_bytes};
 pub use load::{Prediction, Predictor};
 pub use metadata::encodings_name;
 pub use query::{FitQuality, FitSummary};
+pub use scan::{HeldOutAgreement, ScanAgreement, ScanNetwork};
 pub use spec::{AdaptationFeatures, AdaptedDevice, PredictorSpec, StructureFeatures};
 
 /// Graph input name.
@@ -33,6 +39,9 @@ pub const INPUT_NAME: &str = "arch";
 pub const LATENCY_OUTPUT: &str = "latency_ms";
 /// Graph output with the adaptation features.
 pub const EMBEDDING_OUTPUT: &str = "embedding";
+/// Optional graph output: `latency_ms` from the distilled scan network
+/// (files with one only; see [`ScanNetwork`]).
+pub const SCAN_OUTPUT: &str = "latency_ms_scan";
 
 #[cfg(test)]
 mod tests;

@@ -190,6 +190,7 @@ mod tests {
             reference_archs: vec![],
             method: "test".into(),
             extra: Default::default(),
+            scan: None,
         };
         Predictor::from_bytes(&export_predictor_bytes(&spec).unwrap()).unwrap()
     }

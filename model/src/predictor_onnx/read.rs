@@ -2,6 +2,7 @@
 //! extended (e.g. with adapted devices) and written again.
 
 use super::metadata::{self as meta, PredictorMeta};
+use super::scan::{ScanAgreement, ScanNetwork};
 use super::spec::{AdaptationFeatures, AdaptedDevice, PredictorSpec, StructureFeatures};
 use crate::error::{Error, Result};
 use crate::nn::{Dense, Mlp};
@@ -93,6 +94,7 @@ impl PredictorSpec {
         let structure = read_structure(&tensors)?;
         let adapted = read_adapted(&tensors, adapted_meta)?;
         let extra = m.extra.clone();
+        let scan = read_scan(&tensors, m.scan.clone())?;
         let spec = PredictorSpec {
             space: m.space,
             encodings: m.encodings,
@@ -113,6 +115,7 @@ impl PredictorSpec {
             reference_archs: m.reference_archs,
             method: m.method,
             extra,
+            scan,
         };
         spec.validate()?;
         Ok(spec)
@@ -120,28 +123,47 @@ impl PredictorSpec {
 }
 
 /// The `blocks` ensemble members, each from its `member{k}.layer{i}`
-/// weights and biases (as many layers as there are weights).
+/// weights and biases.
 fn read_members(tensors: &Tensors<'_>, blocks: usize) -> Result<Vec<Mlp>> {
-    let mut members = Vec::with_capacity(blocks);
-    for k in 0..blocks {
-        let mut layers = Vec::new();
-        while tensors.has(&format!("member{k}.layer{}.weight", layers.len())) {
-            let i = layers.len();
-            let (dims, w) = tensors.f32s(&format!("member{k}.layer{i}.weight"))?;
-            let (_, b) = tensors.f32s(&format!("member{k}.layer{i}.bias"))?;
-            if dims.len() != 2 || b.len() != dims[1] {
-                return Err(invalid(format!(
-                    "member {k} layer {i}: bad shapes {dims:?}"
-                )));
-            }
-            layers.push(Dense {
-                weight: Array2::from_shape_vec((dims[0], dims[1]), w).expect("checked"),
-                bias: Array1::from(b),
-            });
+    (0..blocks)
+        .map(|k| read_mlp(tensors, &format!("member{k}")))
+        .collect()
+}
+
+/// The MLP whose layers are `{name}.layer{i}.weight` and `.bias` (as many
+/// layers as there are weights).
+fn read_mlp(tensors: &Tensors<'_>, name: &str) -> Result<Mlp> {
+    let mut layers = Vec::new();
+    while tensors.has(&format!("{name}.layer{}.weight", layers.len())) {
+        let i = layers.len();
+        let (dims, w) = tensors.f32s(&format!("{name}.layer{i}.weight"))?;
+        let (_, b) = tensors.f32s(&format!("{name}.layer{i}.bias"))?;
+        if dims.len() != 2 || b.len() != dims[1] {
+            return Err(invalid(format!("{name} layer {i}: bad shapes {dims:?}")));
         }
-        members.push(Mlp { layers });
+        layers.push(Dense {
+            weight: Array2::from_shape_vec((dims[0], dims[1]), w).expect("checked"),
+            bias: Array1::from(b),
+        });
     }
-    Ok(members)
+    Ok(Mlp { layers })
+}
+
+/// The scan network, when the metadata records one (its weights must then
+/// be there).
+fn read_scan(
+    tensors: &Tensors<'_>,
+    agreement: Option<ScanAgreement>,
+) -> Result<Option<ScanNetwork>> {
+    let Some(agreement) = agreement else {
+        return Ok(None);
+    };
+    Ok(Some(ScanNetwork {
+        mlp: read_mlp(tensors, "scan")?,
+        output_mean: tensors.f32s("scan.output_mean")?.1,
+        output_std: tensors.f32s("scan.output_std")?.1,
+        agreement,
+    }))
 }
 
 /// The input columns the embedding blocks repeat (none when the file has

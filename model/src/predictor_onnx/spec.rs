@@ -1,5 +1,6 @@
 //! [`PredictorSpec`]: everything a predictor file holds, in Rust form.
 
+use super::scan::ScanNetwork;
 use crate::adapt::{FeatureLayout, StructureLayout};
 use crate::error::{Error, Result};
 use crate::nn::Mlp;
@@ -145,6 +146,9 @@ pub struct PredictorSpec {
     /// Free-form key/values recorded as `latscope.extra.<key>` (training
     /// data summary, command line, measured accuracy...).
     pub extra: BTreeMap<String, String>,
+    /// The small network distilled from the ensemble for whole-space scans
+    /// (None: the file has none; scans run the ensemble).
+    pub scan: Option<ScanNetwork>,
 }
 
 impl PredictorSpec {
@@ -212,7 +216,11 @@ impl PredictorSpec {
         self.check_members()?;
         self.check_adaptation_features()?;
         self.check_input_std()?;
-        self.check_adapted_devices()
+        self.check_adapted_devices()?;
+        match &self.scan {
+            Some(scan) => scan.check(self.input_dim(), self.all_devices().len()),
+            None => Ok(()),
+        }
     }
 
     /// Something to standardise and predict, with the input and output
@@ -398,10 +406,8 @@ impl PredictorSpec {
         Ok(x)
     }
 
-    /// The same computation as the ONNX graph, in Rust: latencies (ms) and
-    /// embeddings for encoded inputs. The reference the file is tested
-    /// against, and what training code uses.
-    pub fn forward(&self, x: &Array2<f32>) -> (Array2<f32>, Array2<f32>) {
+    /// The input as the graph's first nodes standardise it (`h0`).
+    pub fn standardise(&self, x: &Array2<f32>) -> Array2<f32> {
         let mut z = x.clone();
         for (mut col, (m, s)) in z
             .axis_iter_mut(Axis(1))
@@ -409,6 +415,21 @@ impl PredictorSpec {
         {
             col.mapv_inplace(|v| (v - m) * (1.0 / s));
         }
+        z
+    }
+
+    /// The scan network's latencies (ms) for encoded inputs, as the graph's
+    /// `latency_ms_scan` output computes them; None without a scan network.
+    pub fn forward_scan(&self, x: &Array2<f32>) -> Option<Array2<f32>> {
+        let scan = self.scan.as_ref()?;
+        Some(scan.forward_standardised(&self.standardise(x)))
+    }
+
+    /// The same computation as the ONNX graph, in Rust: latencies (ms) and
+    /// embeddings for encoded inputs. The reference the file is tested
+    /// against, and what training code uses.
+    pub fn forward(&self, x: &Array2<f32>) -> (Array2<f32>, Array2<f32>) {
+        let z = self.standardise(x);
         let picked = z.select(Axis(1), &self.adaptation.input_columns);
         let mut sum = Array2::<f32>::zeros((x.nrows(), self.devices.len()));
         let mut blocks = Vec::with_capacity(self.members.len());

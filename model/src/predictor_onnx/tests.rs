@@ -35,6 +35,7 @@ fn spec() -> PredictorSpec {
         reference_archs: vec![nb201(0).to_string()],
         method: "test".into(),
         extra: BTreeMap::from([("note".to_string(), "hand-made".to_string())]),
+        scan: None,
     }
 }
 

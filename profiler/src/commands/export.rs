@@ -68,6 +68,12 @@ pub fn run(args: ExportArgs) -> Result<()> {
         );
         spec.adapted.push(device);
     }
+    if spec.scan.take().is_some() {
+        println!(
+            "dropped the file's scan network: it does not know the added devices \
+             (`profiler distil` on the output adds one again)"
+        );
+    }
     let out = export_predictor_bytes(&spec)?;
     std::fs::write(&args.out, &out).with_context(|| format!("writing {}", args.out.display()))?;
     println!(

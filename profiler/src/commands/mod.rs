@@ -4,6 +4,7 @@ mod adapt;
 mod arch_args;
 mod bench;
 mod data;
+mod distil;
 mod evaluate;
 mod export;
 mod export_arch;
@@ -52,6 +53,8 @@ enum Command {
     Adapt(adapt::AdaptArgs),
     /// Add devices adapted from your measurements to a predictor file.
     Export(export::ExportArgs),
+    /// Add a small scan network, distilled from the ensemble, to a predictor file.
+    Distil(distil::DistilArgs),
     /// Time predictor loading, batch prediction, adaptation and training.
     Bench(bench::BenchArgs),
     /// Rank correlation between devices, clustered, as a table and a heatmap.
@@ -76,6 +79,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Predict(args) => predict::run(args),
         Command::Adapt(args) => adapt::run(args),
         Command::Export(args) => export::run(args),
+        Command::Distil(args) => distil::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Monotonicity(args) => monotonicity::run(args),

@@ -1,12 +1,13 @@
 //! `Predictor`: a latency predictor file, loaded; and `FeatureCache`.
 
 use super::fetch::fetch_bytes;
-use super::table::JsSpaceScan;
+use super::table::{JsSpaceScan, JsSpaceTable};
 use super::to_js;
 use crate::error::{Error, Result};
-use crate::SpaceScan;
+use crate::{ScanOutputs, SpaceScan, SpaceTable};
 use latscope_model::predictor_onnx::{encodings_name, Predictor};
 use latscope_shared::encoding::EncodingCache;
+use latscope_shared::space::Arch;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -152,19 +153,87 @@ impl JsPredictor {
     /// Starts predicting many architectures (all of NB201 when `archs` is
     /// omitted; FBNet needs a list, else `unsupported`) a chunk at a time:
     /// call `step` until `done === total`, then `finish()` for the table.
+    /// With a scan network in the file (`hasScanNetwork`) the latencies
+    /// come from it and the table's embedding rows are left for later
+    /// (`embeddingScan`, or computed when first needed).
+    /// `ensemble: true` uses the ensemble all the same (its exact
+    /// latencies and the embedding rows, at the ensemble's cost).
     /// `scan.useFeatures(cache)` before the first step makes it several
     /// times faster. Throws `invalid-architecture` for a bad string.
-    pub fn scan(&self, archs: Option<Vec<String>>) -> Result<JsSpaceScan> {
-        let archs = match archs {
-            Some(archs) => archs,
-            None => crate::enumerate_space(self.inner.meta().space.name())?,
+    pub fn scan(&self, archs: Option<Vec<String>>, ensemble: Option<bool>) -> Result<JsSpaceScan> {
+        let archs = self.scan_archs(archs)?;
+        let scan = if ensemble == Some(true) {
+            SpaceScan::with_outputs(self.inner.clone(), archs, None, ScanOutputs::Ensemble)
+        } else {
+            SpaceScan::new(self.inner.clone(), archs, None)
         };
-        let parsed = self.inner.parse_archs(&archs)?;
-        Ok(JsSpaceScan::wrap(SpaceScan::new(
+        Ok(JsSpaceScan::wrap(scan))
+    }
+
+    /// Like `scan`, but computes only the ensemble's `embedding` rows
+    /// (`scan.embedding()` when done): what a table made with the scan
+    /// network needs before adding a device (`table.setEmbedding`). The
+    /// page runs it in a Web Worker.
+    #[wasm_bindgen(js_name = embeddingScan)]
+    pub fn embedding_scan(&self, archs: Option<Vec<String>>) -> Result<JsSpaceScan> {
+        Ok(JsSpaceScan::wrap(SpaceScan::embedding_only(
             self.inner.clone(),
-            parsed,
+            self.scan_archs(archs)?,
             None,
         )))
+    }
+
+    /// A table from latencies computed elsewhere (a `scan` in a Web
+    /// Worker: its `latencies()` and `mflops()`), for the same `archs`
+    /// (all of NB201 when omitted). Throws `invalid-input` when the counts
+    /// do not fit.
+    #[wasm_bindgen(js_name = tableFrom)]
+    pub fn table_from(
+        &self,
+        archs: Option<Vec<String>>,
+        #[wasm_bindgen(js_name = latencyMs)] latency_ms: Vec<f32>,
+        mflops: Vec<f64>,
+    ) -> Result<JsSpaceTable> {
+        let parsed = self.scan_archs(archs)?;
+        Ok(JsSpaceTable::wrap(SpaceTable::from_latencies(
+            self.inner.clone(),
+            parsed,
+            latency_ms,
+            mflops,
+        )?))
+    }
+
+    /// Whether the file has a scan network (`profiler distil`): whole-space
+    /// scans then cost about 1/25 of the ensemble.
+    #[wasm_bindgen(getter, js_name = hasScanNetwork)]
+    pub fn has_scan_network(&self) -> bool {
+        self.inner.has_scan_network()
+    }
+
+    /// How the scan network follows the ensemble (`{set, spearman[],
+    /// median_relative_error, p90_relative_error, max_relative_error,
+    /// held_out}`), or `null` without one.
+    #[wasm_bindgen(getter, js_name = scanAgreement)]
+    pub fn scan_agreement(&self) -> Result<JsValue> {
+        match &self.inner.meta().scan {
+            Some(agreement) => to_js(agreement),
+            None => Ok(JsValue::NULL),
+        }
+    }
+}
+
+impl JsPredictor {
+    /// The architectures a scan covers: `archs` parsed, or the whole space.
+    fn scan_archs(&self, archs: Option<Vec<String>>) -> Result<Vec<Arch>> {
+        match archs {
+            Some(archs) => Ok(self.inner.parse_archs(&archs)?),
+            None => self
+                .inner
+                .meta()
+                .space
+                .enumerate()
+                .map_err(Error::NotListable),
+        }
     }
 }
 

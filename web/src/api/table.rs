@@ -4,6 +4,7 @@
 use super::accuracy::accuracy_dataset;
 use super::{to_js, JsAccuracy, JsFeatureCache};
 use crate::error::{Error, Result};
+use crate::scan::ScanOutputs;
 use crate::{SpaceScan, SpaceTable};
 use wasm_bindgen::prelude::*;
 
@@ -52,6 +53,30 @@ impl JsSpaceScan {
         Ok(())
     }
 
+    /// Whether the latencies come from the file's scan network (then the
+    /// table's embedding rows are left for later).
+    #[wasm_bindgen(getter, js_name = usesScanNetwork)]
+    pub fn uses_scan_network(&self) -> Result<bool> {
+        Ok(self.scan()?.outputs() == ScanOutputs::ScanNetwork)
+    }
+
+    /// The latencies so far, row-major (a row of device columns per
+    /// architecture), copied out; empty for an `embeddingScan`.
+    pub fn latencies(&self) -> Result<Vec<f32>> {
+        Ok(self.scan()?.latency_ms().to_vec())
+    }
+
+    /// The embedding rows so far, row-major, copied out; empty when the
+    /// latencies come from the scan network.
+    pub fn embedding(&self) -> Result<Vec<f32>> {
+        Ok(self.scan()?.embedding().to_vec())
+    }
+
+    /// The MFLOPs of the architectures so far.
+    pub fn mflops(&self) -> Result<Vec<f64>> {
+        Ok(self.scan()?.mflops().to_vec())
+    }
+
     /// Predicts up to `maxArchs` more; returns how many are done in all.
     pub fn step(&mut self, #[wasm_bindgen(js_name = maxArchs)] max_archs: usize) -> Result<usize> {
         self.scan_mut()?.step(max_archs)
@@ -78,6 +103,10 @@ pub struct JsSpaceTable {
 }
 
 impl JsSpaceTable {
+    pub(crate) fn wrap(table: SpaceTable) -> Self {
+        JsSpaceTable { inner: table }
+    }
+
     /// The table itself (for native callers).
     pub fn table(&self) -> &SpaceTable {
         &self.inner
@@ -96,6 +125,23 @@ impl JsSpaceTable {
     #[wasm_bindgen(getter)]
     pub fn devices(&self) -> Vec<String> {
         self.inner.devices().to_vec()
+    }
+
+    /// Whether the embedding rows are there (a table made with the scan
+    /// network has none until `setEmbedding`; `addDevice` and `suggest`
+    /// compute them first when missing, which takes the ensemble's
+    /// whole-space time).
+    #[wasm_bindgen(getter, js_name = hasEmbedding)]
+    pub fn has_embedding(&self) -> bool {
+        self.inner.has_embedding()
+    }
+
+    /// Sets the embedding rows (`embeddingScan(...).embedding()` of the
+    /// same architectures, e.g. from a Web Worker). Throws `invalid-input`
+    /// when the count does not fit.
+    #[wasm_bindgen(js_name = setEmbedding)]
+    pub fn set_embedding(&self, values: Vec<f32>) -> Result<()> {
+        self.inner.set_embedding(values)
     }
 
     /// MFLOPs of each architecture (millions of multiply-accumulates).
