@@ -22,6 +22,7 @@ pub mod api;
 mod arch;
 mod error;
 mod measured;
+mod rankings;
 mod scan;
 mod space_table;
 

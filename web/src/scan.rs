@@ -9,6 +9,7 @@
 //! scan, e.g. in a Web Worker, or the table computes them when first asked.
 
 use crate::error::{Error, Result};
+use crate::rankings;
 use crate::space_table::SpaceTable;
 use latscope_model::predictor_onnx::Predictor;
 use latscope_shared::encoding::{features_v1_from_costs, Encoding, EncodingCache};
@@ -177,6 +178,33 @@ impl SpaceScan {
     /// The MFLOPs of the architectures so far.
     pub fn mflops(&self) -> &[f64] {
         &self.mflops
+    }
+
+    /// Every device's order of the architectures (fastest first), one
+    /// after the other in device order, and the devices' ρ matrix: what
+    /// [`SpaceTable::set_rankings`] takes, computed before any table
+    /// exists. [`Error::ScanUnfinished`] while steps remain.
+    pub fn rankings(&self) -> Result<(Vec<u32>, Vec<f64>)> {
+        let n = self.archs.len();
+        if self.done < n || self.outputs == ScanOutputs::EmbeddingOnly {
+            return Err(Error::ScanUnfinished {
+                done: if self.outputs == ScanOutputs::EmbeddingOnly {
+                    0
+                } else {
+                    self.done
+                },
+                total: n,
+            });
+        }
+        let d = self.predictor.meta().devices.len();
+        let columns: Vec<Vec<f32>> = (0..d)
+            .map(|j| (0..n).map(|i| self.latency_ms[i * d + j]).collect())
+            .collect();
+        let orders: Vec<Vec<u32>> = columns.iter().map(|c| rankings::order_of(c)).collect();
+        let column_refs: Vec<&[f32]> = columns.iter().map(Vec::as_slice).collect();
+        let order_refs: Vec<&[u32]> = orders.iter().map(Vec::as_slice).collect();
+        let rho = rankings::correlation(&column_refs, &order_refs)?;
+        Ok((orders.concat(), rho))
     }
 
     /// The finished table; [`Error::ScanUnfinished`] if steps remain.

@@ -4,10 +4,11 @@
 //! new devices adapted from a few measurements.
 
 use crate::error::{Error, Result};
+use crate::rankings;
 use latscope_model::predictor_onnx::Predictor;
 use latscope_model::proxy::score_proxies_from_matrix;
 use latscope_shared::dataset::{AccuracyDataset, AccuracyTable};
-use latscope_shared::metrics::{cluster_order, front_recovery, pareto_front, spearman_matrix};
+use latscope_shared::metrics::{cluster_order, front_recovery, pareto_front};
 use latscope_shared::space::Arch;
 use ndarray::Array2;
 use serde::Serialize;
@@ -42,6 +43,9 @@ pub struct SpaceTable {
     /// The ρ matrix, computed on first use (the heatmap, its cluster order
     /// and the proxy pick all read it) and dropped when a device is added.
     correlation: OnceCell<Vec<f64>>,
+    /// Each column's rows from fastest to slowest, sorted on first use or
+    /// set from a worker's table ([`set_rankings`](Self::set_rankings)).
+    orders: Vec<OnceCell<Vec<u32>>>,
 }
 
 /// The quality score of a table's Pareto views, higher is better.
@@ -184,6 +188,7 @@ impl SpaceTable {
             position,
             file_devices: d,
             correlation: OnceCell::new(),
+            orders: (0..d).map(|_| OnceCell::new()).collect(),
             devices,
             columns,
             embedding: OnceCell::new(),
@@ -357,10 +362,60 @@ impl SpaceTable {
     /// Architecture rows from fastest to slowest on a device (ties keep
     /// row order).
     pub fn order(&self, device: &str) -> Result<Vec<u32>> {
-        let column = self.latency(device)?;
-        let mut order: Vec<u32> = (0..column.len() as u32).collect();
-        order.sort_by(|&a, &b| column[a as usize].total_cmp(&column[b as usize]));
-        Ok(order)
+        Ok(self.order_of(self.device_index(device)?).to_vec())
+    }
+
+    fn order_of(&self, column: usize) -> &[u32] {
+        self.orders[column].get_or_init(|| rankings::order_of(&self.columns[column]))
+    }
+
+    /// Every device's order ([`order`](Self::order)), one after the other
+    /// in device order: what [`set_rankings`](Self::set_rankings) takes.
+    pub fn orders(&self) -> Vec<u32> {
+        (0..self.columns.len())
+            .flat_map(|j| self.order_of(j).iter().copied())
+            .collect()
+    }
+
+    /// Takes the orders and the correlation matrix computed by another
+    /// table of the same latencies (the page's worker ranks the space off
+    /// the main thread): `orders` as [`orders`](Self::orders) gives them
+    /// (each is checked to sort its column), `correlation` as
+    /// [`correlation`](Self::correlation) does.
+    pub fn set_rankings(&self, orders: &[u32], correlation: Vec<f64>) -> Result<()> {
+        let (n, d) = (self.archs.len(), self.columns.len());
+        if orders.len() != n * d {
+            return Err(Error::CountMismatch {
+                what: "order entries",
+                got: orders.len(),
+                expected: n * d,
+                of: format!("{d} devices × {n} architectures"),
+            });
+        }
+        if correlation.len() != d * d {
+            return Err(Error::CountMismatch {
+                what: "correlation entries",
+                got: correlation.len(),
+                expected: d * d,
+                of: format!("{d} × {d} devices"),
+            });
+        }
+        for (j, order) in orders.chunks(n).enumerate() {
+            let latency = &self.columns[j];
+            let sorted = order.iter().all(|&r| (r as usize) < n)
+                && order
+                    .windows(2)
+                    .all(|w| latency[w[0] as usize] <= latency[w[1] as usize]);
+            if !sorted {
+                return Err(Error::Internal(format!(
+                    "the order given for {} does not sort its latencies",
+                    self.devices[j]
+                )));
+            }
+            let _ = self.orders[j].set(order.to_vec());
+        }
+        let _ = self.correlation.set(correlation);
+        Ok(())
     }
 
     /// Where `arch` stands on `device` among all the table's architectures.
@@ -417,12 +472,9 @@ impl SpaceTable {
         if let Some(rho) = self.correlation.get() {
             return Ok(rho.clone());
         }
-        let columns: Vec<Vec<f64>> = self
-            .columns
-            .iter()
-            .map(|c| c.iter().map(|&v| v as f64).collect())
-            .collect();
-        let rho = spearman_matrix(&columns)?;
+        let columns: Vec<&[f32]> = self.columns.iter().map(Vec::as_slice).collect();
+        let orders: Vec<&[u32]> = (0..columns.len()).map(|j| self.order_of(j)).collect();
+        let rho = rankings::correlation(&columns, &orders)?;
         Ok(self.correlation.get_or_init(|| rho).clone())
     }
 
@@ -525,10 +577,14 @@ impl SpaceTable {
                 .adapt_features(&sample_embedding, sample_ms, self.embedding()?, None)?;
         let column: Vec<f32> = predicted.into_iter().map(|v| v as f32).collect();
         match existing {
-            Some(i) => self.columns[i] = column,
+            Some(i) => {
+                self.columns[i] = column;
+                self.orders[i] = OnceCell::new();
+            }
             None => {
                 self.devices.push(name.to_string());
                 self.columns.push(column);
+                self.orders.push(OnceCell::new());
             }
         }
         self.correlation = OnceCell::new();

@@ -560,3 +560,59 @@ fn measured_latencies_from_the_shipped_dataset() {
         .to_string();
     assert!(err.contains("mine.csv"), "{err}");
 }
+
+/// The page's worker ranks the space and computes the correlation matrix
+/// off the main thread; the main thread's table takes them, checking that
+/// each order sorts its column, and answers as if it had ranked itself.
+#[test]
+fn rankings_from_another_table_are_checked_and_used() {
+    let p = predictor("nb201");
+    let archs = nb201_subset();
+    let worker = scan(&p, &archs, 601);
+    let latency: Vec<f32> = (0..archs.len())
+        .flat_map(|i| {
+            let worker = &worker;
+            worker
+                .devices()
+                .iter()
+                .map(move |d| worker.latency(d).unwrap()[i])
+        })
+        .collect();
+    let parsed = p.parse_archs(&archs).unwrap();
+    // A scan ranks as its finished table does, before any table exists.
+    let mut ranked =
+        SpaceScan::with_outputs(p.clone(), parsed.clone(), None, ScanOutputs::Ensemble);
+    assert!(
+        ranked.rankings().is_err(),
+        "an unfinished scan has no rankings"
+    );
+    run_to_end(&mut ranked, 300);
+    let (scan_orders, scan_rho) = ranked.rankings().unwrap();
+    assert_eq!(scan_orders, worker.orders());
+    assert_eq!(scan_rho, worker.correlation().unwrap());
+    let fresh = || {
+        SpaceTable::from_latencies(
+            p.clone(),
+            parsed.clone(),
+            latency.clone(),
+            worker.mflops().to_vec(),
+        )
+        .unwrap()
+    };
+    let main = fresh();
+    main.set_rankings(&worker.orders(), worker.correlation().unwrap())
+        .unwrap();
+    let own = fresh();
+    for d in worker.devices() {
+        assert_eq!(main.order(d).unwrap(), own.order(d).unwrap());
+    }
+    assert_eq!(main.correlation().unwrap(), own.correlation().unwrap());
+    let mut scrambled = worker.orders();
+    scrambled.swap(0, 1);
+    let e = fresh()
+        .set_rankings(&scrambled, worker.correlation().unwrap())
+        .unwrap_err();
+    assert!(e.to_string().contains("does not sort"), "{e}");
+    let e = fresh().set_rankings(&scrambled[1..], vec![]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+}

@@ -3,7 +3,7 @@
 //! monotonicity heatmaps.
 
 use super::pearson::pearson_unchecked;
-use super::rank::average_ranks;
+use super::rank::{average_ranks, average_ranks_in_order};
 use super::validate::check_correlation;
 use super::MetricError;
 
@@ -17,14 +17,50 @@ use super::MetricError;
 /// As [`spearman`](super::spearman), for the first bad pair: columns of
 /// different lengths, fewer than 2 values, NaN or infinity, a constant column.
 pub fn spearman_matrix(columns: &[Vec<f64>]) -> Result<Vec<f64>, MetricError> {
-    let n = columns.len();
+    check_columns(columns)?;
+    let ranks: Vec<Vec<f64>> = columns.iter().map(|c| average_ranks(c)).collect();
+    Ok(pearson_matrix(&ranks))
+}
+
+/// [`spearman_matrix`] when each column's order is known already
+/// (`orders[i]` sorts `columns[i]` ascending, e.g. a ranking of the
+/// architectures per device): the same matrix without sorting again.
+///
+/// # Errors
+///
+/// As [`spearman_matrix`].
+///
+/// # Panics
+///
+/// If `orders` does not hold one permutation per column (a programming
+/// error).
+pub fn spearman_matrix_in_order(
+    columns: &[Vec<f64>],
+    orders: &[Vec<usize>],
+) -> Result<Vec<f64>, MetricError> {
+    assert_eq!(orders.len(), columns.len(), "one order per column");
+    check_columns(columns)?;
+    let ranks: Vec<Vec<f64>> = columns
+        .iter()
+        .zip(orders)
+        .map(|(c, o)| average_ranks_in_order(c, o))
+        .collect();
+    Ok(pearson_matrix(&ranks))
+}
+
+fn check_columns(columns: &[Vec<f64>]) -> Result<(), MetricError> {
     for pair in columns.windows(2) {
         check_correlation("spearman_matrix", ("a", &pair[0]), ("b", &pair[1]))?;
     }
     if let [only] = columns {
         check_correlation("spearman_matrix", ("a", only), ("b", only))?;
     }
-    let ranks: Vec<Vec<f64>> = columns.iter().map(|c| average_ranks(c)).collect();
+    Ok(())
+}
+
+/// Pearson's r of every pair of `ranks`, row-major, ones on the diagonal.
+fn pearson_matrix(ranks: &[Vec<f64>]) -> Vec<f64> {
+    let n = ranks.len();
     let mut rho = vec![1.0; n * n];
     for i in 0..n {
         for j in i + 1..n {
@@ -33,7 +69,7 @@ pub fn spearman_matrix(columns: &[Vec<f64>]) -> Result<Vec<f64>, MetricError> {
             rho[j * n + i] = r;
         }
     }
-    Ok(rho)
+    rho
 }
 
 /// An order of the `n` items of a row-major `n × n` similarity matrix (e.g.
@@ -118,6 +154,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn known_orders_give_the_same_matrix() {
+        let cols = vec![vec![1.0, 2.0, 3.0, 4.0, 5.0], vec![5.0, 4.0, 3.0, 3.0, 1.0]];
+        let orders = vec![vec![0, 1, 2, 3, 4], vec![4, 3, 2, 1, 0]];
+        assert_eq!(
+            spearman_matrix_in_order(&cols, &orders).unwrap(),
+            spearman_matrix(&cols).unwrap()
+        );
+        let err = spearman_matrix_in_order(&[vec![1.0, 1.0]], &[vec![0, 1]]).unwrap_err();
+        assert!(matches!(err, MetricError::ConstantInput { .. }), "{err}");
     }
 
     #[test]

@@ -16,10 +16,23 @@ pub fn average_ranks(x: &[f64]) -> Vec<f64> {
     }
     let mut order: Vec<usize> = (0..x.len()).collect();
     order.sort_unstable_by(|&i, &j| cmp_no_nan(x[i], x[j]));
+    average_ranks_in_order(x, &order)
+}
+
+/// [`average_ranks`] of NaN-free `x` when `order` already sorts it (indices
+/// of `x` from smallest to largest value; ties in any order): no sort, so
+/// callers that have sorted the values once (a ranking) rank them in
+/// linear time.
+///
+/// # Panics
+///
+/// If `order` is not a permutation of `x`'s indices (a programming error).
+pub fn average_ranks_in_order(x: &[f64], order: &[usize]) -> Vec<f64> {
+    assert_eq!(order.len(), x.len(), "order must list every index once");
     let mut ranks = vec![0.0; x.len()];
     let mut start = 0;
     while start < order.len() {
-        let end = run_end(x, &order, start);
+        let end = run_end(x, order, start);
         // Sorted positions start..end hold ranks start+1 ..= end; their mean:
         let rank = (start + 1 + end) as f64 / 2.0;
         for &i in &order[start..end] {
@@ -42,6 +55,14 @@ fn run_end(x: &[f64], order: &[usize], start: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::average_ranks;
+
+    #[test]
+    fn a_given_order_ranks_as_sorting_does() {
+        let x = [10.0, 20.0, 10.0, 30.0, 20.0, 20.0];
+        // Ties listed in another order than a sort would give them.
+        let order = [2, 0, 5, 1, 4, 3];
+        assert_eq!(super::average_ranks_in_order(&x, &order), average_ranks(&x));
+    }
 
     #[test]
     fn ties_share_the_mean_rank() {

@@ -185,22 +185,24 @@ impl JsPredictor {
 
     /// A table from latencies computed elsewhere (a `scan` in a Web
     /// Worker: its `latencies()` and `mflops()`), for the same `archs`
-    /// (all of NB201 when omitted). Throws `invalid-input` when the counts
-    /// do not fit.
+    /// (all of NB201 when omitted); with `orders` and `correlation` from
+    /// the worker's `scan.rank()` it is ranked already. Throws `invalid-input` when the counts do not
+    /// fit.
     #[wasm_bindgen(js_name = tableFrom)]
     pub fn table_from(
         &self,
         archs: Option<Vec<String>>,
         #[wasm_bindgen(js_name = latencyMs)] latency_ms: Vec<f32>,
         mflops: Vec<f64>,
+        orders: Option<Vec<u32>>,
+        correlation: Option<Vec<f64>>,
     ) -> Result<JsSpaceTable> {
         let parsed = self.scan_archs(archs)?;
-        Ok(JsSpaceTable::wrap(SpaceTable::from_latencies(
-            self.inner.clone(),
-            parsed,
-            latency_ms,
-            mflops,
-        )?))
+        let table = SpaceTable::from_latencies(self.inner.clone(), parsed, latency_ms, mflops)?;
+        if let (Some(orders), Some(correlation)) = (orders, correlation) {
+            table.set_rankings(&orders, correlation)?;
+        }
+        Ok(JsSpaceTable::wrap(table))
     }
 
     /// Whether the file has a scan network (`profiler distil`): whole-space

@@ -77,6 +77,29 @@ impl JsSpaceScan {
         Ok(self.scan()?.mflops().to_vec())
     }
 
+    /// Ranks the finished scan on every device: `{orders, correlation}`
+    /// (every device's order, fastest first, one after the other; the
+    /// devices' ρ matrix), for `Predictor.tableFrom` in another thread.
+    /// Throws `invalid-state` while steps remain.
+    pub fn rank(&self) -> Result<JsValue> {
+        let (orders, correlation) = self.scan()?.rankings()?;
+        let result = js_sys::Object::new();
+        let set = |key: &str, value: JsValue| {
+            js_sys::Reflect::set(&result, &JsValue::from_str(key), &value)
+                .map(|_| ())
+                .map_err(|_| Error::Internal(format!("could not set {key}")))
+        };
+        set(
+            "orders",
+            js_sys::Uint32Array::from(orders.as_slice()).into(),
+        )?;
+        set(
+            "correlation",
+            js_sys::Float64Array::from(correlation.as_slice()).into(),
+        )?;
+        Ok(result.into())
+    }
+
     /// Predicts up to `maxArchs` more; returns how many are done in all.
     pub fn step(&mut self, #[wasm_bindgen(js_name = maxArchs)] max_archs: usize) -> Result<usize> {
         self.scan_mut()?.step(max_archs)
