@@ -305,6 +305,8 @@ async function main() {
   check(bestArch === view.archs[bruteBest] && pageFront.includes(bestArch),
     `best accuracy within ${budget.toFixed(3)} ms on ${view.b}: ${bestArch} (${view.score[bruteBest]} %), on the front`);
   await page.selectOption('#score-dataset', 'cifar100');
+  // The scores come from the worker's copy of the accuracy file.
+  await page.waitForFunction(() => window.latscope.state.scoreName === 'cifar100 test accuracy %');
   const cifar100Name = await page.evaluate(() => window.latscope.state.scoreName);
   const rankedAcc = await page.textContent('#top-k li');
   check(cifar100Name === 'cifar100 test accuracy %' && / %$/.test(rankedAcc.trim()),
@@ -352,6 +354,7 @@ async function main() {
   // The whole ranking as CSV: every cell, in the order of the list shown.
   await page.selectOption('#rank-device', 'this_cpu');
   await page.selectOption('#score-dataset', 'imagenet16-120');
+  await page.waitForFunction(() => window.latscope.state.scoreName === 'imagenet16-120 test accuracy %');
   const rankingDownload = await download(page, '#download-ranking');
   const rankingCsv = (await readFile(rankingDownload.path, 'utf8')).trim().split('\n');
   const firstListed = await page.getAttribute('#top-k li a', 'data-arch');

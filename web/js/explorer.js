@@ -45,6 +45,7 @@ async function loadShipped(space) {
     if (e instanceof Error) e.message = `${url}: ${e.message}`;
     throw e;
   }
+  state.predictorKey = url;
   await usePredictor(predictor, `${space}.onnx (shipped)`, bytes);
 }
 
@@ -119,6 +120,7 @@ function requestScan(generation) {
   const { latencies, embedding } = state.scanner.start({
     predictor: state.predictor,
     bytes: state.predictorBytes,
+    key: state.predictorKey,
     archs: scanArchs(),
     measuredUrl: measuredUrl(),
     space: state.space,
@@ -166,21 +168,21 @@ async function scanSpace(generation, { started, latencies }) {
   state.usesScanNetwork = done.usesScanNetwork;
   // `table.archs` copies every string out of the module on each read: once.
   state.archs = table.archs;
-  await loadAccuracy();
+  await applyScore();
   if (!isCurrent()) return;
-  applyScore();
   const total = state.archs.length;
   status(`${state.predictorName}: ${total} architectures × ${table.devices.length} devices predicted and ranked in ` +
     `${Math.round(timings.scanMs + timings.rankAllDevicesMs)} ms${done.usesScanNetwork ? ' by the scan network' : ''}`);
   $('scan-note').textContent = scanNote();
-  renderTableViews();
+  await renderTableViews();
+  if (!isCurrent()) return;
   timings.tableReady = performance.now();
   // Devices added while the space was being predicted join the table.
   if (state.myDevices.length) {
     await awaitEmbedding();
     if (!isCurrent()) return;
     for (const d of state.myDevices) state.table.addDevice(d.name, d.archs, Float64Array.from(d.ms));
-    renderTableViews();
+    await renderTableViews();
   }
 }
 
@@ -197,30 +199,43 @@ function scanNote() {
     'The architecture\'s own bars and added devices use the ensemble.';
 }
 
-// NB201's accuracies, fetched once; FBNet has none (no benchmark trained
-// its networks), which the page says instead of inventing a score.
-async function loadAccuracy() {
-  if (state.space !== 'nb201' || state.accuracy) return;
-  status('Reading the NAS-Bench-201 accuracies…');
-  try {
-    state.accuracy = await state.wasm.AccuracyData.fromUrl('data/nb201_accuracy.csv.gz');
-  } catch (e) {
-    // The latency views work without it: say so, and fall back to MFLOPs.
-    showError(new Error(`the accuracies did not load, so the fronts use MFLOPs: ${e.message}`));
+// NB201's accuracy on `dataset` for every cell (the row order of an NB201
+// table), read and looked up by the worker once per dataset; FBNet has
+// none (no benchmark trained its networks), which the page says instead of
+// inventing a score.
+function accuracyScores(dataset) {
+  if (!state.accuracyScores.has(dataset)) {
+    const url = new URL('data/nb201_accuracy.csv.gz', location.href).href;
+    const scores = state.scanner.accuracyScores(url, dataset);
+    scores.catch(() => state.accuracyScores.delete(dataset));
+    state.accuracyScores.set(dataset, scores);
   }
+  return state.accuracyScores.get(dataset);
 }
 
 // Makes the chosen dataset's accuracy (or MFLOPs) the table's score: the
 // Pareto front, the budget answer and the ranking lists use it.
-function applyScore() {
+async function applyScore() {
+  const table = state.table;
   const select = $('score-dataset');
-  const hasAccuracy = state.space === 'nb201' && state.accuracy !== null;
+  let hasAccuracy = state.space === 'nb201';
+  let scores = null;
+  if (hasAccuracy && select.value !== 'mflops') {
+    try {
+      scores = await accuracyScores(select.value);
+    } catch (e) {
+      // The latency views work without it: say so, and fall back to MFLOPs.
+      showError(new Error(`the accuracies did not load, so the fronts use MFLOPs: ${e.message}`));
+      hasAccuracy = false;
+    }
+  }
+  if (table !== state.table) return;
   for (const option of select.options) option.disabled = option.value !== 'mflops' && !hasAccuracy;
   if (!hasAccuracy) select.value = 'mflops';
-  if (select.value === 'mflops') state.table.useMflops();
-  else state.table.useAccuracy(state.accuracy, select.value);
-  state.score = state.table.score;
-  state.scoreName = state.table.scoreName;
+  if (select.value === 'mflops') table.useMflops();
+  else table.useAccuracyScores(select.value, scores);
+  state.score = table.score;
+  state.scoreName = table.scoreName;
   state.scoredByAccuracy = select.value !== 'mflops';
   $('score-note').textContent = hasAccuracy
     ? 'Accuracy: NAS-Bench-201 test accuracy after 200 epochs (Dong & Yang, ICLR 2020; see data/README.md). A front holds the architectures no other beats on both latency and score.'
@@ -258,7 +273,7 @@ async function restoreView(view) {
     pick('score-dataset', view.score);
     pick('budget-ms', view.budget);
     if (state.table) {
-      applyScore();
+      await applyScore();
       renderRanking();
       renderPareto();
       if (view.budget) bestUnder();
@@ -284,6 +299,7 @@ async function loadFile(file) {
     throw e;
   }
   clearError();
+  state.predictorKey = `${file.name} ${file.size} ${file.lastModified}`;
   await usePredictor(predictor, file.name, bytes);
 }
 
@@ -318,9 +334,9 @@ function wire() {
   $('save-heatmap').addEventListener('click', guarded(() => saveChart('heatmap', 'heatmap')));
   $('save-scatter').addEventListener('click', guarded(() => downloadPng($('scatter'), `latscope_scatter_${state.space}.png`)));
   $('save-front').addEventListener('click', guarded(() => downloadPng($('front'), `latscope_front_${state.space}.png`)));
-  $('score-dataset').addEventListener('change', guarded(() => {
+  $('score-dataset').addEventListener('change', guarded(async () => {
     if (!state.table) return;
-    applyScore();
+    await applyScore();
     renderRanking();
     renderPareto();
     $('best-under').replaceChildren();

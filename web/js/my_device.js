@@ -37,7 +37,7 @@ export async function addMyDevice() {
     await awaitEmbedding();
     if (table !== state.table) return;
     table.addDevice(name, archs, Float64Array.from(ms));
-    renderTableViews();
+    await renderTableViews();
     $('rank-device').value = name;
     renderRanking();
   }

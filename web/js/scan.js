@@ -1,8 +1,8 @@
 // The page's heavy work, in a Web Worker (scan_worker.js) when the browser
 // runs module workers: predicting the whole space for the page's views
 // (the main thread only turns the worker's latencies, rankings and
-// correlations into a table), and reading the measured datasets and
-// looking architectures up in them. Without a worker the same runs on the
+// correlations into a table), reading the measured datasets and looking
+// architectures up in them, and reading the accuracies. Without a worker the same runs on the
 // main thread, the scan in chunks of about 40 ms. Either way the latencies
 // come first (from the file's scan network when it has one) and the
 // ensemble's embedding rows, which only adding a device and suggesting
@@ -23,40 +23,59 @@ export class SpaceScanner {
     this.worker = null;
     this.workerFailed = typeof Worker === 'undefined';
     this.jobs = new Map();
-    this.lookups = new Map();
+    // Questions to the worker (a measured lookup, accuracy scores) by id.
+    this.questions = new Map();
     this.nextId = 0;
-    // The main-thread fallback's measured datasets, by URL.
-    this.measuredHere = new Map();
+    // The main-thread fallback's datasets, by URL.
+    this.readFiles = new Map();
   }
 
   // `{device: ms}` measured for `arch` in the dataset at `url` (`{}` when
   // the dataset lacks it).
   lookupMeasured(url, space, arch, devices) {
+    return this.ask({ type: 'lookup', measured: url, space, arch, devices },
+      () => this.readHere('MeasuredData', url, space).then((m) => m.lookup(arch, devices)));
+  }
+
+  // NB201's test accuracy on `dataset` (percent) of every cell in
+  // benchmark order (the row order of a whole-space table), from the
+  // accuracy file at `url`.
+  accuracyScores(url, dataset) {
+    return this.ask({ type: 'scores', accuracy: url, dataset }, () => this.readHere('AccuracyData', url)
+      .then((a) => a.lookup(this.wasm.spaceArchitectures('nb201'), dataset)));
+  }
+
+  // The worker's answer to `question`; `here()` gives it on this thread
+  // when there is no worker.
+  ask(question, here) {
     if (!this.workerFailed) {
       try {
         const worker = this.ensureWorker();
         const id = ++this.nextId;
-        const answer = new Promise((resolve, reject) => this.lookups.set(id, { resolve, reject }));
-        worker.postMessage({ type: 'lookup', id, measured: url, space, arch, devices });
+        const answer = new Promise((resolve, reject) => this.questions.set(id, { resolve, reject }));
+        worker.postMessage({ ...question, id });
         return answer;
       } catch (e) {
-        console.warn(`reading measurements on the main thread: the worker did not start (${e.message})`);
+        console.warn(`reading data on the main thread: the worker did not start (${e.message})`);
         this.workerFailed = true;
       }
     }
-    return this.measuredOnMainThread(url, space).then((m) => m.lookup(arch, devices));
+    return here();
   }
 
-  measuredOnMainThread(url, space) {
-    if (!this.measuredHere.has(url)) {
-      const reading = this.wasm.MeasuredData.fromUrl(url, space);
-      reading.catch(() => this.measuredHere.delete(url));
-      this.measuredHere.set(url, reading);
+  // The main-thread fallback's datasets (`MeasuredData` or
+  // `AccuracyData`), read once per URL.
+  readHere(kind, url, ...args) {
+    if (!this.readFiles.has(url)) {
+      const reading = this.wasm[kind].fromUrl(url, ...args);
+      reading.catch(() => this.readFiles.delete(url));
+      this.readFiles.set(url, reading);
     }
-    return this.measuredHere.get(url);
+    return this.readFiles.get(url);
   }
 
-  // Starts a scan. `job`: {predictor, bytes (the predictor file's), archs
+  // Starts a scan. `job`: {predictor, bytes (the predictor file's), key
+  // (names the file, so the worker keeps it loaded; optional), archs
   // (null: the whole space; 'measured': the dataset's), measuredUrl, space,
   // featuresUrl, featureCache (an async function
   // giving the cache, for the main-thread path), onProgress(done, total,
@@ -90,9 +109,9 @@ export class SpaceScanner {
       this.worker = null;
       const error = new Error(`the page's worker failed: ${event.message || 'it did not load'}`);
       for (const pending of this.jobs.values()) pending.fail(error);
-      for (const pending of this.lookups.values()) pending.reject(error);
+      for (const pending of this.questions.values()) pending.reject(error);
       this.jobs.clear();
-      this.lookups.clear();
+      this.questions.clear();
     };
     return this.worker;
   }
@@ -128,15 +147,22 @@ export class SpaceScanner {
     // A copy: the page keeps its bytes for the next scan.
     const bytes = job.bytes.slice().buffer;
     worker.postMessage({
-      type: 'scan', id, bytes, archs: job.archs, features: job.featuresUrl, measured: job.measuredUrl, space: job.space,
+      type: 'scan',
+      id,
+      bytes,
+      key: job.key,
+      archs: job.archs,
+      features: job.featuresUrl,
+      measured: job.measuredUrl,
+      space: job.space,
     }, [bytes]);
     return { latencies, embedding: pending.embedding };
   }
 
   receive(message) {
-    if (message.type === 'lookup') {
-      const asked = this.lookups.get(message.id);
-      this.lookups.delete(message.id);
+    if (message.type === 'answer') {
+      const asked = this.questions.get(message.id);
+      this.questions.delete(message.id);
       if (message.values !== undefined) asked?.resolve(message.values);
       else asked?.reject(moduleError(message.message, message.kind));
       return;
@@ -167,7 +193,7 @@ export class SpaceScanner {
   // The same work on this thread, chunk by chunk.
   startOnMainThread(job) {
     const archs = job.archs === 'measured'
-      ? this.measuredOnMainThread(job.measuredUrl, job.space).then((m) => m.archs)
+      ? this.readHere('MeasuredData', job.measuredUrl, job.space).then((m) => m.archs)
       : Promise.resolve(job.archs);
     const latencies = archs.then((list) => this.scanHere(job, job.predictor.scan(list ?? undefined), 'latency')).then((scan) => {
       if (!scan) return null;

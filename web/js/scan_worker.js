@@ -6,27 +6,34 @@
 // ensemble's embedding rows, which only adding a device and suggesting
 // measurements need. A newer job stops an older one at its next chunk.
 //
-// It also keeps the measured datasets, read here once, not on the page's
-// thread, and looks architectures up in them.
+// It also keeps the measured datasets and the accuracies, read here once,
+// not on the page's thread, and answers questions about them.
 //
-// Messages in:  {type: 'scan', id, bytes (the predictor file), archs (null:
+// Messages in:  {type: 'scan', id, bytes (the predictor file), key (names
+//                the file: the same key, the same bytes), archs (null:
 //                the whole space; 'measured': the dataset's), features (URL
 //                of a features-v1 cache, or null), measured (the dataset's
 //                URL), space}
 //               {type: 'lookup', id, measured, space, arch, devices}
+//               {type: 'scores', id, accuracy (the file's URL), dataset}
 // Messages out: {id, type: 'latency', latency, mflops, orders, correlation,
 //                usesScanNetwork, archs (for 'measured'), ms}
 //                (orders: every device's ranking)
 //               {id, type: 'progress', done, total}   (embedding rows)
 //               {id, type: 'embedding', embedding, ms}
 //               {id, type: 'error', message, kind}
-//               {id, type: 'lookup', values} or {id, type: 'lookup', message, kind}
+//               {id, type: 'answer', values} or {id, type: 'answer', message, kind}
+//                (values: {device: ms} for a lookup; every NB201 cell's
+//                accuracy in benchmark order for scores)
 
 import init, * as latscope from '../latscope-web.js';
 
 const ready = init({ module_or_path: new URL('../latscope-web_bg.wasm', import.meta.url) });
 const featureCaches = new Map();
-const measuredSets = new Map();
+// Loaded predictors by the page's key for their file (a space switched back
+// to needs no second load); the two most recent are kept.
+const predictors = new Map();
+const dataFiles = new Map();
 let newest = 0;
 // Settles when the newest scan has posted its latencies: lookups wait for
 // it, so reading a dataset never delays the page's rankings.
@@ -43,10 +50,11 @@ const failure = (e) => ({ message: e?.message ?? String(e), kind: e?.kind ?? '' 
 
 self.onmessage = (event) => {
   const message = event.data;
-  if (message.type === 'lookup') {
-    lookup(message).then(
-      (values) => self.postMessage({ id: message.id, type: 'lookup', values }),
-      (e) => self.postMessage({ id: message.id, type: 'lookup', ...failure(e) }),
+  const question = { lookup, scores }[message.type];
+  if (question) {
+    question(message).then(
+      (values) => self.postMessage({ id: message.id, type: 'answer', values }),
+      (e) => self.postMessage({ id: message.id, type: 'answer', ...failure(e) }),
     );
     return;
   }
@@ -59,20 +67,34 @@ async function featureCache(url) {
   return featureCaches.get(url);
 }
 
-// A measured dataset, read once per URL (a failed read is tried again).
-async function measuredData(url, space) {
+// A data file (`MeasuredData`, `AccuracyData`), read once per URL (a failed
+// read is tried again).
+async function dataFile(kind, url, ...args) {
   await ready;
-  if (!measuredSets.has(url)) {
-    const reading = latscope.MeasuredData.fromUrl(url, space);
-    reading.catch(() => measuredSets.delete(url));
-    measuredSets.set(url, reading);
+  if (!dataFiles.has(url)) {
+    const reading = latscope[kind].fromUrl(url, ...args);
+    reading.catch(() => dataFiles.delete(url));
+    dataFiles.set(url, reading);
   }
-  return measuredSets.get(url);
+  return dataFiles.get(url);
 }
+
+const measuredData = (url, space) => dataFile('MeasuredData', url, space);
 
 async function lookup({ measured, space, arch, devices }) {
   await latenciesPosted;
   return (await measuredData(measured, space)).lookup(arch, devices);
+}
+
+async function scores({ accuracy, dataset }) {
+  await latenciesPosted;
+  return (await dataFile('AccuracyData', accuracy)).lookup(nb201Cells(), dataset);
+}
+
+let cells = null;
+function nb201Cells() {
+  cells ??= latscope.spaceArchitectures('nb201');
+  return cells;
 }
 
 // Steps `scan` to the end; false when a newer job arrived first.
@@ -98,9 +120,22 @@ async function run(job) {
   }
 }
 
+function predictorFor(job) {
+  if (job.key && predictors.has(job.key)) return predictors.get(job.key);
+  const predictor = new latscope.Predictor(new Uint8Array(job.bytes));
+  if (!job.key) return predictor;
+  predictors.set(job.key, predictor);
+  for (const [key, old] of predictors) {
+    if (predictors.size <= 2) break;
+    predictors.delete(key);
+    old.free();
+  }
+  return predictor;
+}
+
 async function scanJob(job, posted) {
   await ready;
-  const predictor = new latscope.Predictor(new Uint8Array(job.bytes));
+  const predictor = predictorFor(job);
   const scans = [];
   try {
     const cache = job.features ? await featureCache(job.features).catch(() => null) : null;
@@ -142,6 +177,6 @@ async function scanJob(job, posted) {
       [embedding.buffer]);
   } finally {
     for (const s of scans) s.free();
-    predictor.free();
+    if (!job.key) predictor.free();
   }
 }

@@ -6,8 +6,10 @@ export const state = {
   space: 'nb201',
   predictor: null,
   predictorName: '',
-  // The predictor file's bytes, for the scan worker.
+  // The predictor file's bytes, for the scan worker, and a key naming it
+  // (the URL, or the visitor's file name, size and date).
   predictorBytes: null,
+  predictorKey: '',
   // The page's worker client (created when the module is ready), and the
   // measured latencies of an architecture through it: (arch, devices) =>
   // Promise of {device: ms}.
@@ -24,9 +26,10 @@ export const state = {
   choices: [],
   arch: '',
   table: null,
-  // NAS-Bench-201's test accuracies (AccuracyData), loaded for NB201 only,
-  // and the table's current score per row (accuracy or MFLOPs).
-  accuracy: null,
+  // NAS-Bench-201's test accuracies per dataset (promises of every cell's,
+  // from the worker), and the table's current score per row (accuracy or
+  // MFLOPs).
+  accuracyScores: new Map(),
   score: null,
   scoreName: 'MFLOPs',
   // Whether the score is accuracy (NB201 with a dataset chosen).

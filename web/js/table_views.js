@@ -3,7 +3,7 @@
 
 import { formatMs, heatmap, histogram, scatter } from './charts.js';
 import { state } from './state.js';
-import { $, clearError, guarded } from './page.js';
+import { $, clearError, guarded, nextFrame } from './page.js';
 
 // What clicking an architecture in a view does (the page makes it the
 // current one; set by onArchPicked, so this module needs no page logic).
@@ -51,12 +51,16 @@ export function pickProxy() {
   clearError();
 }
 
-export function renderTableViews() {
+// Draws every view of the table, one per task so that none holds the page
+// for long; resolves when all are drawn.
+export async function renderTableViews() {
   fillDeviceSelects();
-  renderRanking();
-  renderHeatmap();
-  renderPareto();
   $('proxy-picks').replaceChildren();
+  renderRanking();
+  await nextFrame();
+  if (state.table) renderHeatmap();
+  await nextFrame();
+  renderPareto();
 }
 
 function archLink(row, ms) {

@@ -307,6 +307,36 @@ impl SpaceTable {
         Ok(())
     }
 
+    /// Makes `dataset`'s test accuracy the score, from `values` already
+    /// looked up in row order (by the page's worker, from the same
+    /// accuracy file); [`Error::NoAccuracy`] for a value that is not a
+    /// percentage (an architecture without accuracy gives NaN).
+    pub fn use_accuracy_scores(
+        &mut self,
+        dataset: AccuracyDataset,
+        values: Vec<f64>,
+    ) -> Result<()> {
+        if values.len() != self.archs.len() {
+            return Err(Error::CountMismatch {
+                what: "accuracy values",
+                got: values.len(),
+                expected: self.archs.len(),
+                of: format!("{} architectures", self.archs.len()),
+            });
+        }
+        if let Some(row) = values.iter().position(|v| !(0.0..=100.0).contains(v)) {
+            return Err(Error::NoAccuracy {
+                space: self.parsed[row].space().to_string(),
+                arch: self.archs[row].clone(),
+            });
+        }
+        self.score = Score {
+            name: dataset.score_label(),
+            values,
+        };
+        Ok(())
+    }
+
     /// The highest-scoring architecture predicted to run within `budget_ms`
     /// on `device` (ties: the faster), or `None` when none fits.
     pub fn best_under(&self, device: &str, budget_ms: f64) -> Result<Option<BestUnder>> {

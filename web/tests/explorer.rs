@@ -296,6 +296,28 @@ fn accuracy_becomes_the_score_of_fronts_and_budget_answers() {
         .use_accuracy(&accuracy, AccuracyDataset::Cifar100)
         .unwrap();
     assert_eq!(table.score_name(), "cifar100 test accuracy %");
+    // The same scores looked up elsewhere (the page's worker) give the same
+    // table; a wrong count or a missing accuracy is refused.
+    let mut elsewhere = scan(&p, &archs, 1000);
+    let looked_up = table.score().to_vec();
+    let short = elsewhere
+        .use_accuracy_scores(AccuracyDataset::Cifar100, looked_up[1..].to_vec())
+        .unwrap_err();
+    assert_eq!(short.kind(), ErrorKind::InvalidInput, "{short}");
+    let mut missing = looked_up.clone();
+    missing[7] = f64::NAN;
+    let e = elsewhere
+        .use_accuracy_scores(AccuracyDataset::Cifar100, missing)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    assert!(e.to_string().contains(&archs[7]), "{e}");
+    elsewhere
+        .use_accuracy_scores(AccuracyDataset::Cifar100, looked_up)
+        .unwrap();
+    assert_eq!(
+        (elsewhere.score(), elsewhere.score_name()),
+        (table.score(), table.score_name())
+    );
     // Each row's score is that cell's accuracy in the file.
     for (row, arch) in archs.iter().enumerate().step_by(50) {
         let parsed = SpaceId::Nb201.parse_arch(arch).unwrap();

@@ -14,14 +14,19 @@ use tract_onnx::pb::ModelProto;
 use tract_onnx::prelude::*;
 
 type Plan = std::sync::Arc<TypedSimplePlan>;
+use std::sync::OnceLock;
 
 /// A loaded predictor: its metadata and tract plans that take any batch.
 pub struct Predictor {
     meta: PredictorMeta,
     /// `latency_ms` and `embedding` from the ensemble.
     plan: Plan,
-    /// `latency_ms_scan` alone, when the file has a scan network.
-    scan_plan: Option<Plan>,
+    /// The graph with `latency_ms_scan` as its only output, when the file
+    /// has a scan network; optimised into `scan_plan` on first use, so
+    /// loading (the page's first prediction waits for it) does not pay for
+    /// a plan that only whole-space scans need.
+    scan_model: Option<InferenceModel>,
+    scan_plan: OnceLock<Plan>,
 }
 
 impl std::fmt::Debug for Predictor {
@@ -117,13 +122,14 @@ impl Predictor {
             )
             .map_err(TractFailure::during("setting the input shape"))?;
         // Each plan computes only its outputs: optimising prunes the rest.
-        let scan_plan = if scan_output {
+        let scan_model = if scan_output {
             let mut scan = inference.clone();
-            scan.select_output_outlets(&[inference
+            let scan_outlet = inference
                 .output_outlets()
-                .map_err(TractFailure::during("reading the outputs"))?[2]])
+                .map_err(TractFailure::during("reading the outputs"))?[2];
+            scan.select_output_outlets(&[scan_outlet])
                 .map_err(TractFailure::during("selecting the scan output"))?;
-            Some(plan_of(scan)?)
+            Some(scan)
         } else {
             None
         };
@@ -138,7 +144,8 @@ impl Predictor {
         Ok(Predictor {
             meta,
             plan,
-            scan_plan,
+            scan_model,
+            scan_plan: OnceLock::new(),
         })
     }
 
@@ -181,15 +188,22 @@ impl Predictor {
 
     /// Whether the file has a scan network ([`Self::predict_scan_encoded`]).
     pub fn has_scan_network(&self) -> bool {
-        self.scan_plan.is_some()
+        self.scan_model.is_some()
     }
 
     /// Latencies (ms, `[N, D]`) from the file's scan network, the cheap
     /// stand-in for the ensemble's `latency_ms` when a whole space is
     /// ranked; None when the file has none.
     pub fn predict_scan_encoded(&self, x: &Array2<f32>) -> Result<Option<Array2<f32>>> {
-        let Some(plan) = &self.scan_plan else {
+        let Some(model) = &self.scan_model else {
             return Ok(None);
+        };
+        let plan = match self.scan_plan.get() {
+            Some(plan) => plan,
+            None => {
+                let plan = plan_of(model.clone())?;
+                self.scan_plan.get_or_init(|| plan)
+            }
         };
         self.check_input(x)?;
         if x.nrows() == 0 {

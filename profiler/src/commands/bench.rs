@@ -89,6 +89,17 @@ pub fn run(args: BenchArgs) -> Result<()> {
             format!("predict {n} architectures × {d} devices (one batch)"),
             ms(predict)
         )?;
+        if predictor.has_scan_network() {
+            // The first call builds the scan plan; time the calls after it.
+            predictor.predict_scan_encoded(&x)?;
+            let (scan, _) = time(args.repeat, || Ok(predictor.predict_scan_encoded(&x)?))?;
+            writeln!(
+                out,
+                "{:<58} {:>12}",
+                "the same with the file's scan network",
+                ms(scan)
+            )?;
+        }
         let samples: Vec<usize> = (0..10).map(|i| i * 1499 + 3).collect();
         let sample_x = prediction.embedding.select(ndarray::Axis(0), &samples);
         let measured: Vec<f64> = samples

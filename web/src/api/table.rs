@@ -195,6 +195,16 @@ impl JsSpaceTable {
         self.inner.use_accuracy(accuracy.table(), dataset)
     }
 
+    /// Makes `dataset`'s accuracy the score from `values` looked up
+    /// elsewhere in row order (`AccuracyData.lookup(table.archs, dataset)`,
+    /// e.g. in a Web Worker). Throws `invalid-input` for a count that does
+    /// not fit, `unsupported` for a value that is not a percentage.
+    #[wasm_bindgen(js_name = useAccuracyScores)]
+    pub fn use_accuracy_scores(&mut self, dataset: &str, values: Vec<f64>) -> Result<()> {
+        let dataset = accuracy_dataset(dataset)?;
+        self.inner.use_accuracy_scores(dataset, values)
+    }
+
     /// Makes MFLOPs the score again.
     #[wasm_bindgen(js_name = useMflops)]
     pub fn use_mflops(&mut self) {
