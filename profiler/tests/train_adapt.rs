@@ -4,9 +4,10 @@
 mod common;
 
 use common::{
-    data, long_rows, nb201_subset_file, stderr_of_failure, stdout_of, ALL_CONV3, ALL_NONE,
+    data, long_rows, nb201_subset_file, shipped, stderr_of_failure, stdout_of, ALL_CONV3, ALL_NONE,
 };
 use latscope_shared::dataset::LatencyTable;
+use latscope_shared::space::SpaceId;
 use std::path::{Path, PathBuf};
 
 #[test]
@@ -249,4 +250,79 @@ fn predict_prints_every_device_of_the_shipped_predictor() {
         err.contains("architecture 1") && err.contains("k3_e1"),
         "{err}"
     );
+}
+
+/// `profiler distil` writes the file again with a scan network fitted on
+/// the given networks (plus random ones), reports its agreement with the
+/// ensemble, keeps the ensemble's numbers, and never touches its input.
+#[test]
+fn distil_adds_a_scan_network_and_keeps_the_ensemble() {
+    use latscope_model::predictor_onnx::Predictor;
+    let dir = tempfile::tempdir().unwrap();
+    let input = shipped("predictors/nb201.onnx");
+    let before = std::fs::read(&input).unwrap();
+    let subset = nb201_subset_file(
+        dir.path(),
+        &(0..300).map(|i| i * 41).collect::<Vec<_>>(),
+        &["pixel3"],
+    );
+    let out = dir.path().join("distilled.onnx");
+    let text = stdout_of(&[
+        "distil",
+        "--predictor",
+        input.to_str().unwrap(),
+        "--data",
+        subset.to_str().unwrap(),
+        "--random",
+        "100",
+        "--hidden",
+        "16",
+        "--epochs",
+        "20",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(text.contains("on 300 nb201 networks of"), "{text}");
+    assert!(text.contains("and 100 random ones"), "{text}");
+    assert!(text.contains("relative error: median"), "{text}");
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        before,
+        "the input file changed"
+    );
+    let original = Predictor::from_bytes(&before).unwrap();
+    let distilled = Predictor::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
+    let agreement = distilled.meta().scan.clone().unwrap();
+    assert_eq!(agreement.spearman.len(), 27);
+    assert!(
+        agreement.set.contains("300 nb201 networks"),
+        "{}",
+        agreement.set
+    );
+    let cells: Vec<_> = (0..50)
+        .map(|i| SpaceId::Nb201.arch_at_benchmark_index(i * 300).unwrap())
+        .collect();
+    assert_eq!(
+        distilled.predict_archs(&cells).unwrap(),
+        original.predict_archs(&cells).unwrap(),
+        "the ensemble's outputs changed"
+    );
+    // An existing output needs --force; the input is never the output.
+    let err = stderr_of_failure(&[
+        "distil",
+        "--predictor",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("exists; pass --force"), "{err}");
+    let err = stderr_of_failure(&[
+        "distil",
+        "--predictor",
+        input.to_str().unwrap(),
+        "-o",
+        input.to_str().unwrap(),
+        "--force",
+    ]);
+    assert!(err.contains("--out must differ from --predictor"), "{err}");
 }

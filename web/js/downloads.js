@@ -10,7 +10,7 @@ export function downloadRanking() {
   const device = $('rank-device').value;
   const latency = state.table.latency(device);
   const header = ['rank', 'arch', `${device}_ms`, state.scoredByAccuracy ? state.scoreName : 'mflops'];
-  const archs = state.archs;
+  const archs = state.table.archs;
   const rows = Array.from(state.table.order(device), (row, i) =>
     [i + 1, archs[row], latency[row], state.score[row]]);
   downloadCsv(`latscope_ranking_${state.space}_${device}.csv`, header, rows);
@@ -21,7 +21,7 @@ export function downloadFront() {
   const b = $('device-b').value;
   const latency = state.table.latency(b);
   const front = JSON.parse($('front').dataset.front ?? '[]');
-  const archs = state.archs;
+  const archs = state.table.archs;
   downloadCsv(`latscope_front_${state.space}_${b}.csv`, ['arch', `${b}_ms`, state.scoreName],
     front.map((row) => [archs[row], latency[row], state.score[row]]));
 }

@@ -157,7 +157,7 @@ async function scanSpace(generation, { started, latencies }) {
   const ranked = performance.now();
   timings.scanMs = scanned - started;
   timings.rankAllDevicesMs = ranked - scanned;
-  timings.scanArchs = table.archs.length;
+  timings.scanArchs = table.size;
   timings.scanDevices = table.devices.length;
   timings.usesScanNetwork = done.usesScanNetwork;
   if (!isCurrent()) {
@@ -166,11 +166,9 @@ async function scanSpace(generation, { started, latencies }) {
   }
   state.table = table;
   state.usesScanNetwork = done.usesScanNetwork;
-  // `table.archs` copies every string out of the module on each read: once.
-  state.archs = table.archs;
   await applyScore();
   if (!isCurrent()) return;
-  const total = state.archs.length;
+  const total = table.size;
   status(`${state.predictorName}: ${total} architectures × ${table.devices.length} devices predicted and ranked in ` +
     `${Math.round(timings.scanMs + timings.rankAllDevicesMs)} ms${done.usesScanNetwork ? ' by the scan network' : ''}`);
   $('scan-note').textContent = scanNote();

@@ -34,8 +34,6 @@ export const state = {
   scoreName: 'MFLOPs',
   // Whether the score is accuracy (NB201 with a dataset chosen).
   scoredByAccuracy: false,
-  // The table's architectures (canonical strings), in row order.
-  archs: [],
   // Devices the visitor added: {name, archs, ms}.
   myDevices: [],
   // Bumped whenever the predictor changes, so stale async work stops.

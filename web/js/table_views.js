@@ -64,7 +64,7 @@ export async function renderTableViews() {
 }
 
 function archLink(row, ms) {
-  const arch = state.archs[row];
+  const arch = state.table.arch(row);
   const li = document.createElement('li');
   const a = document.createElement('a');
   a.href = '#architecture';
@@ -99,7 +99,7 @@ export function renderRanking() {
     label = `this architecture: #${s.rank}`;
     $('standing').textContent = `On ${device} this architecture is predicted at ${formatMs(s.latency_ms)} ms: rank ${s.rank} of ${s.of} (${s.faster_percent.toFixed(1)}% of the space is faster).`;
   } catch (e) {
-    $('standing').textContent = `This architecture is not among the ${state.archs.length} ranked ones (${e.message}).`;
+    $('standing').textContent = `This architecture is not among the ${state.table.size} ranked ones (${e.message}).`;
   }
   histogram($('histogram'), table.histogram(device, 40), mark, label);
 }
@@ -180,7 +180,7 @@ export function bestUnder() {
   a.textContent = best.arch;
   a.addEventListener('click', guarded(() => archPicked(best.arch)));
   const score = state.scoredByAccuracy ? `${best.score.toFixed(2)} % (${best.score_name})` : `${best.score.toFixed(1)} MFLOPs`;
-  out.append(`Best within ${formatMs(budget)} ms on ${device} (${best.within_budget} of ${state.archs.length} fit): `,
+  out.append(`Best within ${formatMs(budget)} ms on ${device} (${best.within_budget} of ${state.table.size} fit): `,
     a, `, ${formatMs(best.latency_ms)} ms, ${score}.`);
   clearError();
 }

@@ -184,6 +184,15 @@ pub enum Error {
         of: String,
     },
 
+    /// A table row past the end of the table.
+    #[error("row {row} is past the end of the table ({rows} rows)")]
+    RowOutOfRange {
+        /// The row asked for.
+        row: usize,
+        /// The rows the table has.
+        rows: usize,
+    },
+
     /// A state this module should never reach (a scan whose parts disagree,
     /// a value JSON cannot carry): a bug to report.
     #[error("{0}")]
@@ -302,9 +311,10 @@ impl Error {
             Error::NotInTable { .. } => ErrorKind::NotInTable,
             Error::NotListable(_) | Error::NoAccuracy { .. } => ErrorKind::Unsupported,
             Error::AccuracyFile(_) => ErrorKind::InvalidDataset,
-            Error::MissingDeviceName | Error::FileDevice(_) | Error::CountMismatch { .. } => {
-                ErrorKind::InvalidInput
-            }
+            Error::MissingDeviceName
+            | Error::FileDevice(_)
+            | Error::CountMismatch { .. }
+            | Error::RowOutOfRange { .. } => ErrorKind::InvalidInput,
             Error::ScanFinished | Error::ScanUnfinished { .. } => ErrorKind::InvalidState,
             Error::Fetch { .. } | Error::NoFetch => ErrorKind::Fetch,
             Error::NonPositiveLatency { .. } | Error::Lowering { .. } | Error::Internal(_) => {

@@ -220,6 +220,13 @@ fn invalid_input() {
     assert!(e.to_string().contains("0 ms"), "{e}");
 
     let mut t = table(&p);
+    assert_eq!((t.size(), t.arch(1).unwrap()), (2, OTHER.to_string()));
+    let e = err(t.arch(2));
+    assert!(
+        matches!(e, Error::RowOutOfRange { row: 2, rows: 2 }),
+        "{e:?}"
+    );
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
     let e = err(t.add_device("  ", strings(&[CELL, OTHER]), vec![1.0, 2.0]));
     assert!(matches!(e, Error::MissingDeviceName), "{e:?}");
     assert_eq!(e.kind(), ErrorKind::InvalidInput);

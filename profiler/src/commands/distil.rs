@@ -2,11 +2,11 @@
 //! spaces rank at a fraction of the ensemble's cost (the explorer page's
 //! whole-space views), with its agreement with the ensemble recorded.
 
-use super::files::{check_new_file, load_table};
+use super::files::{check_rewrite, load_table, read_predictor_spec};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use latscope_model::distil::{distil_scan_network, ArchSet, DistilConfig};
-use latscope_model::predictor_onnx::{export_predictor_bytes, PredictorSpec, ScanAgreement};
+use latscope_model::predictor_onnx::{export_predictor_bytes, ScanAgreement};
 use latscope_shared::space::{Arch, SpaceId};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -64,15 +64,8 @@ pub struct DistilArgs {
 }
 
 pub fn run(args: DistilArgs) -> Result<()> {
-    check_new_file(&args.out, args.force)?;
-    if args.out == args.predictor {
-        bail!("--out must differ from --predictor (the input file is never modified)");
-    }
-    let bytes = std::fs::read(&args.predictor)
-        .with_context(|| format!("reading {}", args.predictor.display()))?;
-    let context = || format!("loading {}", args.predictor.display());
-    let model = prost::Message::decode(bytes.as_slice()).with_context(context)?;
-    let mut spec = PredictorSpec::from_model(&model).with_context(context)?;
+    check_rewrite(&args.predictor, &args.out, args.force)?;
+    let (_, mut spec) = read_predictor_spec(&args.predictor)?;
     let space = spec.space;
     let (fit_archs, fit_name) = fit_set(&args, space)?;
     let held_out = if space.enumerate().is_ok() {

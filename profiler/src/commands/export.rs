@@ -3,11 +3,11 @@
 //! them like the trained ones.
 
 use super::adapt::read_samples;
-use super::files::check_new_file;
+use super::files::{check_rewrite, read_predictor_spec};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use latscope_model::adapt::Adaptation;
-use latscope_model::predictor_onnx::{export_predictor_bytes, Predictor, PredictorSpec};
+use latscope_model::predictor_onnx::{export_predictor_bytes, Predictor};
 use std::path::PathBuf;
 
 /// Export a predictor with devices added by few-shot adaptation: each
@@ -41,16 +41,10 @@ pub struct ExportArgs {
 }
 
 pub fn run(args: ExportArgs) -> Result<()> {
-    check_new_file(&args.out, args.force)?;
-    if args.out == args.predictor {
-        bail!("--out must differ from --predictor (the input file is never modified)");
-    }
-    let bytes = std::fs::read(&args.predictor)
-        .with_context(|| format!("reading {}", args.predictor.display()))?;
-    let context = || format!("loading {}", args.predictor.display());
-    let predictor = Predictor::from_bytes(&bytes).with_context(context)?;
-    let model = prost::Message::decode(bytes.as_slice()).with_context(context)?;
-    let mut spec = PredictorSpec::from_model(&model).with_context(context)?;
+    check_rewrite(&args.predictor, &args.out, args.force)?;
+    let (bytes, mut spec) = read_predictor_spec(&args.predictor)?;
+    let predictor = Predictor::from_bytes(&bytes)
+        .with_context(|| format!("loading {}", args.predictor.display()))?;
     let adaptation: Option<Adaptation> = args.adaptation.as_deref().map(str::parse).transpose()?;
     for item in &args.add_device {
         let Some((name, file)) = item.split_once('=') else {

@@ -2,6 +2,7 @@
 //! `--force`, the shipped data's default paths, loading one space's table.
 
 use anyhow::{bail, Context, Result};
+use latscope_model::predictor_onnx::PredictorSpec;
 use latscope_shared::dataset::{read_reference_archs_path, read_tables_path, LatencyTable};
 use latscope_shared::space::{Arch, SpaceId};
 use std::path::{Path, PathBuf};
@@ -12,6 +13,26 @@ pub fn check_new_file(path: &Path, force: bool) -> Result<()> {
         bail!("{} exists; pass --force to overwrite it", path.display());
     }
     Ok(())
+}
+
+/// Refuses `out` when it exists (unless `force`) or is the `input` file
+/// itself: commands that rewrite a predictor never modify their input.
+pub fn check_rewrite(input: &Path, out: &Path, force: bool) -> Result<()> {
+    check_new_file(out, force)?;
+    if out == input {
+        bail!("--out must differ from --predictor (the input file is never modified)");
+    }
+    Ok(())
+}
+
+/// A predictor file's bytes and the spec it was written from (to extend it
+/// and write it again).
+pub fn read_predictor_spec(path: &Path) -> Result<(Vec<u8>, PredictorSpec)> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let context = || format!("loading {}", path.display());
+    let model = prost::Message::decode(bytes.as_slice()).with_context(context)?;
+    let spec = PredictorSpec::from_model(&model).with_context(context)?;
+    Ok((bytes, spec))
 }
 
 /// The shipped dataset of a space (relative to the repository root).

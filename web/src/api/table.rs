@@ -138,10 +138,31 @@ impl JsSpaceTable {
 
 #[wasm_bindgen(js_class = SpaceTable)]
 impl JsSpaceTable {
-    /// The architectures (canonical strings), in row order.
+    /// The architectures (canonical strings), in row order. Each read
+    /// copies every string out of the module: read once, or use `arch(row)`
+    /// and `size`.
     #[wasm_bindgen(getter)]
     pub fn archs(&self) -> Vec<String> {
         self.inner.archs().to_vec()
+    }
+
+    /// How many architectures (rows) the table has.
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> usize {
+        self.inner.archs().len()
+    }
+
+    /// The architecture of one row (canonical string); throws
+    /// `invalid-input` for a row past the end.
+    pub fn arch(&self, row: usize) -> Result<String> {
+        self.inner
+            .archs()
+            .get(row)
+            .cloned()
+            .ok_or(Error::RowOutOfRange {
+                row,
+                rows: self.inner.archs().len(),
+            })
     }
 
     /// The devices: the predictor's, then any added with `addDevice`.
