@@ -8,7 +8,7 @@
 import { decodeView, downloadPng } from './share.js';
 import { SpaceScanner } from './scan.js';
 import { state, timings } from './state.js';
-import { $, clearError, guarded, progress, showError, status } from './page.js';
+import { $, clearError, guarded, nextFrame, progress, showError, status } from './page.js';
 import { randomArch, setArch } from './architecture.js';
 import {
   bestUnder, fillDeviceSelects, onArchPicked, pickProxy, renderPareto, renderRanking, renderTableViews,
@@ -166,6 +166,9 @@ async function scanSpace(generation, { started, latencies }) {
   }
   state.table = table;
   state.usesScanNetwork = done.usesScanNetwork;
+  // The views in tasks of their own, after the one that made the table.
+  await nextFrame();
+  if (!isCurrent()) return;
   await applyScore();
   if (!isCurrent()) return;
   const total = table.size;
