@@ -177,25 +177,14 @@ const relative = (a, b) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
 
 // ---- the test -------------------------------------------------------------------
 
-async function main() {
-  await mkdir(outDir, { recursive: true });
-  const server = await serve(dist, {
-    '/embed-example.html': await readmeExample(),
-    '/blank.html': '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">',
-  });
-  const url = `http://127.0.0.1:${server.address().port}/`;
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+// The explorer in a page that records its errors and its main-thread tasks
+// over 50 ms (the Long Tasks API), for the benchmark.
+async function openExplorer(browser, url) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
   page.setDefaultTimeout(180_000);
-  // Main-thread tasks over 50 ms (the Long Tasks API), for the benchmark.
   await page.addInitScript(() => {
     window.longTasks = [];
     new PerformanceObserver((list) => {
@@ -204,8 +193,13 @@ async function main() {
   });
 
   await page.goto(url);
+  return { page, pageErrors };
+}
+
+// The first view: every device's bar, an architecture built in the page,
+// its predictions against `profiler predict`.
+async function checkFirstView(page) {
   await page.waitForFunction(() => document.querySelectorAll('#device-bars .device-row').length > 0);
-  const firstPrediction = await page.evaluate(() => window.latscope.timings.firstPrediction);
   const devices = await page.evaluate(() => window.latscope.state.predictor.devices);
   check(devices.length === 27, `the shipped NB201 predictor shows ${devices.length} devices`);
 
@@ -232,7 +226,12 @@ async function main() {
   check(rows.length === 27 && rows.every((r) => r.device in native),
     'the page shows a bar for every device of the file');
   check(worst <= TOLERANCE, `page predictions equal profiler predict (max relative difference ${worst.toExponential(2)})`);
+  return { arch, rows };
+}
 
+// The whole-space views: measured marks, the worker's scan network against
+// the ensemble, heatmap, ranking, standing, proxy pick, Pareto summary.
+async function checkWholeSpace(page, rows) {
   // Wait for the whole space, then check the views that use it.
   await page.waitForFunction(() => window.latscope.timings.tableReady !== undefined);
   check(rows.every((r) => r.measured !== ''), 'every NB201 cell has its measured latency beside the bar');
@@ -271,7 +270,11 @@ async function main() {
     `proxy pick for eyeriss, pixel2, fpga: ${picks.map((p) => `${p.proxy} ${p.worst.toFixed(3)}`).join(', ')}`);
   const pareto = await page.textContent('#pareto-summary');
   check(/hypervolume/.test(pareto), `Pareto summary: ${pareto}`);
+  return { timings, loadLongTasks };
+}
 
+// Accuracy beside latency.
+async function checkAccuracy(page) {
   // Accuracy beside latency: the page's scores are the shipped accuracies,
   // its front on B is the one profiler pareto computes from the same
   // predictions and accuracies, and "best within X ms" is the best that fits.
@@ -318,7 +321,10 @@ async function main() {
     `an accuracy floor of 70 % hides the degenerate cells from the fastest list (${floored.join(', ')})`);
   await page.fill('#accuracy-floor', '0');
   await page.dispatchEvent('#accuracy-floor', 'change');
+}
 
+// Suggesting, measuring and adding this machine's CPU as a device.
+async function checkMyDevice(page, arch) {
   // Add my device: a device the shipped predictor was not trained on, this
   // machine's CPU. The page suggests what to measure (as `profiler adapt
   // --suggest` does), `profiler measure` measures those and some reference
@@ -350,7 +356,10 @@ async function main() {
     `the page states the fit and its confidence (${pageFit}; profiler adapt: ${nativeMine.fit}): ${result.slice(0, 160)}`);
   const rankDevices = await page.$$eval('#rank-device option', (o) => o.map((x) => x.value));
   check(rankDevices.includes('this_cpu'), 'the added device can be ranked');
+}
 
+// The CSV and plot downloads.
+async function checkDownloads(page) {
   // The whole ranking as CSV: every cell, in the order of the list shown.
   await page.selectOption('#rank-device', 'this_cpu');
   await page.selectOption('#score-dataset', 'imagenet16-120');
@@ -371,7 +380,10 @@ async function main() {
   const svgText = await readFile((await download(page, '#save-heatmap')).path, 'utf8');
   check(png.subarray(1, 4).toString() === 'PNG' && svgText.startsWith('<svg') && (svgText.match(/<rect[^>]*class="cell[" ]/g) ?? []).length === 28 * 28,
     `plots save: front PNG ${png.length} bytes, heatmap SVG with ${(svgText.match(/<rect[^>]*class="cell[" ]/g) ?? []).length} cells`);
+}
 
+// A copied link reopens the same view.
+async function checkLink(browser, page, pageErrors) {
   // A copied link reopens the same view in a fresh page: the architecture,
   // the added device (adapted again from the samples in the link), the
   // devices and the score chosen.
@@ -398,7 +410,10 @@ async function main() {
     `a copied link (${link.length - link.indexOf('#')} characters of hash) reopens the view: ${JSON.stringify(reopened).slice(0, 160)}`);
   await page2.close();
   await page.screenshot({ path: join(outDir, 'explorer.png'), fullPage: true });
+}
 
+// The visitor's own predictor files: a bad one, then FBNet's.
+async function checkOwnFiles(page) {
   // A bad predictor file: the error is shown on the page.
   await page.setInputFiles('#predictor-file', {
     name: 'bad.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not an onnx file'),
@@ -430,7 +445,11 @@ async function main() {
   check(fbScore[0] === 'MFLOPs' && fbScore[1] === 'mflops',
     'FBNet: the page says there is no accuracy data and the fronts use MFLOPs');
   await page.screenshot({ path: join(outDir, 'fbnet.png'), fullPage: true });
+  return fbTimings;
+}
 
+// Switching back to NB201 with everything warm, three times.
+async function measureWarmSwitches(page) {
   // Back to NB201 with everything warm: the whole-space predict + rank a
   // visitor waits for when switching, while the page records its long
   // tasks; three times over (FBNet between), as one switch is noisy here.
@@ -456,9 +475,11 @@ async function main() {
     }), switched);
     warmRuns.push(t);
   }
-  check(pageErrors.length === 0 || pageErrors.every((e) => /bad\.onnx|not an ONNX/.test(e)),
-    `no unexpected page errors (${pageErrors.join(' | ') || 'none'})`);
+  return warmRuns;
+}
 
+// The README's embedding example, as a page of its own.
+async function checkReadmeExample(browser, url) {
   // The README's embedding example runs as written.
   const embed = await browser.newPage();
   const logs = [];
@@ -470,7 +491,10 @@ async function main() {
   for (let i = 0; i < 600 && logs.length < 2 && embedErrors.length === 0; i++) await embed.waitForTimeout(100);
   check(embedErrors.length === 0 && logs.length === 2 && logs[0].startsWith('nb201'),
     `the README's embedding example runs (${embedErrors.join(' | ') || logs.join(' / ').slice(0, 160)})`);
+}
 
+// The errors the module throws.
+async function checkModuleErrors(browser, url) {
   // What the module throws: LatscopeErrors with the message and a kind (on a
   // page of its own: the 404 below is logged as a console error).
   const declared = await readFile(join(dist, 'latscope-web.d.ts'), 'utf8');
@@ -510,10 +534,10 @@ async function main() {
   check(kindOk(thrown.fetch, 'fetch', /^fetching predictors\/missing\.onnx: HTTP 404/),
     `missing file: ${JSON.stringify(thrown.fetch)}`);
   check(kindOk(thrown.space, 'unknown-space', /nb202/), `unknown space: ${JSON.stringify(thrown.space)}`);
+}
 
-  await browser.close();
-  server.close();
-
+// The browser benchmark: the timings the page recorded and the module's size.
+async function printBenchmark({ timings, loadLongTasks, fbTimings, warmRuns }) {
   // ---- the browser benchmark ------------------------------------------------------
   const wasm = await readFile(join(dist, 'latscope-web_bg.wasm'));
   const gzip = gzipSync(wasm, { level: 9 }).length;
@@ -541,6 +565,39 @@ async function main() {
   console.log(`  wasm: ${mb(wasm.length)} after wasm-opt, ${mb(gzip)} gzip -9, ${mb(brotli)} brotli -11`);
   console.log(`  screenshots in ${outDir}`);
   await stat(join(outDir, 'explorer.png'));
+}
+
+async function main() {
+  await mkdir(outDir, { recursive: true });
+  const server = await serve(dist, {
+    '/embed-example.html': await readmeExample(),
+    '/blank.html': '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">',
+  });
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const { page, pageErrors } = await openExplorer(browser, url);
+  const { arch, rows } = await checkFirstView(page);
+  const { timings, loadLongTasks } = await checkWholeSpace(page, rows);
+  await checkAccuracy(page);
+  await checkMyDevice(page, arch);
+  await checkDownloads(page);
+  await checkLink(browser, page, pageErrors);
+  const fbTimings = await checkOwnFiles(page);
+  const warmRuns = await measureWarmSwitches(page);
+  check(pageErrors.length === 0 || pageErrors.every((e) => /bad\.onnx|not an ONNX/.test(e)),
+    `no unexpected page errors (${pageErrors.join(' | ') || 'none'})`);
+
+  await checkReadmeExample(browser, url);
+  await checkModuleErrors(browser, url);
+
+  await browser.close();
+  server.close();
+  await printBenchmark({ timings, loadLongTasks, fbTimings, warmRuns });
 
   if (failures) {
     console.error(`\n${failures} check(s) failed`);
