@@ -10,6 +10,17 @@
 
 const nextFrame = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+// A promise with its resolve and reject, for answers that come as messages.
+function deferred() {
+  let resolve;
+  let reject;
+  const promise = new Promise((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  return { promise, resolve, reject };
+}
+
 // An Error carrying the module's error kind, as the page shows errors.
 function moduleError(message, kind) {
   const error = new Error(message);
@@ -52,9 +63,10 @@ export class SpaceScanner {
       try {
         const worker = this.ensureWorker();
         const id = ++this.nextId;
-        const answer = new Promise((resolve, reject) => this.questions.set(id, { resolve, reject }));
+        const answer = deferred();
+        this.questions.set(id, answer);
         worker.postMessage({ ...question, id });
-        return answer;
+        return answer.promise;
       } catch (e) {
         console.warn(`reading data on the main thread: the worker did not start (${e.message})`);
         this.workerFailed = true;
@@ -122,27 +134,23 @@ export class SpaceScanner {
     // Only the newest job can still answer: older ones resolve to null.
     for (const pending of this.jobs.values()) pending.supersede();
     this.jobs.clear();
-    let pending;
-    const latencies = new Promise((resolveLatencies, rejectLatencies) => {
-      const embedding = new Promise((resolveEmbedding, rejectEmbedding) => {
-        pending = {
-          job,
-          resolveLatencies,
-          resolveEmbedding,
-          fail: (error) => {
-            rejectLatencies(error);
-            rejectEmbedding(error);
-          },
-          supersede: () => {
-            resolveLatencies(null);
-            resolveEmbedding(null);
-          },
-        };
-      });
-      // Nobody may wait for the embedding: keep its rejection quiet.
-      embedding.catch(() => {});
-      pending.embedding = embedding;
-    });
+    const latencies = deferred();
+    const embedding = deferred();
+    // Nobody may wait for the embedding: keep its rejection quiet.
+    embedding.promise.catch(() => {});
+    const pending = {
+      job,
+      latencies,
+      embedding,
+      fail: (error) => {
+        latencies.reject(error);
+        embedding.reject(error);
+      },
+      supersede: () => {
+        latencies.resolve(null);
+        embedding.resolve(null);
+      },
+    };
     this.jobs.set(id, pending);
     // A copy: the page keeps its bytes for the next scan.
     const bytes = job.bytes.slice().buffer;
@@ -156,7 +164,7 @@ export class SpaceScanner {
       measured: job.measuredUrl,
       space: job.space,
     }, [bytes]);
-    return { latencies, embedding: pending.embedding };
+    return { latencies: latencies.promise, embedding: embedding.promise };
   }
 
   receive(message) {
@@ -174,12 +182,12 @@ export class SpaceScanner {
       if (message.type === 'latency') {
         const archs = message.archs ?? job.archs ?? undefined;
         const table = job.predictor.tableFrom(archs, message.latency, message.mflops, message.orders, message.correlation);
-        pending.resolveLatencies({ table, usesScanNetwork: message.usesScanNetwork, workerMs: message.ms });
+        pending.latencies.resolve({ table, usesScanNetwork: message.usesScanNetwork, workerMs: message.ms });
       } else if (message.type === 'progress') {
         job.onProgress?.(message.done, message.total, 'embedding');
       } else if (message.type === 'embedding') {
         this.jobs.delete(message.id);
-        pending.resolveEmbedding(message.embedding);
+        pending.embedding.resolve(message.embedding);
       } else if (message.type === 'error') {
         this.jobs.delete(message.id);
         pending.fail(moduleError(message.message, message.kind));
