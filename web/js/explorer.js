@@ -65,6 +65,10 @@ async function usePredictor(predictor, name, bytes) {
   // The whole space is predicted in the worker while this thread shows the
   // first prediction.
   const request = requestScan(generation);
+  // The first prediction in a task of its own: loading the predictor took
+  // this one.
+  await nextFrame();
+  if (generation !== state.generation) return;
   // Devices added for the previous predictor do not carry over.
   $('my-device-result').textContent = '';
   if (spaceChanged) {
