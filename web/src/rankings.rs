@@ -7,6 +7,15 @@
 use crate::error::Result;
 use latscope_shared::metrics::spearman_matrix_in_order;
 
+/// One column per device of row-major latencies (`devices` values per
+/// architecture), as scans produce them and tables keep them.
+pub fn columns_of(row_major: &[f32], devices: usize) -> Vec<Vec<f32>> {
+    let n = row_major.len() / devices.max(1);
+    (0..devices)
+        .map(|j| (0..n).map(|i| row_major[i * devices + j]).collect())
+        .collect()
+}
+
 /// Rows from fastest to slowest (ties keep row order).
 pub fn order_of(latency: &[f32]) -> Vec<u32> {
     // A stable radix sort (radsort) of (latency, row) pairs: ranking all

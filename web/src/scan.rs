@@ -197,9 +197,7 @@ impl SpaceScan {
             });
         }
         let d = self.predictor.meta().devices.len();
-        let columns: Vec<Vec<f32>> = (0..d)
-            .map(|j| (0..n).map(|i| self.latency_ms[i * d + j]).collect())
-            .collect();
+        let columns = rankings::columns_of(&self.latency_ms, d);
         let orders: Vec<Vec<u32>> = columns.iter().map(|c| rankings::order_of(c)).collect();
         let column_refs: Vec<&[f32]> = columns.iter().map(Vec::as_slice).collect();
         let order_refs: Vec<&[u32]> = orders.iter().map(Vec::as_slice).collect();

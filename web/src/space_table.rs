@@ -173,9 +173,7 @@ impl SpaceTable {
             });
         }
         let archs: Vec<String> = parsed.iter().map(Arch::to_string).collect();
-        let columns = (0..d)
-            .map(|j| (0..n).map(|i| latency_ms[i * d + j]).collect())
-            .collect();
+        let columns = rankings::columns_of(&latency_ms, d);
         let position = archs
             .iter()
             .enumerate()
