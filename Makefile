@@ -58,7 +58,7 @@ setup-browser:
 ## older than one of them): wasm-opt alone re-optimises an unchanged module
 ## for minutes, so a second `make run` with no change serves at once.
 WEB_INPUTS := $(shell git ls-files --cached --others --exclude-standard -- \
-  index.html Trunk.toml Cargo.toml Cargo.lock .cargo web/src web/js web/Cargo.toml \
+  index.html Trunk.toml Cargo.toml Cargo.lock .cargo web/src web/js web/Cargo.toml web/lite \
   web/package.json web/package-lock.json shared/src shared/Cargo.toml model/src model/Cargo.toml \
   static/css static/predictors static/data 2>/dev/null)
 # Outside a git checkout the inputs cannot be listed: always rebuild then.
@@ -79,14 +79,18 @@ run: web
 lint: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	# The code the page's main-thread module builds: model and web without tract.
+	$(CARGO) clippy -p latscope-model -p latscope-web --no-default-features --lib -- -D warnings
 
 test-rust: setup setup-python
 	LATSCOPE_PYTHON=$(CURDIR)/$(PYTHON) LATSCOPE_CUDA_LIB_DIRS=$(NVRTC_LIB) \
 	  $(CARGO) test --workspace
 
-## shared and model must keep building for wasm32 on their own too.
+## shared and model must keep building for wasm32 on their own too, and
+## the page's main-thread module (web/lite) without tract.
 test-wasm: setup
 	$(CARGO) build --target $(WASM_TARGET) -p latscope-shared -p latscope-model
+	$(CARGO) build --target $(WASM_TARGET) -p latscope-web-lite
 
 ## The page in headless Chromium against the native profiler (the debug
 ## binary that test-rust built).

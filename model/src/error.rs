@@ -5,6 +5,7 @@
 use latscope_shared::metrics::MetricError;
 use latscope_shared::space::SpaceId;
 use thiserror::Error;
+#[cfg(feature = "tract")]
 use tract_onnx::prelude::TractError;
 
 /// Errors from training, evaluating, loading and running latency predictors.
@@ -491,6 +492,7 @@ impl TractFailure {
     /// For `map_err`: wraps a tract error (an `anyhow::Error`) with the step
     /// that failed, keeping tract's whole context chain in the message
     /// (`{:#}`); `?` then turns it into the caller's error type.
+    #[cfg(feature = "tract")]
     pub fn during(context: impl Into<String>) -> impl FnOnce(TractError) -> TractFailure {
         let context = context.into();
         move |e| TractFailure {
@@ -508,6 +510,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "tract")]
     fn tract_errors_keep_their_context_chain() {
         let inner = TractError::msg("shape mismatch").context("in node conv1");
         let err = Error::from(TractFailure::during("optimising the model")(inner));

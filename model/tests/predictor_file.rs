@@ -352,3 +352,68 @@ fn onnxruntime_gives_the_numbers_of_tract() {
     eprintln!("{report}{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "onnxruntime disagrees: {report}");
 }
+
+/// The largest relative difference between two arrays of positive values.
+fn max_rel(got: &Array2<f32>, want: &Array2<f32>) -> f64 {
+    assert_eq!(got.dim(), want.dim());
+    got.iter()
+        .zip(want)
+        .map(|(g, w)| f64::from((g - w).abs() / w.abs().max(1e-3)))
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn the_reference_engine_gives_the_numbers_of_tract_on_the_shipped_files() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../static/predictors");
+    for space in [SpaceId::Nb201, SpaceId::Fbnet] {
+        let bytes = std::fs::read(root.join(format!("{}.onnx", space.name()))).unwrap();
+        let tract = Predictor::from_bytes(&bytes).unwrap();
+        let reference = Predictor::reference_from_bytes(&bytes).unwrap();
+        assert_eq!(tract.engine().name(), "tract");
+        assert_eq!(reference.engine().name(), "reference");
+        assert_eq!(tract.meta(), reference.meta());
+        let table = common::table(space);
+        let archs: Vec<Arch> = (0..300)
+            .map(|i| table.archs()[i * 13 % table.n_archs()].clone())
+            .collect();
+        let x = tract.encode(&archs).unwrap();
+        let (t, r) = (
+            tract.predict_encoded(&x).unwrap(),
+            reference.predict_encoded(&x).unwrap(),
+        );
+        let latency = max_rel(&r.latency_ms, &t.latency_ms);
+        assert!(latency < 1e-5, "{space:?} latency: {latency:e}");
+        let embedding = r
+            .embedding
+            .iter()
+            .zip(&t.embedding)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(embedding < 1e-4, "{space:?} embedding: {embedding:e}");
+        let scan = max_rel(
+            &reference.predict_scan_encoded(&x).unwrap().unwrap(),
+            &tract.predict_scan_encoded(&x).unwrap().unwrap(),
+        );
+        assert!(scan < 1e-5, "{space:?} scan network: {scan:e}");
+        // A device adapted from 12 samples: the same fit, the same answers.
+        let column = table.devices().iter().position(|d| d == "raspi4").unwrap();
+        let samples: Vec<(Arch, f64)> = table
+            .measured(column)
+            .step_by(97)
+            .take(12)
+            .map(|(row, ms)| (table.archs()[row].clone(), ms))
+            .collect();
+        let query = &archs[..50];
+        let (t, r) = (
+            tract.adapt(&samples, query, None).unwrap(),
+            reference.adapt(&samples, query, None).unwrap(),
+        );
+        for (a, b) in r.iter().zip(&t) {
+            assert_close("adapted latency", *a, *b, 1e-4);
+        }
+    }
+    let err = Predictor::reference_from_bytes(b"not a predictor")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not an ONNX model"), "{err}");
+}

@@ -22,13 +22,19 @@ window.latscope = { state, timings };
 // ---- loading ---------------------------------------------------------------
 
 // The bytes at `url`, or an error naming it (kind `fetch`, as the module's).
+// index.html starts reading the predictor the page opens with before this
+// module loads (window.latscopeEarly: url -> the bytes, or the response
+// when it failed); the first load of that URL takes them.
 async function fetchBytes(url) {
+  const early = window.latscopeEarly?.[url];
+  if (early) delete window.latscopeEarly[url];
   let response;
   try {
-    response = await fetch(url);
+    response = await (early ?? fetch(url));
   } catch (e) {
     throw Object.assign(new Error(`fetching ${url}: ${e.message}`), { kind: 'fetch' });
   }
+  if (response instanceof ArrayBuffer) return new Uint8Array(response);
   if (!response.ok) {
     throw Object.assign(new Error(`fetching ${url}: HTTP ${response.status} ${response.statusText}`), { kind: 'fetch' });
   }
@@ -62,9 +68,6 @@ async function usePredictor(predictor, name, bytes) {
   state.space = predictor.space;
   $('space').value = state.space;
   state.layout = state.wasm.spaceLayout(state.space);
-  // The whole space is predicted in the worker while this thread shows the
-  // first prediction.
-  const request = requestScan(generation);
   // The first prediction in a task of its own: loading the predictor took
   // this one.
   await nextFrame();
@@ -80,7 +83,10 @@ async function usePredictor(predictor, name, bytes) {
   fillDeviceSelects();
   status(`${name}: ${predictor.devices.length} devices, ${predictor.method}, ${predictor.encodings}`);
   if (timings.firstPrediction === undefined) timings.firstPrediction = performance.now();
-  await scanSpace(generation, request);
+  // Then the whole space, in the worker: asked for after the first
+  // prediction, so that the worker's module compiles beside this thread's
+  // later work rather than competing with the first answer for the CPU.
+  await scanSpace(generation, requestScan(generation));
 }
 
 function defaultArch() {
@@ -151,6 +157,11 @@ function requestScan(generation) {
 
 async function scanSpace(generation, { started, latencies }) {
   const isCurrent = () => generation === state.generation;
+  // The accuracies the views score with, asked for now: the worker reads
+  // them right after the scan instead of after the table is made.
+  if (state.space === 'nb201' && $('score-dataset').value !== 'mflops') {
+    accuracyScores($('score-dataset').value).catch(() => {});
+  }
   status(`Predicting the whole space${state.predictor.hasScanNetwork ? ' (scan network)' : ''}…`);
   const done = await latencies;
   if (!done) return;

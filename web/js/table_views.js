@@ -60,7 +60,11 @@ export async function renderTableViews() {
   await nextFrame();
   if (state.table) renderHeatmap();
   await nextFrame();
-  renderPareto();
+  const table = state.table;
+  const views = paretoViews();
+  views?.drawScatter();
+  await nextFrame();
+  if (state.table === table) views?.drawFront();
 }
 
 function archLink(row, ms) {
@@ -118,8 +122,17 @@ export function renderHeatmap() {
 }
 
 export function renderPareto() {
+  const views = paretoViews();
+  views?.drawScatter();
+  views?.drawFront();
+}
+
+// The Pareto views of devices A and B: the fronts (computed here), and
+// drawing each of the two plots (about 20 ms each for a whole space, so
+// the first render draws them in separate tasks).
+function paretoViews() {
   const table = state.table;
-  if (!table) return;
+  if (!table) return null;
   const a = $('device-a').value;
   const b = $('device-b').value;
   const la = table.latency(a);
@@ -135,29 +148,31 @@ export function renderPareto() {
   // ρ(a, b) from the table's matrix (ranked once, in the worker).
   const devices = table.devices;
   const rho = table.correlation()[devices.indexOf(a) * devices.length + devices.indexOf(b)];
-  scatter($('scatter'), {
-    xLabel: `${a} (ms)`, yLabel: `${b} (ms)`, xLog: true, yLog: true,
-    layers: [
-      { xs: la, ys: lb, rows: null, colour: 'rgba(90,90,90,0.25)', radius: 1.5 },
-      { xs: la, ys: lb, rows: Array.from(r.proxy_front), colour: '#e07020', radius: 3 },
-      { xs: la, ys: lb, rows: Array.from(r.target_front), colour: '#2060c0', radius: 2.5 },
-      { xs: la, ys: lb, rows: current, colour: '#c00', radius: 6, ring: true },
-    ],
-  });
-  scatter($('front'), {
-    xLabel: `${b} (ms)`, yLabel: state.scoreName, xLog: true, yLog: false,
-    layers: [
-      { xs: lb, ys: score, rows: null, colour: 'rgba(90,90,90,0.25)', radius: 1.5 },
-      { xs: lb, ys: score, rows: Array.from(r.target_front), colour: '#2060c0', radius: 2.5, line: true },
-      { xs: lb, ys: score, rows: Array.from(r.proxy_front), colour: '#e07020', radius: 3 },
-      { xs: lb, ys: score, rows: current, colour: '#c00', radius: 6, ring: true },
-    ],
-  });
-  $('front').dataset.front = JSON.stringify(Array.from(r.target_front));
   $('pareto-summary').textContent =
     `ρ(${a}, ${b}) = ${rho.toFixed(3)}. Score: ${state.scoreName}. Orange: the Pareto front found on ${a} (${r.proxy_front.length} architectures); ` +
     `blue: ${b}'s own front (${r.target_front.length}). ${r.overlap} are on both; ` +
     `re-evaluated on ${b}, ${a}'s front keeps ${(100 * r.hypervolume_ratio).toFixed(1)}% of the hypervolume.`;
+  $('front').dataset.front = JSON.stringify(Array.from(r.target_front));
+  return {
+    drawScatter: () => scatter($('scatter'), {
+      xLabel: `${a} (ms)`, yLabel: `${b} (ms)`, xLog: true, yLog: true,
+      layers: [
+        { xs: la, ys: lb, rows: null, colour: 'rgba(90,90,90,0.25)', radius: 1.5 },
+        { xs: la, ys: lb, rows: Array.from(r.proxy_front), colour: '#e07020', radius: 3 },
+        { xs: la, ys: lb, rows: Array.from(r.target_front), colour: '#2060c0', radius: 2.5 },
+        { xs: la, ys: lb, rows: current, colour: '#c00', radius: 6, ring: true },
+      ],
+    }),
+    drawFront: () => scatter($('front'), {
+      xLabel: `${b} (ms)`, yLabel: state.scoreName, xLog: true, yLog: false,
+      layers: [
+        { xs: lb, ys: score, rows: null, colour: 'rgba(90,90,90,0.25)', radius: 1.5 },
+        { xs: lb, ys: score, rows: Array.from(r.target_front), colour: '#2060c0', radius: 2.5, line: true },
+        { xs: lb, ys: score, rows: Array.from(r.proxy_front), colour: '#e07020', radius: 3 },
+        { xs: lb, ys: score, rows: current, colour: '#c00', radius: 6, ring: true },
+      ],
+    }),
+  };
 }
 
 // "The best architecture within X ms on device B": the highest score among

@@ -22,10 +22,13 @@ use std::rc::Rc;
 /// become columns like the file's.
 pub struct SpaceTable {
     predictor: Rc<Predictor>,
-    /// The architectures, parsed (for suggestions) and as canonical strings.
+    /// The architectures, in row order.
     parsed: Vec<Arch>,
-    archs: Vec<String>,
-    position: HashMap<String, usize>,
+    /// Their canonical strings and each one's row, made on first use: a
+    /// whole space's take tens of milliseconds, and the page's first
+    /// views need neither.
+    archs: OnceCell<Vec<String>>,
+    position: OnceCell<HashMap<Arch, usize>>,
     devices: Vec<String>,
     /// One column of latencies (ms) per device, in `devices` order.
     columns: Vec<Vec<f32>>,
@@ -172,18 +175,12 @@ impl SpaceTable {
                 ),
             });
         }
-        let archs: Vec<String> = parsed.iter().map(Arch::to_string).collect();
         let columns = rankings::columns_of(&latency_ms, d);
-        let position = archs
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.clone(), i))
-            .collect();
         let table = SpaceTable {
             predictor,
             parsed,
-            archs,
-            position,
+            archs: OnceCell::new(),
+            position: OnceCell::new(),
             file_devices: d,
             correlation: OnceCell::new(),
             orders: (0..d).map(|_| OnceCell::new()).collect(),
@@ -248,7 +245,27 @@ impl SpaceTable {
 
     /// The architectures (canonical strings), in row order.
     pub fn archs(&self) -> &[String] {
-        &self.archs
+        self.archs
+            .get_or_init(|| self.parsed.iter().map(Arch::to_string).collect())
+    }
+
+    /// How many architectures (rows) the table has.
+    pub fn size(&self) -> usize {
+        self.parsed.len()
+    }
+
+    /// The canonical string of the architecture in `row`, None past the end.
+    pub fn arch(&self, row: usize) -> Option<String> {
+        let parsed = self.parsed.get(row)?;
+        Some(match self.archs.get() {
+            Some(archs) => archs[row].clone(),
+            None => parsed.to_string(),
+        })
+    }
+
+    /// The canonical string of the architecture in `row` (in range).
+    fn arch_string(&self, row: usize) -> String {
+        self.arch(row).expect("a row of the table")
     }
 
     /// The devices, in column order: the predictor file's, then those added
@@ -314,18 +331,18 @@ impl SpaceTable {
         dataset: AccuracyDataset,
         values: Vec<f64>,
     ) -> Result<()> {
-        if values.len() != self.archs.len() {
+        if values.len() != self.parsed.len() {
             return Err(Error::CountMismatch {
                 what: "accuracy values",
                 got: values.len(),
-                expected: self.archs.len(),
-                of: format!("{} architectures", self.archs.len()),
+                expected: self.parsed.len(),
+                of: format!("{} architectures", self.parsed.len()),
             });
         }
         if let Some(row) = values.iter().position(|v| !(0.0..=100.0).contains(v)) {
             return Err(Error::NoAccuracy {
                 space: self.parsed[row].space().to_string(),
-                arch: self.archs[row].clone(),
+                arch: self.arch_string(row),
             });
         }
         self.score = Score {
@@ -349,7 +366,7 @@ impl SpaceTable {
         });
         Ok(best.map(|row| BestUnder {
             row: row as u32,
-            arch: self.archs[row].clone(),
+            arch: self.arch_string(row),
             latency_ms: latency[row],
             score: self.score.values[row],
             score_name: self.score.name.clone(),
@@ -377,14 +394,18 @@ impl SpaceTable {
     /// Row of an architecture string (canonical or not); a valid one that
     /// is not in the table is [`Error::NotInTable`].
     pub fn position_of(&self, arch: &str) -> Result<usize> {
-        let canonical = self.predictor.parse_archs(&[arch])?.remove(0).to_string();
-        self.position
-            .get(&canonical)
-            .copied()
-            .ok_or(Error::NotInTable {
-                arch: canonical,
-                scanned: self.archs.len(),
-            })
+        let parsed = self.predictor.parse_archs(&[arch])?.remove(0);
+        let position = self.position.get_or_init(|| {
+            self.parsed
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.clone(), i))
+                .collect()
+        });
+        position.get(&parsed).copied().ok_or(Error::NotInTable {
+            arch: parsed.to_string(),
+            scanned: self.parsed.len(),
+        })
     }
 
     /// Architecture rows from fastest to slowest on a device (ties keep
@@ -411,7 +432,7 @@ impl SpaceTable {
     /// (each is checked to sort its column), `correlation` as
     /// [`correlation`](Self::correlation) does.
     pub fn set_rankings(&self, orders: &[u32], correlation: Vec<f64>) -> Result<()> {
-        let (n, d) = (self.archs.len(), self.columns.len());
+        let (n, d) = (self.parsed.len(), self.columns.len());
         if orders.len() != n * d {
             return Err(Error::CountMismatch {
                 what: "order entries",
@@ -453,7 +474,7 @@ impl SpaceTable {
         let me = column[row];
         let faster = column.iter().filter(|&&v| v < me).count();
         Ok(Standing {
-            arch: self.archs[row].clone(),
+            arch: self.arch_string(row),
             device: device.to_string(),
             latency_ms: me,
             rank: faster + 1,
@@ -576,7 +597,7 @@ impl SpaceTable {
         let picked = self
             .predictor
             .suggest_among(&measured, &self.parsed, self.embedding()?, n)?;
-        Ok(picked.into_iter().map(|i| self.archs[i].clone()).collect())
+        Ok(picked.into_iter().map(|i| self.arch_string(i)).collect())
     }
 
     /// Adds (or replaces) a device of the user's, adapted from measured

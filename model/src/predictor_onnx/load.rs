@@ -1,32 +1,74 @@
-//! Loading a predictor file into tract and running it.
+//! Loading a predictor file and running it: in tract (the ONNX graph
+//! itself), or by the reference forward pass of the file's weights
+//! ([`PredictorSpec::forward`], the Rust computation the graph is tested
+//! against), which needs no tract and loads in milliseconds.
 
+use super::metadata::not_onnx;
 use super::metadata::PredictorMeta;
-use super::spec::AdaptedDevice;
+use super::spec::{AdaptedDevice, PredictorSpec};
 use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT, SCAN_OUTPUT};
 use crate::adapt::{
     adapt_log_latency, fit_device, suggest_rows, AdaptConfig, Adaptation, DeviceFit,
     StructuredConfig, SUGGESTED_DESIGN,
 };
-use crate::error::{Error, Result, TractFailure};
+#[cfg(feature = "tract")]
+use crate::error::TractFailure;
+use crate::error::{Error, Result};
+use crate::onnx_pb::read::{decode_model, ModelProto, ValueInfoProto};
 use latscope_shared::space::Arch;
-use ndarray::{Array2, Axis, Ix2};
-use tract_onnx::pb::ModelProto;
+use ndarray::{Array2, Axis};
+#[cfg(feature = "tract")]
 use tract_onnx::prelude::*;
 
+#[cfg(feature = "tract")]
 type Plan = std::sync::Arc<TypedSimplePlan>;
+#[cfg(feature = "tract")]
 use std::sync::OnceLock;
 
-/// A loaded predictor: its metadata and tract plans that take any batch.
+/// A loaded predictor: its metadata and the engine that computes its
+/// outputs for any batch.
 pub struct Predictor {
     meta: PredictorMeta,
-    /// `latency_ms` and `embedding` from the ensemble.
-    plan: Plan,
-    /// The graph with `latency_ms_scan` as its only output, when the file
-    /// has a scan network; optimised into `scan_plan` on first use, so
-    /// loading (the page's first prediction waits for it) does not pay for
-    /// a plan that only whole-space scans need.
-    scan_model: Option<InferenceModel>,
-    scan_plan: OnceLock<Plan>,
+    engine: Engine,
+}
+
+/// What computes a predictor's outputs.
+enum Engine {
+    /// The file's ONNX graph, run by tract.
+    #[cfg(feature = "tract")]
+    Tract {
+        /// `latency_ms` and `embedding` from the ensemble.
+        plan: Plan,
+        /// The graph with `latency_ms_scan` as its only output, when the
+        /// file has a scan network; optimised into `scan_plan` on first
+        /// use, so loading does not pay for a plan that only whole-space
+        /// scans need.
+        scan_model: Option<InferenceModel>,
+        scan_plan: OnceLock<Plan>,
+    },
+    /// The file's weights, run by the reference forward pass. Boxed: a
+    /// spec holds every weight of the file.
+    Reference(Box<PredictorSpec>),
+}
+
+/// Which engine a [`Predictor`] runs its file with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EngineKind {
+    /// The ONNX graph in tract ([`Predictor::from_bytes`]).
+    Tract,
+    /// The reference forward pass of the file's weights
+    /// ([`Predictor::reference_from_bytes`]).
+    Reference,
+}
+
+impl EngineKind {
+    /// `tract` or `reference`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Tract => "tract",
+            EngineKind::Reference => "reference",
+        }
+    }
 }
 
 impl std::fmt::Debug for Predictor {
@@ -49,6 +91,7 @@ pub struct Prediction {
 }
 
 /// Runs `plan` on `x`; its outputs, named `names` for errors, as 2-D arrays.
+#[cfg(feature = "tract")]
 fn run_plan(plan: &Plan, x: &Array2<f32>, names: &[&str]) -> Result<Vec<Array2<f32>>> {
     let input: Tensor = x.clone().into_dyn().into();
     let outputs = plan
@@ -62,13 +105,14 @@ fn run_plan(plan: &Plan, x: &Array2<f32>, names: &[&str]) -> Result<Vec<Array2<f
                 .to_plain_array_view::<f32>()
                 .map_err(TractFailure::during(format!("reading output {name}")))?
                 .to_owned()
-                .into_dimensionality::<Ix2>()
+                .into_dimensionality::<ndarray::Ix2>()
                 .map_err(|e| Error::InvalidModel(format!("output {name} is not 2-D: {e}")))
         })
         .collect()
 }
 
 /// The optimised, runnable plan of a graph with its input shape set.
+#[cfg(feature = "tract")]
 fn plan_of(model: InferenceModel) -> Result<Plan> {
     Ok(model
         .into_optimized()
@@ -77,42 +121,40 @@ fn plan_of(model: InferenceModel) -> Result<Plan> {
         .map_err(TractFailure::during("planning the predictor"))?)
 }
 
-impl Predictor {
-    /// Loads a predictor from ONNX bytes. Foreign or malformed files get an
-    /// error saying what is wrong with them.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let model: ModelProto = prost::Message::decode(bytes)
-            .map_err(|e| Error::InvalidModel(format!("the bytes are not an ONNX model ({e})")))?;
-        Self::from_model(&model)
+/// The metadata of a predictor file whose graph has the predictor's input
+/// and outputs; foreign graphs get an error naming what they have.
+fn checked_meta(model: &ModelProto) -> Result<PredictorMeta> {
+    let meta = PredictorMeta::from_proto(model)?;
+    let graph = model
+        .graph
+        .as_ref()
+        .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
+    let names = |list: &[ValueInfoProto]| list.iter().map(|v| v.name.clone()).collect::<Vec<_>>();
+    let inputs = names(&graph.input);
+    let outputs = names(&graph.output);
+    let expected: &[&str] = if meta.scan.is_some() {
+        &[LATENCY_OUTPUT, EMBEDDING_OUTPUT, SCAN_OUTPUT]
+    } else {
+        &[LATENCY_OUTPUT, EMBEDDING_OUTPUT]
+    };
+    if inputs != [INPUT_NAME] || outputs != expected {
+        return Err(Error::InvalidModel(format!(
+            "a predictor has input [{INPUT_NAME}] and outputs {expected:?} (the third only \
+             when the metadata records a scan network); this file has inputs {inputs:?} and \
+             outputs {outputs:?}"
+        )));
     }
+    Ok(meta)
+}
 
-    /// Loads a decoded predictor model.
-    pub fn from_model(model: &ModelProto) -> Result<Self> {
-        let meta = PredictorMeta::from_model(model)?;
-        let graph = model
-            .graph
-            .as_ref()
-            .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
-        let names = |list: &[tract_onnx::pb::ValueInfoProto]| {
-            list.iter().map(|v| v.name.clone()).collect::<Vec<_>>()
-        };
-        let inputs = names(&graph.input);
-        let outputs = names(&graph.output);
-        let scan_output = meta.scan.is_some();
-        let expected: &[&str] = if scan_output {
-            &[LATENCY_OUTPUT, EMBEDDING_OUTPUT, SCAN_OUTPUT]
-        } else {
-            &[LATENCY_OUTPUT, EMBEDDING_OUTPUT]
-        };
-        if inputs != [INPUT_NAME] || outputs != expected {
-            return Err(Error::InvalidModel(format!(
-                "a predictor has input [{INPUT_NAME}] and outputs {expected:?} (the third only \
-                 when the metadata records a scan network); this file has inputs {inputs:?} and \
-                 outputs {outputs:?}"
-            )));
-        }
+impl Predictor {
+    /// Loads a predictor from ONNX bytes into tract. Foreign or malformed
+    /// files get an error saying what is wrong with them.
+    #[cfg(feature = "tract")]
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let meta = checked_meta(&decode_model(bytes).map_err(not_onnx)?)?;
         let mut inference = tract_onnx::onnx()
-            .model_for_proto_model(model)
+            .model_for_read(&mut &bytes[..])
             .map_err(TractFailure::during("translating the predictor graph"))?;
         let batch = inference.symbols.sym("N");
         inference
@@ -122,7 +164,7 @@ impl Predictor {
             )
             .map_err(TractFailure::during("setting the input shape"))?;
         // Each plan computes only its outputs: optimising prunes the rest.
-        let scan_model = if scan_output {
+        let scan_model = if meta.scan.is_some() {
             let mut scan = inference.clone();
             let scan_outlet = inference
                 .output_outlets()
@@ -143,10 +185,43 @@ impl Predictor {
         let plan = plan_of(inference)?;
         Ok(Predictor {
             meta,
-            plan,
-            scan_model,
-            scan_plan: OnceLock::new(),
+            engine: Engine::Tract {
+                plan,
+                scan_model,
+                scan_plan: OnceLock::new(),
+            },
         })
+    }
+
+    /// Loads a model built with tract-onnx's types into tract.
+    #[cfg(feature = "tract")]
+    pub fn from_model(model: &tract_onnx::pb::ModelProto) -> Result<Self> {
+        Self::from_bytes(&prost::Message::encode_to_vec(model))
+    }
+
+    /// Loads a predictor from ONNX bytes for the reference forward pass of
+    /// its weights: the same numbers as [`Self::from_bytes`] (to float
+    /// rounding; tested on the shipped files), without tract, so it loads
+    /// in milliseconds and a wasm module that only uses this leaves tract
+    /// out. Only files latscope wrote can be read this way, as only they
+    /// can be read at all.
+    pub fn reference_from_bytes(bytes: &[u8]) -> Result<Self> {
+        let model = decode_model(bytes).map_err(not_onnx)?;
+        let meta = checked_meta(&model)?;
+        let spec = PredictorSpec::from_proto(&model)?;
+        Ok(Predictor {
+            meta,
+            engine: Engine::Reference(Box::new(spec)),
+        })
+    }
+
+    /// Which engine computes this predictor's outputs.
+    pub fn engine(&self) -> EngineKind {
+        match self.engine {
+            #[cfg(feature = "tract")]
+            Engine::Tract { .. } => EngineKind::Tract,
+            Engine::Reference(_) => EngineKind::Reference,
+        }
     }
 
     /// The file's metadata: space, encodings, devices and embedding layout.
@@ -164,9 +239,15 @@ impl Predictor {
                 embedding: Array2::zeros((0, self.meta.embedding_dim)),
             });
         }
-        let mut outputs = run_plan(&self.plan, x, &[LATENCY_OUTPUT, EMBEDDING_OUTPUT])?;
-        let embedding = outputs.pop().expect("two outputs");
-        let latency_ms = outputs.pop().expect("two outputs");
+        let (latency_ms, embedding) = match &self.engine {
+            #[cfg(feature = "tract")]
+            Engine::Tract { plan, .. } => {
+                let mut outputs = run_plan(plan, x, &[LATENCY_OUTPUT, EMBEDDING_OUTPUT])?;
+                let embedding = outputs.pop().expect("two outputs");
+                (outputs.pop().expect("two outputs"), embedding)
+            }
+            Engine::Reference(spec) => spec.forward(x),
+        };
         Ok(Prediction {
             latency_ms,
             embedding,
@@ -188,28 +269,42 @@ impl Predictor {
 
     /// Whether the file has a scan network ([`Self::predict_scan_encoded`]).
     pub fn has_scan_network(&self) -> bool {
-        self.scan_model.is_some()
+        self.meta.scan.is_some()
     }
 
     /// Latencies (ms, `[N, D]`) from the file's scan network, the cheap
     /// stand-in for the ensemble's `latency_ms` when a whole space is
     /// ranked; None when the file has none.
     pub fn predict_scan_encoded(&self, x: &Array2<f32>) -> Result<Option<Array2<f32>>> {
-        let Some(model) = &self.scan_model else {
+        if !self.has_scan_network() {
             return Ok(None);
-        };
-        let plan = match self.scan_plan.get() {
-            Some(plan) => plan,
-            None => {
-                let plan = plan_of(model.clone())?;
-                self.scan_plan.get_or_init(|| plan)
-            }
-        };
+        }
         self.check_input(x)?;
         if x.nrows() == 0 {
             return Ok(Some(Array2::zeros((0, self.meta.devices.len()))));
         }
-        Ok(run_plan(plan, x, &[SCAN_OUTPUT])?.pop())
+        match &self.engine {
+            #[cfg(feature = "tract")]
+            Engine::Tract {
+                scan_model: Some(model),
+                scan_plan,
+                ..
+            } => {
+                let plan = match scan_plan.get() {
+                    Some(plan) => plan,
+                    None => {
+                        let plan = plan_of(model.clone())?;
+                        scan_plan.get_or_init(|| plan)
+                    }
+                };
+                Ok(run_plan(plan, x, &[SCAN_OUTPUT])?.pop())
+            }
+            #[cfg(feature = "tract")]
+            Engine::Tract {
+                scan_model: None, ..
+            } => Ok(None),
+            Engine::Reference(spec) => Ok(spec.forward_scan(x)),
+        }
     }
 
     /// Encodes architectures into the `[N, input_dim]` input with the

@@ -22,10 +22,10 @@
 //! | `latscope.extra.*` | training data summary, command line, measured accuracy |
 
 use crate::error::{Error, Result};
+use crate::onnx_pb::read::{decode_model, ModelProto};
 use latscope_shared::encoding::Encoding;
 use latscope_shared::space::SpaceId;
 use std::collections::BTreeMap;
-use tract_onnx::pb::ModelProto;
 
 /// Key whose value says what kind of latscope model the file is: [`KIND_PREDICTOR`] for a
 /// latency predictor, [`KIND_ARCHITECTURE`] for an architecture export.
@@ -143,8 +143,19 @@ pub fn encodings_name(encodings: &[Encoding]) -> String {
 }
 
 impl PredictorMeta {
+    /// Reads and checks the metadata of a predictor file's bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Self::from_proto(&decode_model(bytes).map_err(not_onnx)?)
+    }
+
+    /// Reads and checks the metadata of a model built with tract-onnx's types.
+    #[cfg(feature = "tract")]
+    pub fn from_model(model: &tract_onnx::pb::ModelProto) -> Result<Self> {
+        Self::from_bytes(&prost::Message::encode_to_vec(model))
+    }
+
     /// Reads and checks the metadata of a decoded model.
-    pub fn from_model(model: &ModelProto) -> Result<Self> {
+    pub(crate) fn from_proto(model: &ModelProto) -> Result<Self> {
         let props: BTreeMap<&str, &str> = model
             .metadata_props
             .iter()
@@ -259,6 +270,11 @@ impl PredictorMeta {
             scan,
         })
     }
+}
+
+/// The error of bytes that do not decode as an ONNX model.
+pub(crate) fn not_onnx(e: prost::DecodeError) -> Error {
+    Error::InvalidModel(format!("the bytes are not an ONNX model ({e})"))
 }
 
 fn invalid(reason: String) -> Error {

@@ -18,6 +18,7 @@
 //! graph (`Sub`, `Mul`, `Exp`), so any runtime gets milliseconds directly;
 //! everything else a consumer needs is in `metadata_props` ([`metadata`]).
 
+#[cfg(feature = "tract")]
 mod export;
 mod load;
 pub mod metadata;
@@ -26,8 +27,9 @@ mod read;
 mod scan;
 mod spec;
 
+#[cfg(feature = "tract")]
 pub use export::{export_predictor, export_predictor_bytes};
-pub use load::{Prediction, Predictor};
+pub use load::{EngineKind, Prediction, Predictor};
 pub use metadata::encodings_name;
 pub use query::{FitQuality, FitSummary};
 pub use scan::{HeldOutAgreement, ScanAgreement, ScanNetwork};

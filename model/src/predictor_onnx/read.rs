@@ -1,15 +1,15 @@
 //! Reading a [`PredictorSpec`] back from a predictor file, so a file can be
 //! extended (e.g. with adapted devices) and written again.
 
+use super::metadata::not_onnx;
 use super::metadata::{self as meta, PredictorMeta};
 use super::scan::{ScanAgreement, ScanNetwork};
 use super::spec::{AdaptationFeatures, AdaptedDevice, PredictorSpec, StructureFeatures};
 use crate::error::{Error, Result};
 use crate::nn::{Dense, Mlp};
-use crate::onnx_pb::tensor_values_f32;
+use crate::onnx_pb::read::{decode_model, ModelProto, TensorProto};
 use ndarray::{Array1, Array2};
 use std::collections::{BTreeMap, HashMap};
-use tract_onnx::pb::{ModelProto, TensorProto};
 
 fn invalid(what: String) -> Error {
     Error::InvalidModel(format!("cannot read the predictor back: {what}"))
@@ -23,8 +23,9 @@ impl Tensors<'_> {
             .0
             .get(name)
             .ok_or_else(|| invalid(format!("no initializer {name:?}")))?;
-        let values =
-            tensor_values_f32(t).ok_or_else(|| invalid(format!("{name:?} is not float32 data")))?;
+        let values = t
+            .f32_values()
+            .ok_or_else(|| invalid(format!("{name:?} is not float32 data")))?;
         let dims: Vec<usize> = t.dims.iter().map(|&d| d.max(0) as usize).collect();
         if dims.iter().product::<usize>() != values.len() {
             return Err(invalid(format!(
@@ -70,9 +71,21 @@ fn json_f32s(props: &BTreeMap<&str, &str>, key: &str) -> Result<Vec<f32>> {
 }
 
 impl PredictorSpec {
-    /// The spec of a predictor file written by [`super::export_predictor`].
-    pub fn from_model(model: &ModelProto) -> Result<Self> {
-        let m = PredictorMeta::from_model(model)?;
+    /// The spec of a predictor file written by `export_predictor`, from its
+    /// bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Self::from_proto(&decode_model(bytes).map_err(not_onnx)?)
+    }
+
+    /// The spec of a predictor model built with tract-onnx's types.
+    #[cfg(feature = "tract")]
+    pub fn from_model(model: &tract_onnx::pb::ModelProto) -> Result<Self> {
+        Self::from_bytes(&prost::Message::encode_to_vec(model))
+    }
+
+    /// The spec of a decoded predictor file.
+    pub(crate) fn from_proto(model: &ModelProto) -> Result<Self> {
+        let m = PredictorMeta::from_proto(model)?;
         let graph = model
             .graph
             .as_ref()

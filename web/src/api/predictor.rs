@@ -21,9 +21,17 @@ pub struct JsPredictor {
 
 impl JsPredictor {
     /// Loads ONNX bytes; `file` (a name or URL) prefixes the message of
-    /// [`Error::PredictorFile`].
+    /// [`Error::PredictorFile`]. The module built with the `tract` feature
+    /// (`latscope-web.js`) runs the file's graph in tract; the one without
+    /// (`latscope-web-lite.js`, the page's main thread) runs its weights by
+    /// the reference forward pass, the same numbers from a module a fraction
+    /// of the size that loads a file in milliseconds.
     fn load(bytes: &[u8], file: Option<&str>) -> Result<JsPredictor> {
-        Predictor::from_bytes(bytes)
+        #[cfg(feature = "tract")]
+        let loaded = Predictor::from_bytes(bytes);
+        #[cfg(not(feature = "tract"))]
+        let loaded = Predictor::reference_from_bytes(bytes);
+        loaded
             .map(|p| JsPredictor { inner: Rc::new(p) })
             .map_err(|source| Error::PredictorFile {
                 file: file.map(str::to_string),
@@ -53,6 +61,13 @@ impl JsPredictor {
     pub async fn from_url(url: String) -> Result<JsPredictor> {
         let bytes = fetch_bytes(&url).await?;
         JsPredictor::load(&bytes, Some(&url))
+    }
+
+    /// What computes the predictions: `tract` (the file's ONNX graph) or
+    /// `reference` (the reference forward pass of its weights).
+    #[wasm_bindgen(getter)]
+    pub fn engine(&self) -> String {
+        self.inner.engine().name().to_string()
     }
 
     /// The search space (`nb201` or `fbnet`).

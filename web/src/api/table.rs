@@ -149,20 +149,16 @@ impl JsSpaceTable {
     /// How many architectures (rows) the table has.
     #[wasm_bindgen(getter)]
     pub fn size(&self) -> usize {
-        self.inner.archs().len()
+        self.inner.size()
     }
 
     /// The architecture of one row (canonical string); throws
     /// `invalid-input` for a row past the end.
     pub fn arch(&self, row: usize) -> Result<String> {
-        self.inner
-            .archs()
-            .get(row)
-            .cloned()
-            .ok_or(Error::RowOutOfRange {
-                row,
-                rows: self.inner.archs().len(),
-            })
+        self.inner.arch(row).ok_or(Error::RowOutOfRange {
+            row,
+            rows: self.inner.size(),
+        })
     }
 
     /// The devices: the predictor's, then any added with `addDevice`.

@@ -1,8 +1,5 @@
-//! The one home of ONNX protobuf writing and reading helpers (tract-onnx's
-//! prost types), shared by the predictor files ([`crate::predictor_onnx`])
-//! and the measurement library's network export (`latscope_profiler::network`),
-//! as tract keeps its own in
-//! `onnx/src/pb_helpers.rs`.
+//! Building ONNX models with tract-onnx's prost types (the whole schema),
+//! for the predictor files and the measurement library's network export.
 
 use tract_onnx::pb::attribute_proto::AttributeType;
 use tract_onnx::pb::tensor_proto::DataType;
@@ -155,21 +152,7 @@ pub fn value_info_f32(name: &str, dims: &[Dim]) -> ValueInfoProto {
 /// The values of a float32 tensor, whichever field holds them; `None` for
 /// other data types or external data.
 pub fn tensor_values_f32(tensor: &TensorProto) -> Option<Vec<f32>> {
-    if tensor.data_type != DataType::Float as i32 {
-        return None;
-    }
-    if !tensor.raw_data.is_empty() {
-        let chunks = tensor.raw_data.chunks_exact(4);
-        if !chunks.remainder().is_empty() {
-            return None;
-        }
-        return Some(
-            chunks
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect(),
-        );
-    }
-    Some(tensor.float_data.clone())
+    super::read::f32_values(tensor.data_type, &tensor.raw_data, &tensor.float_data)
 }
 
 /// Number of elements of a tensor, from its dims (1 for a scalar).
