@@ -184,3 +184,117 @@ fn measure_cuda_without_a_gpu_says_what_is_missing_and_writes_nothing() {
     assert!(err.contains("--threads is for --backend cpu"), "{err}");
     assert!(!out.exists());
 }
+
+/// The campaign's output lines after the header: its complete rows.
+fn complete_rows(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut lines: Vec<String> = text.lines().skip(1).map(str::to_string).collect();
+    if !text.ends_with('\n') {
+        lines.pop();
+    }
+    lines
+}
+
+#[test]
+fn a_campaign_killed_at_random_points_resumes_with_nothing_lost_or_twice() {
+    use rand::{Rng, SeedableRng};
+    use std::process::{Command, Stdio};
+    const ARCHS: usize = 16;
+    const KILLS: usize = 20;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("killed.csv");
+    let args = format!("-s nb201 --random {ARCHS} --seed 11 --warmup 0 --runs 1 --quiet");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let (mut kept, mut cuts) = (Vec::<String>::new(), Vec::<String>::new());
+    for _ in 0..KILLS {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_profiler"))
+            .args(measure_to(&out, &args))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(
+            rng.random_range(300..3000),
+        ));
+        // SIGKILL: no destructor, no flush, as a preempted node ends.
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let rows = complete_rows(&out);
+        // Every row an earlier run finished is still there, in order.
+        assert_eq!(rows[..kept.len()], kept[..], "rows were lost or rewritten");
+        kept = rows;
+        // Now and then the kill lands mid-write: cut the last row short.
+        if rng.random_bool(0.4) {
+            if let Some(last) = kept.pop() {
+                let cut = &last[..rng.random_range(1..last.len())];
+                let text = std::fs::read_to_string(&out).unwrap();
+                let start = text.len() - last.len() - 1;
+                std::fs::write(&out, format!("{}{cut}", &text[..start])).unwrap();
+                cuts.push(cut.to_string());
+            }
+        }
+    }
+    assert!(
+        kept.len() < ARCHS,
+        "the kills came too late to interrupt anything"
+    );
+    let finish = profiler(&measure_to(&out, &args));
+    let stderr = String::from_utf8_lossy(&finish.stderr);
+    assert!(finish.status.success(), "{stderr}");
+    let rows = long_rows(&out);
+    let mut archs: Vec<&str> = rows.iter().map(|r| r.arch.as_str()).collect();
+    archs.sort();
+    archs.dedup();
+    assert_eq!((rows.len(), archs.len()), (ARCHS, ARCHS), "{stderr}");
+    assert_eq!(complete_rows(&out)[..kept.len()], kept[..]);
+    // Every row cut short was set aside, none dropped.
+    let torn = std::fs::read_to_string(dir.path().join("killed.csv.torn")).unwrap_or_default();
+    let torn: Vec<&str> = torn.lines().collect();
+    for cut in &cuts {
+        assert!(
+            torn.contains(&cut.as_str()),
+            "{cut:?} is not in the .torn file: {torn:?}"
+        );
+    }
+    eprintln!(
+        "{KILLS} kills, {} rows cut mid-write, {} rows before the last run; the last run: {}",
+        cuts.len(),
+        kept.len(),
+        stderr.trim()
+    );
+}
+
+#[test]
+fn a_second_campaign_on_the_same_output_is_refused_while_the_first_runs() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("shared.csv");
+    let args = "-s nb201 --random 30 --seed 3 --warmup 0 --runs 1 --quiet";
+    let mut first = Command::new(env!("CARGO_BIN_EXE_profiler"))
+        .args(measure_to(&out, args))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the first holds the file (its header is written then).
+    let started = std::time::Instant::now();
+    while !out.exists() && started.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let err = stderr_of_failure(&measure_to(&out, args));
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(
+        err.contains("being written by another process") && err.contains("shared.csv.lock"),
+        "{err}"
+    );
+    // The refused run wrote nothing, not even its machine record.
+    let records = std::fs::read_to_string(dir.path().join("shared.csv.runs.jsonl")).unwrap();
+    assert_eq!(records.lines().count(), 1, "{records}");
+    // Once the first is gone (killed: the OS dropped its lock), a rerun resumes.
+    let o = profiler(&measure_to(
+        &out,
+        "-s nb201 --random 1 --seed 3 --warmup 0 --runs 1 --quiet",
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

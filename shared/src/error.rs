@@ -90,6 +90,17 @@ pub enum Error {
     /// exists to name here (the table may have been built in memory).
     #[error("latency table: {0}")]
     Table(String),
+    /// A file another process is writing (it holds the file's lock).
+    #[error(
+        "{path} is being written by another process (it holds the lock {lock}); \
+         wait for that run to finish, or write to another file"
+    )]
+    InUse {
+        /// The file both processes want to write.
+        path: String,
+        /// The lock file the other process holds.
+        lock: String,
+    },
     /// An I/O failure with the path it happened on.
     #[error("{path}: {source}")]
     Io {

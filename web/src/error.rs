@@ -386,7 +386,7 @@ fn shared_kind(e: &latscope_shared::Error) -> ErrorKind {
             ErrorKind::Unsupported
         }
         S::InvalidNetwork { .. } => ErrorKind::Internal,
-        S::Dataset { .. } | S::Io { .. } => ErrorKind::InvalidDataset,
+        S::Dataset { .. } | S::Io { .. } | S::InUse { .. } => ErrorKind::InvalidDataset,
     }
 }
 

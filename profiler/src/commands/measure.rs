@@ -158,12 +158,15 @@ pub fn run(args: MeasureArgs) -> Result<()> {
         .out
         .clone()
         .expect("clap requires --out without --check");
+    // Locked first: a run refused because another is writing `out` leaves
+    // no machine record behind.
+    let output = campaign::open(&out)?;
     let runs = record::append_run(&out, &device, &source, backend.description())?;
     let report = campaign::run(
         backend.as_mut(),
         &archs,
         &device,
-        &out,
+        output,
         args.on_error,
         !args.quiet,
     )?;

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use latscope_shared::dataset::{LatencyRecord, LongAppender};
 use latscope_shared::space::Arch;
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What to do when one architecture fails to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -31,16 +31,51 @@ pub struct CampaignReport {
     pub failed: usize,
 }
 
-/// Measures `archs` on `backend` as device `device`, appending to `out`.
+/// A campaign's output, open for appending: locked against a second
+/// process, a torn last row set aside, and the rows already there.
+pub struct Output {
+    path: PathBuf,
+    writer: LongAppender,
+    existing: Vec<LatencyRecord>,
+}
+
+/// Opens `out` for a campaign ([`LongAppender::open`]), saying on stderr
+/// when an interrupted run left a torn last row (moved to `<out>.torn`; its
+/// architecture is measured again).
+pub fn open(out: &Path) -> Result<Output> {
+    let (writer, existing) = LongAppender::open(out)?;
+    if let Some(torn) = writer.torn() {
+        eprintln!(
+            "warning: {}:{}: the last row was cut off by an interrupted run ({:?}); \
+             moved it to {} and measuring its architecture again",
+            out.display(),
+            torn.line,
+            torn.text,
+            torn.moved_to.display()
+        );
+    }
+    Ok(Output {
+        path: out.to_path_buf(),
+        writer,
+        existing,
+    })
+}
+
+/// Measures `archs` on `backend` as device `device`, appending to `out`
+/// ([`open`]).
 pub fn run(
     backend: &mut dyn Backend,
     archs: &[Arch],
     device: &str,
-    out: &Path,
+    out: Output,
     on_error: OnError,
     show_progress: bool,
 ) -> Result<CampaignReport> {
-    let (mut writer, existing) = LongAppender::open(out)?;
+    let Output {
+        path: out,
+        mut writer,
+        existing,
+    } = out;
     let done: HashSet<(String, String)> = existing
         .iter()
         .filter(|r| r.device == device)

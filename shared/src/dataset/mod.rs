@@ -39,7 +39,7 @@ mod validate;
 pub mod wide;
 
 pub use accuracy::{read_accuracy, read_accuracy_path, AccuracyDataset, AccuracyTable};
-pub use append::LongAppender;
+pub use append::{LongAppender, TornLine};
 pub use auto::{detect_format, detect_format_path, read_tables, read_tables_path, Format};
 pub use convert::tables_from_records;
 pub use float::format_latency;
