@@ -40,7 +40,15 @@ pub fn append_run(out: &Path, device: &str, source: &str, backend: Value) -> Res
         .append(true)
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
-    writeln!(file, "{line}").with_context(|| format!("writing {}", path.display()))?;
+    // A run killed while writing its line left it without a newline: start
+    // on a line of our own rather than glue two records together (the
+    // partial record stays, as everything a run wrote does).
+    let unterminated = std::fs::read(&path)
+        .map(|bytes| bytes.last().is_some_and(|&b| b != b'\n'))
+        .unwrap_or(false);
+    let text = format!("{}{line}\n", if unterminated { "\n" } else { "" });
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
 }
 
@@ -130,5 +138,17 @@ mod tests {
         assert_eq!(lines[1]["device"], "h100_fp32_b32");
         assert_eq!(lines[0]["backend"]["kind"], "cuda");
         assert!(runs_path(&out).ends_with("h100.csv.runs.jsonl"));
+        // A record cut off by a killed run keeps its own line.
+        let cut = format!("{text}{{\"started_unix\": 17");
+        std::fs::write(runs_path(&out), &cut).unwrap();
+        append_run(&out, "h100_fp32_b32", "x", json!({})).unwrap();
+        let after = std::fs::read_to_string(runs_path(&out)).unwrap();
+        let last: Vec<&str> = after.lines().collect();
+        assert_eq!(last.len(), 4);
+        assert_eq!(last[2], "{\"started_unix\": 17");
+        assert_eq!(
+            serde_json::from_str::<Value>(last[3]).unwrap()["source"],
+            "x"
+        );
     }
 }
