@@ -213,7 +213,10 @@ fn bad_inputs_are_named(dir: &Path, model: &Path, unseen: &UnseenDevice) {
         "-o",
         dir.join("x.csv").to_str().unwrap(),
     ]);
-    assert!(err.contains("line 14") && err.contains("\"-3\""), "{err}");
+    assert!(
+        err.contains("mine.csv:14: ") && err.contains("\"-3\""),
+        "{err}"
+    );
     // A file that is not a predictor.
     let err = stderr_of_failure(&[
         "adapt",

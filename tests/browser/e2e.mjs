@@ -332,6 +332,42 @@ async function checkAccuracy(page) {
 }
 
 // Suggesting, measuring and adding this machine's CPU as a device.
+// A large pasted block with bad lines: every one is reported by its line
+// number, and the page stays responsive.
+async function checkPastedBlock(page) {
+  const expected = await page.evaluate(() => {
+    const { table } = window.latscope.state;
+    const lines = [];
+    let bad = 0;
+    for (let i = 0; i < 6000; i++) {
+      const arch = table.arch(i);
+      if (i % 11 === 0) { lines.push(`bogus_${i}, 2`); bad++; }
+      else if (i % 7 === 3) { lines.push(arch); bad++; }
+      else if (i % 7 === 5) { lines.push(`${arch}, -1`); bad++; }
+      else lines.push(`${arch}, ${1 + (i % 5)}`);
+    }
+    document.querySelector('#my-device-samples').value = lines.join('\n');
+    document.querySelector('#my-device-name').value = 'pasted';
+    window.longTasks.length = 0;
+    window.pasteStarted = performance.now();
+    return bad;
+  });
+  await page.click('#add-device');
+  await page.waitForFunction(() => !document.querySelector('#error').hidden);
+  const shown = await page.evaluate(() => ({
+    text: document.querySelector('#error').textContent,
+    ms: performance.now() - window.pasteStarted,
+    longest: Math.max(0, ...window.longTasks.map((t) => t.ms)),
+  }));
+  const listed = shown.text.split('\n').filter((l) => /^line \d+: /.test(l));
+  check(shown.text.startsWith(`${expected} lines of the measurements cannot be used`)
+    && listed.length === 12 && /^line 1: .*bogus_0/.test(listed[0]) && /^line 4: expected "architecture, ms"/.test(listed[1])
+    && shown.text.includes(`and ${expected - 12} more`) && shown.longest < 200,
+    `a pasted block of 6000 lines with ${expected} bad ones: the page lists them by line (${listed.slice(0, 3).join(' | ')}) ` +
+    `in ${shown.ms.toFixed(0)} ms, longest main-thread task ${shown.longest.toFixed(0)} ms`);
+  await page.evaluate(() => { document.querySelector('#error').hidden = true; });
+}
+
 async function checkMyDevice(page, arch) {
   // Add my device: a device the shipped predictor was not trained on, this
   // machine's CPU. The page suggests what to measure (as `profiler adapt
@@ -623,12 +659,13 @@ async function main() {
   const { arch, rows } = await checkFirstView(page);
   const { timings, loadLongTasks } = await checkWholeSpace(page, rows);
   await checkAccuracy(page);
+  await checkPastedBlock(page);
   await checkMyDevice(page, arch);
   await checkDownloads(page);
   await checkLink(browser, page, pageErrors);
   const fbTimings = await checkOwnFiles(page);
   const warmRuns = await measureWarmSwitches(page);
-  check(pageErrors.length === 0 || pageErrors.every((e) => /bad\.onnx|not an ONNX/.test(e)),
+  check(pageErrors.length === 0 || pageErrors.every((e) => /bad\.onnx|not an ONNX|of the measurements cannot be used/.test(e)),
     `no unexpected page errors (${pageErrors.join(' | ') || 'none'})`);
 
   await checkReadmeExample(browser, url);

@@ -28,7 +28,14 @@ export async function addMyDevice() {
   if (state.predictor.devices.includes(name)) {
     throw new Error(`"${name}" is a device of the predictor file; choose another name`);
   }
-  const { archs, ms } = parseSamples($('my-device-samples').value);
+  const { archs, ms } = parseSamples($('my-device-samples').value, (arch) => {
+    try {
+      state.wasm.decomposeArch(state.space, arch);
+      return null;
+    } catch (e) {
+      return e.message;
+    }
+  });
   // Adapting checks the architectures and latencies and says what is wrong.
   const [mine] = state.predictor.adapt(archs, Float64Array.from(ms), [state.arch]);
   state.myDevices = state.myDevices.filter((d) => d.name !== name).concat([{ name, archs, ms }]);

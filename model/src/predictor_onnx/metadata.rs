@@ -78,14 +78,14 @@ pub const METHOD: &str = "latscope.method";
 /// [`crate::predictor_onnx::ScanAgreement`]); present exactly when the file
 /// has the `latency_ms_scan` output.
 pub const SCAN_AGREEMENT: &str = "latscope.scan.agreement";
-/// Key of the number of ensemble members, a decimal string: `embedding` begins with that many
-/// blocks of equal width.
-pub const ADAPTED_DEVICES: &str = "latscope.adapted_devices";
 /// Key of the adapted devices as a JSON array of `{name, samples, fit, loo}` objects, one per
 /// device added by few-shot adaptation; absent when none were added.
-pub const TRAINED_DEVICES: &str = "latscope.trained_devices";
+pub const ADAPTED_DEVICES: &str = "latscope.adapted_devices";
 /// Key of how many of the leading [`DEVICES`] were trained (the rest were added by adaptation),
 /// a decimal string; absent in older files, which means all of them.
+pub const TRAINED_DEVICES: &str = "latscope.trained_devices";
+/// Key of the number of ensemble members, a decimal string: `embedding` begins with that many
+/// blocks of equal width.
 pub const EMBEDDING_BLOCKS: &str = "latscope.embedding_blocks";
 /// Key of how many leading columns of each embedding block are outputs (the per-device
 /// standardised predictions, then ln MACs), a decimal string.
@@ -165,7 +165,8 @@ impl PredictorMeta {
             Some(&KIND_PREDICTOR) => {}
             Some(other) => {
                 return Err(invalid(format!(
-                    "this is a latscope {other} model, not a latency predictor"
+                    "{KIND} is {other:?}: this is a latscope {other} model, not a latency \
+                     predictor (whose {KIND} is {KIND_PREDICTOR:?})"
                 )))
             }
             None if props.contains_key("latscope.network") => return Err(invalid(
@@ -189,7 +190,8 @@ impl PredictorMeta {
         let version = get(FORMAT_VERSION)?;
         if version != CURRENT_FORMAT {
             return Err(invalid(format!(
-                "predictor format version {version:?}; this build reads version {CURRENT_FORMAT}"
+                "{FORMAT_VERSION} is {version:?}: this build reads predictor format version \
+                 {CURRENT_FORMAT}"
             )));
         }
         let space: SpaceId = get(SPACE)?
@@ -238,9 +240,17 @@ impl PredictorMeta {
             blocks: parse_usize(EMBEDDING_BLOCKS, get(EMBEDDING_BLOCKS)?)?,
             outputs: parse_usize(EMBEDDING_OUTPUTS, get(EMBEDDING_OUTPUTS)?)?,
         };
-        layout
-            .block_width(embedding_dim)
-            .map_err(|e| invalid(format!("{EMBEDDING_BLOCKS}/{EMBEDDING_OUTPUTS}: {e}")))?;
+        layout.block_width(embedding_dim).map_err(|e| {
+            // Any of these keys may be the wrong one: name them all.
+            let structure = if layout.structure.is_some() {
+                format!("/{STRUCTURE_OPS}/{TRAINED_DEVICES}")
+            } else {
+                String::new()
+            };
+            invalid(format!(
+                "{EMBEDDING_DIM}/{EMBEDDING_BLOCKS}/{EMBEDDING_OUTPUTS}{structure}: {e}"
+            ))
+        })?;
         let adaptation = get(ADAPTATION)?
             .parse()
             .map_err(|e| invalid(format!("{ADAPTATION}: {e}")))?;

@@ -130,7 +130,19 @@ impl PredictorSpec {
             extra,
             scan,
         };
-        spec.validate()?;
+        // The weights (initializers) and the metadata must fit together; a
+        // file that fails here has one of them wrong, and either may be it.
+        spec.validate().map_err(|e| {
+            invalid(format!(
+                "its weights and its metadata ({}, {}, {}, {}, {}, {}) do not fit together: {e}",
+                meta::INPUT_MEAN,
+                meta::INPUT_STD,
+                meta::OUTPUT_MEAN,
+                meta::OUTPUT_STD,
+                meta::DEVICES,
+                meta::TRAINED_DEVICES,
+            ))
+        })?;
         Ok(spec)
     }
 }

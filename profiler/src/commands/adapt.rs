@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use latscope_model::adapt::Adaptation;
 use latscope_model::predictor_onnx::Predictor;
-use latscope_shared::dataset::{format_latency, write_long_path, LatencyRecord};
+use latscope_shared::dataset::{format_latency, read_samples_path, write_long_path, LatencyRecord};
 use latscope_shared::space::{Arch, SpaceId};
 use std::collections::HashSet;
 use std::io::Write;
@@ -75,57 +75,6 @@ pub struct AdaptArgs {
     top: usize,
 }
 
-/// Reads `(arch, ms)` rows; errors name the file, line and value.
-pub fn read_samples(path: &Path, space: SpaceId) -> Result<Vec<(Arch, f64)>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    let headers = reader
-        .headers()
-        .with_context(|| format!("{}: reading the header", path.display()))?
-        .clone();
-    let column = |name: &str| {
-        headers.iter().position(|h| h == name).with_context(|| {
-            format!(
-                "{}: no {name:?} column (the header is {:?}; expected arch,latency_ms)",
-                path.display(),
-                headers.iter().collect::<Vec<_>>()
-            )
-        })
-    };
-    let (arch_col, ms_col) = (column("arch")?, column("latency_ms")?);
-    let mut seen = HashSet::new();
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = record.with_context(|| format!("{}: line {line}", path.display()))?;
-        let at = |what: &str| format!("{}: line {line}, {what}", path.display());
-        let text = record.get(arch_col).unwrap_or("");
-        let arch = space
-            .parse_arch(text)
-            .with_context(|| at(&format!("arch {text:?}")))?;
-        let raw = record.get(ms_col).unwrap_or("");
-        let ms: f64 = raw
-            .parse()
-            .ok()
-            .filter(|v: &f64| v.is_finite() && *v > 0.0)
-            .with_context(|| at(&format!("latency_ms {raw:?} is not a positive number")))?;
-        if !seen.insert(arch.clone()) {
-            bail!("{}", at(&format!("{arch} is measured twice")));
-        }
-        rows.push((arch, ms));
-    }
-    if rows.len() < 2 {
-        bail!(
-            "{}: {} measured architecture(s); adaptation needs at least 2 (5–20 is typical)",
-            path.display(),
-            rows.len()
-        );
-    }
-    Ok(rows)
-}
-
 fn read_query(path: &Path, space: SpaceId) -> Result<Vec<Arch>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -157,7 +106,7 @@ pub fn run(args: AdaptArgs) -> Result<()> {
     let space = predictor.meta().space;
     let adaptation: Option<Adaptation> = args.adaptation.as_deref().map(str::parse).transpose()?;
     let samples = match &args.samples {
-        Some(path) => read_samples(path, space)?,
+        Some(path) => read_samples_path(path, space)?,
         None => Vec::new(),
     };
     let query = match &args.query {

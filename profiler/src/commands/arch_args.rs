@@ -37,13 +37,7 @@ fn parse_dataset(s: &str) -> Result<Dataset, String> {
 impl ArchArgs {
     /// Parses the architecture string (or `#index` for NB201).
     pub fn arch(&self) -> Result<Arch> {
-        if let Some(index) = self.arch.strip_prefix('#') {
-            let index: usize = index
-                .parse()
-                .with_context(|| format!("'{}' is not a benchmark index", self.arch))?;
-            return Ok(self.space.arch_at_benchmark_index(index)?);
-        }
-        Ok(self.space.parse_arch(&self.arch)?)
+        Ok(self.space.parse_arch_or_index(&self.arch)?)
     }
 
     /// The dataset to lower for.

@@ -2,12 +2,12 @@
 //! from your measurements, so every ONNX runtime (and the explorer) predicts
 //! them like the trained ones.
 
-use super::adapt::read_samples;
 use super::files::{check_rewrite, read_predictor_spec};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use latscope_model::adapt::Adaptation;
 use latscope_model::predictor_onnx::{export_predictor_bytes, Predictor};
+use latscope_shared::dataset::read_samples_path;
 use std::path::PathBuf;
 
 /// Export a predictor with devices added by few-shot adaptation: each
@@ -54,7 +54,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
         if name.is_empty() || spec.all_devices().iter().any(|d| d == name) {
             bail!("--add-device {item:?}: the name is empty or already a device of the file");
         }
-        let samples = read_samples(&PathBuf::from(file), spec.space)?;
+        let samples = read_samples_path(file, spec.space)?;
         let device = predictor.adapted_device(name, &samples, adaptation)?;
         println!(
             "added {name}: adapted from {} measured architectures",

@@ -68,6 +68,22 @@ impl SpaceId {
         })
     }
 
+    /// Parses an architecture string, or `#index` for the architecture at a
+    /// benchmark index (NB201's `#0` … `#15624`).
+    pub fn parse_arch_or_index(&self, s: &str) -> Result<Arch> {
+        let Some(index) = s.strip_prefix('#') else {
+            return self.parse_arch(s);
+        };
+        let index: usize = index.trim().parse().map_err(|_| Error::InvalidArch {
+            space: self.name(),
+            arch: s.to_string(),
+            reason: format!(
+                "{index:?} after '#' is not a benchmark index (a non-negative integer)"
+            ),
+        })?;
+        self.arch_at_benchmark_index(index)
+    }
+
     /// The dataset skeleton the public latency data was measured with.
     pub const fn default_dataset(&self) -> Dataset {
         match self {
