@@ -16,7 +16,7 @@ PORT ?= 8080
 # apt needs root; use sudo when we are not.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup setup-python setup-web setup-browser web lint test-rust test-wasm test-browser gpu-bundle
+.PHONY: run test setup setup-python setup-web setup-browser web package lint test-rust test-wasm test-browser gpu-bundle
 
 ## Set-up: the Rust target for the browser module.
 setup:
@@ -92,11 +92,17 @@ test-wasm: setup
 	$(CARGO) build --target $(WASM_TARGET) -p latscope-shared -p latscope-model
 	$(CARGO) build --target $(WASM_TARGET) -p latscope-web-lite
 
+## The npm package of the wasm module (both builds, types, shipped
+## predictors): target/npm/latscope-web-<version>.tgz.
+package: web
+	node web/npm/pack.mjs
+
 ## The page in headless Chromium against the native profiler (the debug
-## binary that test-rust built).
-test-browser: web setup-browser
+## binary that test-rust built); it also installs the npm package.
+test-browser: web package setup-browser
 	$(CARGO) build -p latscope-profiler
-	cd tests/browser && PROFILER=$(CURDIR)/target/debug/profiler node e2e.mjs
+	cd tests/browser && PROFILER=$(CURDIR)/target/debug/profiler \
+	  NPM_PACKAGE=$$(ls -t $(CURDIR)/target/npm/latscope-web-*.tgz | head -1) node e2e.mjs
 
 test: lint test-rust test-wasm test-browser
 

@@ -537,6 +537,54 @@ async function checkReadmeExample(browser, url) {
     `the README's embedding example runs (${embedErrors.join(' | ') || logs.join(' / ').slice(0, 160)})`);
 }
 
+// The npm package (`make package`): installed from its tarball into a
+// fresh folder, the README's embedding example runs through it, importing
+// the package by name (an import map, as a page without a bundler does)
+// and fetching the predictor shipped inside it; once for each build.
+async function checkNpmPackage(browser) {
+  const tarball = process.env.NPM_PACKAGE;
+  if (!tarball) {
+    check(false, 'the npm package: NPM_PACKAGE names no tarball (make test-browser runs make package first)');
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'latscope-npm-'));
+  execFileSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--no-save', tarball], { stdio: 'ignore' });
+  const installed = JSON.parse(await readFile(join(dir, 'node_modules/latscope-web/package.json'), 'utf8'));
+  const example = await readmeExample();
+  const pages = {};
+  for (const entry of ['latscope-web', 'latscope-web/lite']) {
+    const file = entry === 'latscope-web' ? 'latscope-web.js' : 'latscope-web-lite.js';
+    const map = `<script type="importmap">{"imports": {"${entry}": "./node_modules/latscope-web/${file}"}}</script>`;
+    pages[`/${entry.replace('/', '-')}.html`] = example
+      .replace('<body>', `${map}<body>`)
+      .replace("from './latscope-web.js'", `from '${entry}'`)
+      .replace("Predictor.fromUrl('predictors/nb201.onnx')",
+        `Predictor.fromUrl(new URL('./predictors/nb201.onnx', import.meta.resolve('${entry}')).href)`);
+  }
+  const server = await serve(dir, pages);
+  for (const entry of ['latscope-web', 'latscope-web/lite']) {
+    const page = await browser.newPage();
+    const logs = [];
+    const errors = [];
+    page.on('console', (m) => (m.type() === 'error' ? errors : logs).push(m.text()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`http://127.0.0.1:${server.address().port}/${entry.replace('/', '-')}.html`);
+    for (let i = 0; i < 600 && logs.length < 2 && errors.length === 0; i++) await page.waitForTimeout(100);
+    const engine = await page.evaluate(async (name) => {
+      const m = await import(name);
+      await m.default();
+      const p = await m.Predictor.fromUrl('node_modules/latscope-web/predictors/fbnet.onnx');
+      return `${p.engine}, ${p.space}`;
+    }, entry).catch((e) => `failed: ${e.message}`);
+    await page.close();
+    const want = entry === 'latscope-web' ? 'tract, fbnet' : 'reference, fbnet';
+    check(errors.length === 0 && logs.length === 2 && logs[0].startsWith('nb201') && engine === want,
+      `npm package ${installed.name}@${installed.version} installed from ${tarball.split('/').pop()}: ` +
+      `the README's example runs through '${entry}' (${engine}; ${errors.join(' | ') || logs[0].slice(0, 60)})`);
+  }
+  server.close();
+}
+
 // The errors the module throws.
 async function checkModuleErrors(browser, url) {
   // What the module throws: LatscopeErrors with the message and a kind (on a
@@ -669,6 +717,7 @@ async function main() {
     `no unexpected page errors (${pageErrors.join(' | ') || 'none'})`);
 
   await checkReadmeExample(browser, url);
+  await checkNpmPackage(browser);
   await checkModuleErrors(browser, url);
   const freshFirsts = await measureFreshLoads(browser, url, 5);
 
