@@ -3,7 +3,7 @@
 //! ([`PredictorSpec::forward`], the Rust computation the graph is tested
 //! against), which needs no tract and loads in milliseconds.
 
-use super::metadata::not_onnx;
+use super::metadata::decode_file;
 use super::metadata::PredictorMeta;
 use super::spec::{AdaptedDevice, PredictorSpec};
 use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT, SCAN_OUTPUT};
@@ -14,7 +14,7 @@ use crate::adapt::{
 #[cfg(feature = "tract")]
 use crate::error::TractFailure;
 use crate::error::{Error, Result};
-use crate::onnx_pb::read::{decode_model, ModelProto, ValueInfoProto};
+use crate::onnx_pb::read::{ModelProto, ValueInfoProto};
 use latscope_shared::space::Arch;
 use ndarray::{Array2, Axis};
 #[cfg(feature = "tract")]
@@ -152,7 +152,7 @@ impl Predictor {
     /// files get an error saying what is wrong with them.
     #[cfg(feature = "tract")]
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let meta = checked_meta(&decode_model(bytes).map_err(not_onnx)?)?;
+        let meta = checked_meta(&decode_file(bytes)?)?;
         let mut inference = tract_onnx::onnx()
             .model_for_read(&mut &bytes[..])
             .map_err(TractFailure::during("translating the predictor graph"))?;
@@ -206,7 +206,7 @@ impl Predictor {
     /// out. Only files latscope wrote can be read this way, as only they
     /// can be read at all.
     pub fn reference_from_bytes(bytes: &[u8]) -> Result<Self> {
-        let model = decode_model(bytes).map_err(not_onnx)?;
+        let model = decode_file(bytes)?;
         let meta = checked_meta(&model)?;
         let spec = PredictorSpec::from_proto(&model)?;
         Ok(Predictor {

@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 /// Key whose value says what kind of latscope model the file is: [`KIND_PREDICTOR`] for a
 /// latency predictor, [`KIND_ARCHITECTURE`] for an architecture export.
 pub const KIND: &str = "latscope.kind";
-/// The [`KIND`] value of a latency predictor file; [`PredictorMeta::from_model`] refuses any
+/// The [`KIND`] value of a latency predictor file; [`PredictorMeta::from_bytes`] refuses any
 /// other.
 pub const KIND_PREDICTOR: &str = "latency-predictor";
 /// The kind of an architecture's own ONNX export (`profiler export-arch`).
@@ -145,42 +145,13 @@ pub fn encodings_name(encodings: &[Encoding]) -> String {
 impl PredictorMeta {
     /// Reads and checks the metadata of a predictor file's bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        Self::from_proto(&decode_model(bytes).map_err(not_onnx)?)
-    }
-
-    /// Reads and checks the metadata of a model built with tract-onnx's types.
-    #[cfg(feature = "tract")]
-    pub fn from_model(model: &tract_onnx::pb::ModelProto) -> Result<Self> {
-        Self::from_bytes(&prost::Message::encode_to_vec(model))
+        Self::from_proto(&decode_file(bytes)?)
     }
 
     /// Reads and checks the metadata of a decoded model.
     pub(crate) fn from_proto(model: &ModelProto) -> Result<Self> {
-        let props: BTreeMap<&str, &str> = model
-            .metadata_props
-            .iter()
-            .map(|e| (e.key.as_str(), e.value.as_str()))
-            .collect();
-        match props.get(KIND) {
-            Some(&KIND_PREDICTOR) => {}
-            Some(other) => {
-                return Err(invalid(format!(
-                    "{KIND} is {other:?}: this is a latscope {other} model, not a latency \
-                     predictor (whose {KIND} is {KIND_PREDICTOR:?})"
-                )))
-            }
-            None if props.contains_key("latscope.network") => return Err(invalid(
-                "this is a latscope architecture model (from export-arch), not a latency predictor"
-                    .into(),
-            )),
-            None => {
-                return Err(invalid(format!(
-                    "not a latscope latency predictor: the ONNX metadata has no {KIND:?} entry \
-                     (producer: {:?})",
-                    model.producer_name
-                )))
-            }
-        }
+        let props = metadata_props(model);
+        check_kind(&props, &model.producer_name)?;
         let get = |key: &str| {
             props
                 .get(key)
@@ -282,9 +253,39 @@ impl PredictorMeta {
     }
 }
 
-/// The error of bytes that do not decode as an ONNX model.
-pub(crate) fn not_onnx(e: prost::DecodeError) -> Error {
-    Error::InvalidModel(format!("the bytes are not an ONNX model ({e})"))
+/// Refuses files that are not latency predictors, saying what they are.
+fn check_kind(props: &BTreeMap<&str, &str>, producer: &str) -> Result<()> {
+    match props.get(KIND) {
+        Some(&KIND_PREDICTOR) => Ok(()),
+        Some(other) => Err(invalid(format!(
+            "{KIND} is {other:?}: this is a latscope {other} model, not a latency \
+                     predictor (whose {KIND} is {KIND_PREDICTOR:?})"
+        ))),
+        None if props.contains_key("latscope.network") => Err(invalid(
+            "this is a latscope architecture model (from export-arch), not a latency predictor"
+                .into(),
+        )),
+        None => Err(invalid(format!(
+            "not a latscope latency predictor: the ONNX metadata has no {KIND:?} entry \
+                     (producer: {:?})",
+            producer
+        ))),
+    }
+}
+
+/// Decodes a predictor file's bytes, saying so when they are not ONNX.
+pub(crate) fn decode_file(bytes: &[u8]) -> Result<ModelProto> {
+    decode_model(bytes)
+        .map_err(|e| Error::InvalidModel(format!("the bytes are not an ONNX model ({e})")))
+}
+
+/// A model's metadata entries by key.
+pub(crate) fn metadata_props(model: &ModelProto) -> BTreeMap<&str, &str> {
+    model
+        .metadata_props
+        .iter()
+        .map(|e| (e.key.as_str(), e.value.as_str()))
+        .collect()
 }
 
 fn invalid(reason: String) -> Error {

@@ -1,13 +1,13 @@
 //! Reading a [`PredictorSpec`] back from a predictor file, so a file can be
 //! extended (e.g. with adapted devices) and written again.
 
-use super::metadata::not_onnx;
 use super::metadata::{self as meta, PredictorMeta};
+use super::metadata::{decode_file, metadata_props};
 use super::scan::{ScanAgreement, ScanNetwork};
 use super::spec::{AdaptationFeatures, AdaptedDevice, PredictorSpec, StructureFeatures};
 use crate::error::{Error, Result};
 use crate::nn::{Dense, Mlp};
-use crate::onnx_pb::read::{decode_model, ModelProto, TensorProto};
+use crate::onnx_pb::read::{ModelProto, TensorProto};
 use ndarray::{Array1, Array2};
 use std::collections::{BTreeMap, HashMap};
 
@@ -57,14 +57,6 @@ impl Tensors<'_> {
     }
 }
 
-fn props(model: &ModelProto) -> BTreeMap<&str, &str> {
-    model
-        .metadata_props
-        .iter()
-        .map(|e| (e.key.as_str(), e.value.as_str()))
-        .collect()
-}
-
 fn json_f32s(props: &BTreeMap<&str, &str>, key: &str) -> Result<Vec<f32>> {
     let text = props.get(key).ok_or_else(|| invalid(format!("no {key}")))?;
     serde_json::from_str(text).map_err(|e| invalid(format!("{key}: {e}")))
@@ -74,7 +66,7 @@ impl PredictorSpec {
     /// The spec of a predictor file written by `export_predictor`, from its
     /// bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        Self::from_proto(&decode_model(bytes).map_err(not_onnx)?)
+        Self::from_proto(&decode_file(bytes)?)
     }
 
     /// The spec of a predictor model built with tract-onnx's types.
@@ -97,7 +89,7 @@ impl PredictorSpec {
                 .map(|t| (t.name.as_str(), t))
                 .collect(),
         );
-        let props = props(model);
+        let props = metadata_props(model);
         let members = read_members(&tensors, m.layout.blocks)?;
         let trained = m.devices[..m.trained_devices].to_vec();
         let input_columns = read_input_columns(&tensors)?;

@@ -158,7 +158,10 @@ fn structure_columns_and_structured_devices_survive_the_round_trip() {
 #[test]
 fn metadata_round_trips() {
     let spec = spec();
-    let meta = PredictorMeta::from_model(&export_predictor(&spec).unwrap()).unwrap();
+    let meta = PredictorMeta::from_bytes(&prost::Message::encode_to_vec(
+        &export_predictor(&spec).unwrap(),
+    ))
+    .unwrap();
     assert_eq!(meta.space, SpaceId::Nb201);
     assert_eq!(meta.encodings, spec.encodings);
     assert_eq!(meta.devices, spec.devices);
