@@ -124,8 +124,29 @@ pub fn tensor_i64(name: &str, dims: &[usize], values: &[i64]) -> TensorProto {
     }
 }
 
+/// A float64 tensor (whole numbers beyond float32's exact range), stored little-endian in `raw_data`.
+pub fn tensor_f64(name: &str, dims: &[usize], values: &[f64]) -> TensorProto {
+    debug_assert_eq!(dims.iter().product::<usize>(), values.len(), "{name}");
+    TensorProto {
+        name: name.to_string(),
+        dims: dims.iter().map(|&d| d as i64).collect(),
+        data_type: DataType::Double as i32,
+        raw_data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        ..Default::default()
+    }
+}
+
 /// A float32 graph input or output of the given shape.
 pub fn value_info_f32(name: &str, dims: &[Dim]) -> ValueInfoProto {
+    value_info(name, DataType::Float, dims)
+}
+
+/// An int64 graph input or output of the given shape.
+pub fn value_info_i64(name: &str, dims: &[Dim]) -> ValueInfoProto {
+    value_info(name, DataType::Int64, dims)
+}
+
+fn value_info(name: &str, elem_type: DataType, dims: &[Dim]) -> ValueInfoProto {
     let dim = dims
         .iter()
         .map(|d| Dimension {
@@ -140,7 +161,7 @@ pub fn value_info_f32(name: &str, dims: &[Dim]) -> ValueInfoProto {
         name: name.to_string(),
         r#type: Some(TypeProto {
             value: Some(type_proto::Value::TensorType(type_proto::Tensor {
-                elem_type: DataType::Float as i32,
+                elem_type: elem_type as i32,
                 shape: Some(TensorShapeProto { dim }),
             })),
             ..Default::default()

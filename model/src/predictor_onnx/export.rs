@@ -1,14 +1,17 @@
 //! Writing a [`PredictorSpec`] as an ONNX model.
 
 use super::metadata::{self as meta, encodings_name};
+use super::raw_input::{choice_tables, raw_input_meta, raw_input_nodes};
 use super::read::AdaptedMeta;
 use super::scan::ScanNetwork;
 use super::spec::{AdaptedDevice, PredictorSpec, StructureFeatures};
 use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT, SCAN_OUTPUT};
+use super::{ENCODED_ROWS, RAW_INPUT_NAME};
 use crate::error::Result;
 use crate::nn::Mlp;
 use crate::onnx_pb::{
-    attr_int, metadata_entry, model_proto, node, tensor_f32, tensor_i64, value_info_f32, Dim,
+    attr_int, metadata_entry, model_proto, node, tensor_f32, tensor_i64, value_info_f32,
+    value_info_i64, Dim,
 };
 use tract_onnx::pb::{GraphProto, ModelProto};
 use tract_onnx::pb::{NodeProto, StringStringEntryProto, TensorProto};
@@ -32,10 +35,15 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
 }
 
 /// Every node and initializer of the predictor's graph, in file order:
+/// the raw input's encoding (where the encodings have a table form),
 /// standardisation, members, ensemble latency, embedding, then the
 /// optional structure columns and adapted devices.
 fn graph_nodes(spec: &PredictorSpec) -> (Vec<NodeProto>, Vec<TensorProto>) {
-    let (mut nodes, mut initializer) = standardise_input_nodes(spec);
+    let (mut nodes, mut initializer) = (vec![], vec![]);
+    if let Some(tables) = choice_tables(spec) {
+        raw_input_nodes(spec, &tables, &mut nodes, &mut initializer);
+    }
+    standardise_input_nodes(spec, &mut nodes, &mut initializer);
     let picked = picked_input_nodes(spec, &mut nodes, &mut initializer);
     let (block_names, output_names) =
         member_block_nodes(spec, picked.as_deref(), &mut nodes, &mut initializer);
@@ -94,24 +102,28 @@ fn scan_nodes(scan: &ScanNetwork, nodes: &mut Vec<NodeProto>, initializer: &mut 
     ));
 }
 
-/// The graph's first nodes, `h0 = (input − mean) · (1 / std)`, with the
-/// input and output standardisation initializers.
-fn standardise_input_nodes(spec: &PredictorSpec) -> (Vec<NodeProto>, Vec<TensorProto>) {
+/// `h0 = (rows − mean) · (1 / std)` of the encoded rows, with the input
+/// and output standardisation initializers.
+fn standardise_input_nodes(
+    spec: &PredictorSpec,
+    nodes: &mut Vec<NodeProto>,
+    initializer: &mut Vec<TensorProto>,
+) {
     let f = spec.input_dim();
     let d = spec.devices.len();
     let inv_std: Vec<f32> = spec.input_std.iter().map(|s| 1.0 / s).collect();
     // `output_mean` is only read at the end of the graph but is listed
     // here: the initializer order is part of the file's bytes.
-    let initializer = vec![
+    initializer.extend([
         tensor_f32("input_mean", &[f], &spec.input_mean),
         tensor_f32("input_inv_std", &[f], &inv_std),
         tensor_f32("output_mean", &[d], &spec.output_mean),
-    ];
-    let nodes = vec![
+    ]);
+    nodes.extend([
         node(
             "Sub",
             "standardise.sub",
-            &[INPUT_NAME, "input_mean"],
+            &[encoded_rows(spec), "input_mean"],
             "x_centred",
             vec![],
         ),
@@ -122,8 +134,17 @@ fn standardise_input_nodes(spec: &PredictorSpec) -> (Vec<NodeProto>, Vec<TensorP
             "h0",
             vec![],
         ),
-    ];
-    (nodes, initializer)
+    ]);
+}
+
+/// The tensor of encoded rows the predictor reads: both inputs' rows in a
+/// file with the raw input, else the `arch` input itself.
+fn encoded_rows(spec: &PredictorSpec) -> &'static str {
+    if choice_tables(spec).is_some() {
+        ENCODED_ROWS
+    } else {
+        INPUT_NAME
+    }
 }
 
 /// The Gather of the standardised input columns that every member block
@@ -295,7 +316,14 @@ fn predictor_graph(
         name: format!("latscope {} latency predictor", spec.space),
         node: nodes,
         initializer,
-        input: vec![value_info_f32(INPUT_NAME, &[BATCH, Dim::Fixed(f)])],
+        input: choice_tables(spec)
+            .map(|_| {
+                let positions = spec.space.layout().positions.len();
+                value_info_i64(RAW_INPUT_NAME, &[BATCH, Dim::Fixed(positions)])
+            })
+            .into_iter()
+            .chain([value_info_f32(INPUT_NAME, &[BATCH, Dim::Fixed(f)])])
+            .collect(),
         output: [
             value_info_f32(LATENCY_OUTPUT, &[BATCH, Dim::Fixed(d + spec.adapted.len())]),
             value_info_f32(EMBEDDING_OUTPUT, &[BATCH, Dim::Fixed(spec.embedding_dim())]),
@@ -340,6 +368,9 @@ fn predictor_metadata(spec: &PredictorSpec) -> Vec<StringStringEntryProto> {
     if let Some(scan) = &spec.scan {
         metadata_props.push(metadata_entry(meta::SCAN_AGREEMENT, json(&scan.agreement)));
     }
+    if choice_tables(spec).is_some() {
+        metadata_props.push(metadata_entry(meta::RAW_INPUT, json(&raw_input_meta(spec))));
+    }
     if !spec.adapted.is_empty() {
         let adapted: Vec<AdaptedMeta> = spec
             .adapted
@@ -365,8 +396,17 @@ fn predictor_metadata(spec: &PredictorSpec) -> Vec<StringStringEntryProto> {
 fn model_doc(spec: &PredictorSpec) -> String {
     let f = spec.input_dim();
     let d = spec.devices.len();
+    let raw = if choice_tables(spec).is_some() {
+        format!(
+            "`{RAW_INPUT_NAME}` [N, {}] int64 (the operation index at each position, as \
+             latscope.raw_input says) or ",
+            spec.space.layout().positions.len()
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "latscope latency predictor for {} on {} devices: input `arch` [N, {f}] ({}), \
+        "latscope latency predictor for {} on {} devices: input {raw}`arch` [N, {f}] ({}), \
          output `latency_ms` [N, {d}] and `embedding` [N, {}]",
         spec.space,
         d,
@@ -397,7 +437,7 @@ fn structure_nodes(
     nodes.push(node(
         "MatMul",
         "structure.count",
-        &[INPUT_NAME, "structure.counts"],
+        &[encoded_rows(spec), "structure.counts"],
         "structure.op_counts",
         vec![],
     ));

@@ -6,7 +6,9 @@
 use super::metadata::decode_file;
 use super::metadata::PredictorMeta;
 use super::spec::{AdaptedDevice, PredictorSpec};
-use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT, SCAN_OUTPUT};
+#[cfg(feature = "tract")]
+use super::ENCODED_ROWS;
+use super::{EMBEDDING_OUTPUT, INPUT_NAME, LATENCY_OUTPUT, RAW_INPUT_NAME, SCAN_OUTPUT};
 use crate::adapt::{
     adapt_log_latency, fit_device, suggest_rows, AdaptConfig, Adaptation, DeviceFit,
     StructuredConfig, SUGGESTED_DESIGN,
@@ -121,6 +123,30 @@ fn plan_of(model: InferenceModel) -> Result<Plan> {
         .map_err(TractFailure::during("planning the predictor"))?)
 }
 
+/// Leaves the graph that latscope runs in tract: the encoded `arch` input
+/// alone. latscope encodes on its side (with cached encodings), and tract
+/// would fold `arch`, whose empty default is an initializer, into a
+/// constant.
+#[cfg(feature = "tract")]
+fn cut_raw_input(proto: &mut tract_onnx::pb::ModelProto) {
+    use super::raw_input::{RAW_PREFIX, ROWS_NODE};
+    let Some(graph) = proto.graph.as_mut() else {
+        return;
+    };
+    graph
+        .node
+        .retain(|n| !n.name.starts_with(RAW_PREFIX) && n.name != ROWS_NODE);
+    for name in graph.node.iter_mut().flat_map(|n| n.input.iter_mut()) {
+        if name == ENCODED_ROWS {
+            *name = INPUT_NAME.to_string();
+        }
+    }
+    graph.input.retain(|i| i.name != RAW_INPUT_NAME);
+    graph
+        .initializer
+        .retain(|t| !t.name.starts_with(RAW_PREFIX) && t.name != INPUT_NAME);
+}
+
 /// The metadata of a predictor file whose graph has the predictor's input
 /// and outputs; foreign graphs get an error naming what they have.
 fn checked_meta(model: &ModelProto) -> Result<PredictorMeta> {
@@ -137,11 +163,17 @@ fn checked_meta(model: &ModelProto) -> Result<PredictorMeta> {
     } else {
         &[LATENCY_OUTPUT, EMBEDDING_OUTPUT]
     };
-    if inputs != [INPUT_NAME] || outputs != expected {
+    let expected_inputs: &[&str] = if meta.raw_input.is_some() {
+        &[RAW_INPUT_NAME, INPUT_NAME]
+    } else {
+        &[INPUT_NAME]
+    };
+    if inputs != expected_inputs || outputs != expected {
         return Err(Error::InvalidModel(format!(
-            "a predictor has input [{INPUT_NAME}] and outputs {expected:?} (the third only \
-             when the metadata records a scan network); this file has inputs {inputs:?} and \
-             outputs {outputs:?}"
+            "a predictor has inputs {expected_inputs:?} (with {RAW_INPUT_NAME} exactly when \
+             the metadata describes it) and outputs {expected:?} (the third only when the \
+             metadata records a scan network); this file has inputs {inputs:?} and outputs \
+             {outputs:?}"
         )));
     }
     Ok(meta)
@@ -153,8 +185,13 @@ impl Predictor {
     #[cfg(feature = "tract")]
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let meta = checked_meta(&decode_file(bytes)?)?;
+        let mut proto: tract_onnx::pb::ModelProto = prost::Message::decode(bytes)
+            .map_err(|e| Error::InvalidModel(format!("the bytes are not an ONNX model ({e})")))?;
+        if meta.raw_input.is_some() {
+            cut_raw_input(&mut proto);
+        }
         let mut inference = tract_onnx::onnx()
-            .model_for_read(&mut &bytes[..])
+            .model_for_proto_model(&proto)
             .map_err(TractFailure::during("translating the predictor graph"))?;
         let batch = inference.symbols.sym("N");
         inference

@@ -3,7 +3,7 @@
 //! | key | value |
 //! |---|---|
 //! | `latscope.kind` | `latency-predictor` (architecture files say `architecture`) |
-//! | `latscope.format_version` | `1` |
+//! | `latscope.format_version` | `2` (`1`: files without `arch_ops`, still read) |
 //! | `latscope.space` | `nb201` or `fbnet` |
 //! | `latscope.encoding` | encodings joined by `+`, e.g. `onehot-v1+features-v1` |
 //! | `latscope.input_dim` / `latscope.embedding_dim` | widths of `arch` and `embedding` |
@@ -19,6 +19,7 @@
 //! | `latscope.structure_ops` | operation counts among the structure columns at the end of `embedding` (absent: no structure columns) |
 //! | `latscope.adaptation` | default few-shot adaptation (`auto`, `head`, `ridge`, `blend`) |
 //! | `latscope.scan.agreement` | JSON: how the distilled scan network (output `latency_ms_scan`) follows `latency_ms` (absent: no scan network) |
+//! | `latscope.raw_input` | JSON [`RawInput`]: how to form the `arch_ops` input (absent: the file has none) |
 //! | `latscope.extra.*` | training data summary, command line, measured accuracy |
 
 use crate::error::{Error, Result};
@@ -35,12 +36,14 @@ pub const KIND: &str = "latscope.kind";
 pub const KIND_PREDICTOR: &str = "latency-predictor";
 /// The kind of an architecture's own ONNX export (`profiler export-arch`).
 pub const KIND_ARCHITECTURE: &str = "architecture";
-/// Key of the predictor format version, a decimal string; must equal [`CURRENT_FORMAT`] to be
-/// read.
+/// Key of the predictor format version, a decimal string; one of [`READ_FORMATS`] to be read.
 pub const FORMAT_VERSION: &str = "latscope.format_version";
-/// The only format version this build writes and reads. Bump it when a change to the file would
-/// make older readers misread it.
-pub const CURRENT_FORMAT: &str = "1";
+/// The format version this build writes. Bump it when a change to the file would make older
+/// readers misread it. Version 2 added the raw `arch_ops` input ([`RAW_INPUT`]).
+pub const CURRENT_FORMAT: &str = "2";
+/// The format versions this build reads: version 1 files are version 2 files without
+/// `arch_ops`.
+pub const READ_FORMATS: [&str; 2] = ["1", "2"];
 /// Key of the architecture search space the predictor encodes, by its short name (`nb201` or
 /// `fbnet`).
 pub const SPACE: &str = "latscope.space";
@@ -96,9 +99,28 @@ pub const ADAPTATION: &str = "latscope.adaptation";
 /// Key of the number of operation counts among the structure columns at the end of `embedding`,
 /// a decimal string; absent when the file has no structure columns.
 pub const STRUCTURE_OPS: &str = "latscope.structure_ops";
+/// Key of the raw input's description (JSON [`RawInput`]); present exactly when the file has the
+/// `arch_ops` input.
+pub const RAW_INPUT: &str = "latscope.raw_input";
 /// Prefix of free-form `key → value` string entries (training data summary, command line,
 /// measured accuracy), kept in [`PredictorMeta::extra`] without it.
 pub const EXTRA_PREFIX: &str = "latscope.extra.";
+
+/// How to form a file's raw `arch_ops` input from an architecture: an int64 row per
+/// architecture holding, for each of `positions` in order, the index of its operation in
+/// `choices`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RawInput {
+    /// The graph input's name, `arch_ops`.
+    pub input: String,
+    /// The searchable positions, in column order.
+    pub positions: Vec<String>,
+    /// The operation names; a value of `arch_ops` is an index into this list.
+    pub choices: Vec<String>,
+    /// Where the operations stand in the space's architecture strings, for
+    /// readers parsing them without latscope.
+    pub from_string: String,
+}
 
 /// What a consumer needs to use a predictor file, read from its metadata.
 #[derive(Clone, Debug, PartialEq)]
@@ -131,6 +153,8 @@ pub struct PredictorMeta {
     /// How the scan network follows the ensemble (None: the file has no
     /// scan network).
     pub scan: Option<super::scan::ScanAgreement>,
+    /// How to form the raw `arch_ops` input (None: the file has none).
+    pub raw_input: Option<RawInput>,
 }
 
 /// The encodings' metadata form: names joined by `+`.
@@ -159,10 +183,11 @@ impl PredictorMeta {
                 .ok_or_else(|| invalid(format!("the metadata lacks {key:?}")))
         };
         let version = get(FORMAT_VERSION)?;
-        if version != CURRENT_FORMAT {
+        if !READ_FORMATS.contains(&version) {
             return Err(invalid(format!(
-                "{FORMAT_VERSION} is {version:?}: this build reads predictor format version \
-                 {CURRENT_FORMAT}"
+                "{FORMAT_VERSION} is {version:?}: this build reads predictor format versions \
+                 {}",
+                READ_FORMATS.join(" and ")
             )));
         }
         let space: SpaceId = get(SPACE)?
@@ -236,6 +261,10 @@ impl PredictorMeta {
             .get(SCAN_AGREEMENT)
             .map(|v| parse_json(SCAN_AGREEMENT, v))
             .transpose()?;
+        let raw_input = props
+            .get(RAW_INPUT)
+            .map(|v| parse_raw_input(space, v))
+            .transpose()?;
         Ok(PredictorMeta {
             space,
             encodings,
@@ -249,8 +278,26 @@ impl PredictorMeta {
             adaptation,
             extra,
             scan,
+            raw_input,
         })
     }
+}
+
+/// The raw input's description, which must match the space's layout.
+fn parse_raw_input(space: SpaceId, value: &str) -> Result<RawInput> {
+    let raw: RawInput = parse_json(RAW_INPUT, value)?;
+    let layout = space.layout();
+    if raw.positions != layout.positions || raw.choices != layout.choices {
+        return Err(invalid(format!(
+            "{RAW_INPUT}: positions {:?} and choices {:?} are not those of {space} ({} \
+             positions, choices {:?})",
+            raw.positions,
+            raw.choices,
+            layout.positions.len(),
+            layout.choices
+        )));
+    }
+    Ok(raw)
 }
 
 /// Refuses files that are not latency predictors, saying what they are.

@@ -1,9 +1,16 @@
 //! Latency predictors as ONNX files: the contract between training (the
 //! `profiler`), the browser (the `web` crate) and any other ONNX runtime.
 //!
-//! A file maps encoded architectures to latencies on the devices it knows:
+//! A file maps architectures to latencies on the devices it knows:
+//! * input `arch_ops`: int64 `[N, P]`, the operation index at each
+//!   searchable position (vocabulary and position order in
+//!   `latscope.raw_input`), encoded inside the graph (module `raw_input`); in
+//!   every file latscope writes since format 2 whose encodings have a table
+//!   form (all but FBNet's `graph-v1`);
 //! * input `arch`: float32 `[N, F]`, the architecture encoded with the
-//!   encodings named in the metadata, concatenated in that order;
+//!   encodings named in the metadata, concatenated in that order; in files
+//!   with `arch_ops` it defaults to no rows, and the rows of both inputs are
+//!   predicted, `arch`'s first;
 //! * output `latency_ms`: float32 `[N, D]`, one column per device, in ms;
 //! * output `embedding`: float32 `[N, H]`, the adaptation features (per
 //!   ensemble member: its outputs, ln MACs, its last hidden layer;
@@ -23,6 +30,8 @@ mod export;
 mod load;
 pub mod metadata;
 mod query;
+#[cfg(feature = "tract")]
+mod raw_input;
 mod read;
 mod scan;
 mod spec;
@@ -35,8 +44,13 @@ pub use query::{FitQuality, FitSummary};
 pub use scan::{HeldOutAgreement, ScanAgreement, ScanNetwork};
 pub use spec::{AdaptationFeatures, AdaptedDevice, PredictorSpec, StructureFeatures};
 
-/// Graph input name.
+/// Graph input name of the encoded architectures.
 pub const INPUT_NAME: &str = "arch";
+/// Graph input name of the raw architectures: operation indices per
+/// position.
+pub const RAW_INPUT_NAME: &str = "arch_ops";
+/// The encoded rows of both inputs, which the predictor reads.
+pub(crate) const ENCODED_ROWS: &str = "arch_rows";
 /// Graph output with latencies in ms.
 pub const LATENCY_OUTPUT: &str = "latency_ms";
 /// Graph output with the adaptation features.

@@ -1,6 +1,7 @@
 //! `profiler export`: write a predictor file again with new devices added
 //! from your measurements, so every ONNX runtime (and the explorer) predicts
-//! them like the trained ones.
+//! them like the trained ones; without devices, the file in the current
+//! format (an older file gains the raw `arch_ops` input).
 
 use super::files::{check_rewrite, read_predictor_spec};
 use anyhow::{bail, Context, Result};
@@ -13,7 +14,9 @@ use std::path::PathBuf;
 /// Export a predictor with devices added by few-shot adaptation: each
 /// `--add-device NAME=FILE` (FILE: CSV with `arch,latency_ms`) becomes one
 /// more `latency_ms` column, computed inside the ONNX graph from the
-/// embedding. The input file is never modified.
+/// embedding. Without `--add-device`, the file is written again in the
+/// current format: a file from before format 2 gains the raw `arch_ops`
+/// input. The input file is never modified.
 ///
 /// Example: profiler export --predictor static/predictors/nb201.onnx \
 ///     --add-device my_phone=my_phone.csv -o nb201_plus_my_phone.onnx
@@ -23,8 +26,9 @@ pub struct ExportArgs {
     #[arg(long)]
     predictor: PathBuf,
 
-    /// NAME=FILE: a device to add from its measurements (repeatable).
-    #[arg(long = "add-device", required = true)]
+    /// NAME=FILE: a device to add from its measurements (repeatable; none:
+    /// only rewrite the file in the current format).
+    #[arg(long = "add-device")]
     add_device: Vec<String>,
 
     /// head, ridge or blend [default: the predictor file's].
@@ -62,7 +66,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
         );
         spec.adapted.push(device);
     }
-    if spec.scan.take().is_some() {
+    if !args.add_device.is_empty() && spec.scan.take().is_some() {
         println!(
             "dropped the file's scan network: it does not know the added devices \
              (`profiler distil` on the output adds one again)"

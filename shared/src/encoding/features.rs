@@ -61,10 +61,13 @@ pub fn features_v1_from_costs(f: &CostFeatures) -> Vec<f32> {
         log(f.max_activation_bytes),
         f.kernels as f32,
     ];
-    v.extend(
-        COUNTED_KINDS
-            .iter()
-            .map(|k| f.op_kinds.get(*k).copied().unwrap_or(0) as f32),
-    );
+    v.extend(counted_kinds(f).map(|n| n as f32));
     v
+}
+
+/// The operator counts of `features-v1`, in order.
+pub(super) fn counted_kinds(f: &CostFeatures) -> impl Iterator<Item = u64> + '_ {
+    COUNTED_KINDS
+        .iter()
+        .map(|k| f.op_kinds.get(*k).copied().unwrap_or(0))
 }

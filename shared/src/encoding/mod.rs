@@ -6,10 +6,12 @@
 //! means adding a new version, never editing an old one.
 
 mod cache;
+mod choice_tables;
 mod features;
 mod graph;
 
 pub use cache::EncodingCache;
+pub use choice_tables::{ChoiceTables, PositionCosts, LOG_SUMS, PLAIN_SUMS};
 pub use features::{feature_names, features_v1, features_v1_from_costs};
 pub use graph::{graph_v1, GraphEncoding};
 

@@ -79,3 +79,79 @@ fn features_follow_cost_features() {
     // Deterministic.
     assert_eq!(v, features_v1(&none).unwrap());
 }
+
+/// Choices for `n` pseudo-random architectures of `space` (splitmix64: no
+/// dependency, the same every run).
+fn random_choices(space: SpaceId, n: usize, seed: u64) -> Vec<Vec<usize>> {
+    let layout = space.layout();
+    let mut state = seed;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    (0..n)
+        .map(|_| {
+            (0..layout.positions.len())
+                .map(|_| (next() % layout.choices.len() as u64) as usize)
+                .collect()
+        })
+        .collect()
+}
+
+/// f32 values equal to rounding: the graph's `ln(1 + x)` against
+/// `ln_1p(x)`.
+fn assert_same_encoding(what: &str, got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (j, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= 2e-7 * w.abs().max(1.0),
+            "{what}, value {j}: tables give {g}, the encoding {w}"
+        );
+    }
+}
+
+#[test]
+fn choice_tables_give_every_encoding_they_support() {
+    for space in SpaceId::ALL {
+        // Every position at every choice at least once, then random ones.
+        let k = space.layout().choices.len();
+        let positions = space.layout().positions.len();
+        let mut all = (0..k).map(|c| vec![c; positions]).collect::<Vec<_>>();
+        all.extend(random_choices(space, 400, 7));
+        for encoding in Encoding::ALL {
+            let tables = match ChoiceTables::of(space, encoding) {
+                Ok(t) => t,
+                Err(e) => {
+                    assert_eq!((space, encoding), (SpaceId::Fbnet, Encoding::GraphV1));
+                    assert!(e.to_string().contains("graph-v1"), "{e}");
+                    continue;
+                }
+            };
+            assert_eq!(tables.width(positions), encoding.dim(space));
+            for choices in &all {
+                let arch = space.compose(choices).unwrap();
+                assert_same_encoding(
+                    &format!("{encoding} of {arch}"),
+                    &tables.encode(choices),
+                    &encoding.encode(&arch).unwrap(),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn nb201_code_weights_give_the_canonical_code() {
+    for choices in random_choices(SpaceId::Nb201, 50, 3) {
+        let code: i64 = choices
+            .iter()
+            .zip(ChoiceTables::code_weights())
+            .map(|(&c, w)| c as i64 * w)
+            .sum();
+        let arch = SpaceId::Nb201.compose(&choices).unwrap();
+        assert_eq!(Some(code as usize), arch.canonical_code());
+    }
+}

@@ -60,6 +60,18 @@ impl SpaceId {
         }
     }
 
+    /// Where the positions' operations stand in the space's architecture
+    /// strings, for readers who parse them without latscope.
+    pub const fn choice_notation(&self) -> &'static str {
+        match self {
+            SpaceId::Nb201 => {
+                "the operation before each '~' of |op~0|+|op~0|op~1|+|op~0|op~1|op~2|, \
+                 left to right, is the next position's"
+            }
+            SpaceId::Fbnet => "the 22 operations between the '-'s, left to right",
+        }
+    }
+
     /// The architecture with choice `choices[p]` at each position `p`
     /// (indices into [`SpaceLayout::choices`]).
     pub fn compose(&self, choices: &[usize]) -> Result<Arch> {
