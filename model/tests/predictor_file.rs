@@ -160,9 +160,15 @@ onnx.checker.check_model(onnx.load(path), full_check=True)
 x = np.fromfile(path + ".x.bin", dtype="<f4").reshape(n, f)
 want_ms = np.fromfile(path + ".ms.bin", dtype="<f4").reshape(n, d)
 want_emb = np.fromfile(path + ".emb.bin", dtype="<f4").reshape(n, e)
+ops = np.fromfile(path + ".ops.bin", dtype="<i8").reshape(n, -1)
+ort.set_default_logger_severity(3)
 sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-ms, emb, scan = sess.run(["latency_ms", "embedding", "latency_ms_scan"], {"arch": x})
+# Both inputs: the encoded rows, then the same architectures' raw rows.
+ms, emb, scan = sess.run(["latency_ms", "embedding", "latency_ms_scan"], {"arch": x, "arch_ops": ops})
+assert ms.shape[0] == 2 * n, ms.shape
+want_ms, want_emb = np.vstack([want_ms, want_ms]), np.vstack([want_emb, want_emb])
 want_scan = np.fromfile(path + ".scan.bin", dtype="<f4").reshape(n, d)
+want_scan = np.vstack([want_scan, want_scan])
 rel = float(np.abs(ms - want_ms).max() / np.abs(want_ms).max())
 abs_emb = float(np.abs(emb - want_emb).max())
 rel_scan = float((np.abs(scan - want_scan) / want_scan).max())
@@ -337,6 +343,13 @@ fn onnxruntime_gives_the_numbers_of_tract() {
     write_f32(&PathBuf::from(format!("{stem}.ms.bin")), &tract.latency_ms);
     write_f32(&PathBuf::from(format!("{stem}.emb.bin")), &tract.embedding);
     write_f32(&PathBuf::from(format!("{stem}.scan.bin")), &scan);
+    let ops: Vec<u8> = table
+        .archs()
+        .iter()
+        .flat_map(|a| a.choices())
+        .flat_map(|c| (c as i64).to_le_bytes())
+        .collect();
+    std::fs::write(format!("{stem}.ops.bin"), ops).unwrap();
     let dims = [
         x.nrows(),
         x.ncols(),

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{fbnet, nb201, ALL_CONV3, MIXED, ZERO_NODES};
+use common::{fbnet, missing_python, nb201, python, ALL_CONV3, MIXED, ZERO_NODES};
 use latscope_profiler::network::ArchRunner;
 use latscope_profiler::network::{export_network_bytes, ExportOptions};
 use latscope_shared::ir::{Activation, Network, NetworkBuilder, Op, Shape};
@@ -41,29 +41,6 @@ for case in sys.argv[2:]:
 print("onnx", onnx.__version__, "onnxruntime", ort.__version__)
 sys.exit(0 if ok else 1)
 "#;
-
-fn python() -> String {
-    std::env::var("LATSCOPE_PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
-/// Why the check cannot run here, if it cannot.
-fn missing_python() -> Option<String> {
-    let py = python();
-    match Command::new(&py)
-        .args(["-c", "import onnx, onnxruntime, numpy"])
-        .output()
-    {
-        Err(e) => Some(format!("cannot start {py}: {e}")),
-        Ok(out) if !out.status.success() => Some(format!(
-            "{py} lacks onnx/onnxruntime/numpy: {}",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        )),
-        Ok(_) => None,
-    }
-}
 
 /// Every IR op in one small network, including Linear -> 4-D ops.
 fn op_zoo() -> Network {

@@ -128,7 +128,7 @@ fn plan_of(model: InferenceModel) -> Result<Plan> {
 /// would fold `arch`, whose empty default is an initializer, into a
 /// constant.
 #[cfg(feature = "tract")]
-fn cut_raw_input(proto: &mut tract_onnx::pb::ModelProto) {
+pub(super) fn cut_raw_input(proto: &mut tract_onnx::pb::ModelProto) {
     use super::raw_input::{RAW_PREFIX, ROWS_NODE};
     let Some(graph) = proto.graph.as_mut() else {
         return;

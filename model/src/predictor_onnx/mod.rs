@@ -10,7 +10,8 @@
 //! * input `arch`: float32 `[N, F]`, the architecture encoded with the
 //!   encodings named in the metadata, concatenated in that order; in files
 //!   with `arch_ops` it defaults to no rows, and the rows of both inputs are
-//!   predicted, `arch`'s first;
+//!   predicted, `arch`'s first (latscope's loader cuts the `arch_ops`
+//!   branch off and feeds `arch`);
 //! * output `latency_ms`: float32 `[N, D]`, one column per device, in ms;
 //! * output `embedding`: float32 `[N, H]`, the adaptation features (per
 //!   ensemble member: its outputs, ln MACs, its last hidden layer;
@@ -49,7 +50,9 @@ pub const INPUT_NAME: &str = "arch";
 /// Graph input name of the raw architectures: operation indices per
 /// position.
 pub const RAW_INPUT_NAME: &str = "arch_ops";
-/// The encoded rows of both inputs, which the predictor reads.
+/// The encoded rows of both inputs, which the predictor reads (written
+/// and cut off only with tract's types).
+#[cfg(feature = "tract")]
 pub(crate) const ENCODED_ROWS: &str = "arch_rows";
 /// Graph output with latencies in ms.
 pub const LATENCY_OUTPUT: &str = "latency_ms";

@@ -173,6 +173,75 @@ fn metadata_round_trips() {
     assert_eq!(meta.adaptation, crate::adapt::Adaptation::Head);
     assert_eq!(meta.reference_archs, spec.reference_archs);
     assert_eq!(meta.extra["note"], "hand-made");
+    let raw = meta
+        .raw_input
+        .expect("onehot-v1+features-v1 have a table form");
+    assert_eq!(raw.input, RAW_INPUT_NAME);
+    assert_eq!(raw.positions, SpaceId::Nb201.layout().positions);
+    assert_eq!(raw.choices, SpaceId::Nb201.layout().choices);
+}
+
+/// The file as format 1 wrote it: `arch` alone, no raw input.
+fn format_1(mut model: tract_onnx::pb::ModelProto) -> tract_onnx::pb::ModelProto {
+    super::load::cut_raw_input(&mut model);
+    model
+        .metadata_props
+        .retain(|e| e.key != metadata::RAW_INPUT);
+    for e in &mut model.metadata_props {
+        if e.key == metadata::FORMAT_VERSION {
+            e.value = "1".into();
+        }
+    }
+    model
+}
+
+#[test]
+fn format_1_files_without_the_raw_input_still_load_in_both_engines() {
+    let spec = spec();
+    let bytes = prost::Message::encode_to_vec(&format_1(export_predictor(&spec).unwrap()));
+    let archs: Vec<Arch> = (0..5).map(|i| nb201(i * 3001 + 4)).collect();
+    let (want, _) = spec.forward(&spec.encode(&archs).unwrap());
+    for predictor in [
+        Predictor::from_bytes(&bytes).unwrap(),
+        Predictor::reference_from_bytes(&bytes).unwrap(),
+    ] {
+        assert!(predictor.meta().raw_input.is_none());
+        let got = predictor.predict_archs(&archs).unwrap().latency_ms;
+        assert!(got.iter().zip(&want).all(|(a, b)| close(*a, *b)));
+    }
+}
+
+#[test]
+fn a_raw_input_the_metadata_does_not_match_is_refused() {
+    // Metadata describing another space's positions.
+    let mut model = export_predictor(&spec()).unwrap();
+    let fbnet = serde_json::json!({
+        "input": RAW_INPUT_NAME,
+        "positions": SpaceId::Fbnet.layout().positions,
+        "choices": SpaceId::Fbnet.layout().choices,
+        "from_string": "",
+    });
+    for e in &mut model.metadata_props {
+        if e.key == metadata::RAW_INPUT {
+            e.value = fbnet.to_string();
+        }
+    }
+    let err = load_error(&model);
+    assert!(
+        err.contains(metadata::RAW_INPUT) && err.contains("are not those of nb201"),
+        "{err}"
+    );
+    // The input without its description, and the description without it.
+    let mut model = export_predictor(&spec()).unwrap();
+    model
+        .metadata_props
+        .retain(|e| e.key != metadata::RAW_INPUT);
+    let err = load_error(&model);
+    assert!(err.contains("[\"arch_ops\", \"arch\"]"), "{err}");
+    let mut model = export_predictor(&spec()).unwrap();
+    super::load::cut_raw_input(&mut model);
+    let err = load_error(&model);
+    assert!(err.contains("inputs [\"arch_ops\", \"arch\"]"), "{err}");
 }
 
 fn load_error(model: &tract_onnx::pb::ModelProto) -> String {

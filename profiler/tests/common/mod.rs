@@ -92,3 +92,27 @@ pub fn nb201_subset_file(dir: &Path, archs: &[usize], devices: &[&str]) -> PathB
     latscope_shared::dataset::write_wide_path(&table, &path).unwrap();
     path
 }
+
+/// The Python of the cross-runtime checks: `$LATSCOPE_PYTHON`, else `python3`.
+pub fn python() -> String {
+    std::env::var("LATSCOPE_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Why the check cannot run here, if it cannot.
+pub fn missing_python() -> Option<String> {
+    let py = python();
+    match Command::new(&py)
+        .args(["-c", "import onnx, onnxruntime, numpy"])
+        .output()
+    {
+        Err(e) => Some(format!("cannot start {py}: {e}")),
+        Ok(out) if !out.status.success() => Some(format!(
+            "{py} lacks onnx/onnxruntime/numpy: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        )),
+        Ok(_) => None,
+    }
+}
