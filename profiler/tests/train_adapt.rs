@@ -329,3 +329,43 @@ fn distil_adds_a_scan_network_and_keeps_the_ensemble() {
     ]);
     assert!(err.contains("--out must differ from --predictor"), "{err}");
 }
+
+/// `export` without devices writes the file again in the current format,
+/// keeping everything it predicts, its scan network included.
+#[test]
+fn export_without_devices_rewrites_a_file_unchanged_in_what_it_predicts() {
+    use latscope_model::predictor_onnx::Predictor;
+    let dir = tempfile::tempdir().unwrap();
+    let input = common::shipped("predictors/fbnet.onnx");
+    let out = dir.path().join("again.onnx");
+    let text = stdout_of(&[
+        "export",
+        "--predictor",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(text.contains("27 trained, 0 adapted"), "{text}");
+    assert!(!text.contains("dropped"), "{text}");
+    let (before, after) = (
+        Predictor::from_bytes(&std::fs::read(&input).unwrap()).unwrap(),
+        Predictor::from_bytes(&std::fs::read(&out).unwrap()).unwrap(),
+    );
+    assert_eq!(before.meta(), after.meta());
+    assert!(after.meta().raw_input.is_some() && after.meta().scan.is_some());
+    let archs: Vec<_> = before
+        .meta()
+        .reference_archs
+        .iter()
+        .map(|a| SpaceId::Fbnet.parse_arch(a).unwrap())
+        .collect();
+    let x = after.encode(&archs).unwrap();
+    assert_eq!(
+        before.predict_encoded(&x).unwrap().latency_ms,
+        after.predict_encoded(&x).unwrap().latency_ms
+    );
+    assert_eq!(
+        before.predict_scan_encoded(&x).unwrap(),
+        after.predict_scan_encoded(&x).unwrap()
+    );
+}
