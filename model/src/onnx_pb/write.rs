@@ -102,36 +102,36 @@ pub fn node(
 
 /// A float32 tensor stored little-endian in `raw_data`.
 pub fn tensor_f32(name: &str, dims: &[usize], values: &[f32]) -> TensorProto {
-    debug_assert_eq!(dims.iter().product::<usize>(), values.len(), "{name}");
-    TensorProto {
-        name: name.to_string(),
-        dims: dims.iter().map(|&d| d as i64).collect(),
-        data_type: DataType::Float as i32,
-        raw_data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-        ..Default::default()
-    }
+    let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    raw_tensor(name, dims, values.len(), DataType::Float, bytes)
 }
 
 /// An int64 tensor stored little-endian in `raw_data`.
 pub fn tensor_i64(name: &str, dims: &[usize], values: &[i64]) -> TensorProto {
-    debug_assert_eq!(dims.iter().product::<usize>(), values.len(), "{name}");
-    TensorProto {
-        name: name.to_string(),
-        dims: dims.iter().map(|&d| d as i64).collect(),
-        data_type: DataType::Int64 as i32,
-        raw_data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-        ..Default::default()
-    }
+    let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    raw_tensor(name, dims, values.len(), DataType::Int64, bytes)
 }
 
-/// A float64 tensor (whole numbers beyond float32's exact range), stored little-endian in `raw_data`.
+/// A float64 tensor (whole numbers beyond float32's exact range), stored
+/// little-endian in `raw_data`.
 pub fn tensor_f64(name: &str, dims: &[usize], values: &[f64]) -> TensorProto {
-    debug_assert_eq!(dims.iter().product::<usize>(), values.len(), "{name}");
+    let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    raw_tensor(name, dims, values.len(), DataType::Double, bytes)
+}
+
+fn raw_tensor(
+    name: &str,
+    dims: &[usize],
+    len: usize,
+    data_type: DataType,
+    raw_data: Vec<u8>,
+) -> TensorProto {
+    debug_assert_eq!(dims.iter().product::<usize>(), len, "{name}");
     TensorProto {
         name: name.to_string(),
         dims: dims.iter().map(|&d| d as i64).collect(),
-        data_type: DataType::Double as i32,
-        raw_data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        data_type: data_type as i32,
+        raw_data,
         ..Default::default()
     }
 }
