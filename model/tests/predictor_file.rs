@@ -430,3 +430,42 @@ fn the_reference_engine_gives_the_numbers_of_tract_on_the_shipped_files() {
         .to_string();
     assert!(err.contains("not an ONNX model"), "{err}");
 }
+
+/// tract, used directly (as a Rust user of the file would, without
+/// latscope), runs the raw input too: `arch`'s empty default becomes a
+/// constant and the rows are `arch_ops`'s.
+#[test]
+fn tract_alone_predicts_from_arch_ops_as_latscope_does() {
+    use tract_onnx::prelude::*;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../static/predictors");
+    for space in [SpaceId::Nb201, SpaceId::Fbnet] {
+        let path = root.join(format!("{}.onnx", space.name()));
+        let latscope = Predictor::from_bytes(&std::fs::read(&path).unwrap()).unwrap();
+        let table = common::table(space);
+        let archs: Vec<Arch> = (0..40)
+            .map(|i| table.archs()[i * 101 % table.n_archs()].clone())
+            .collect();
+        let want = latscope.predict_archs(&archs).unwrap().latency_ms;
+        let positions = space.layout().positions.len();
+        let ops: Vec<i64> = archs
+            .iter()
+            .flat_map(|a| a.choices())
+            .map(|c| c as i64)
+            .collect();
+        let plan = tract_onnx::onnx()
+            .model_for_path(&path)
+            .unwrap()
+            .with_input_fact(0, i64::fact([archs.len(), positions]).into())
+            .unwrap()
+            .into_optimized()
+            .unwrap()
+            .into_runnable()
+            .unwrap();
+        let input = tract_ndarray::Array2::from_shape_vec((archs.len(), positions), ops).unwrap();
+        let out = plan.run(tvec!(input.into_tensor().into())).unwrap();
+        let got = out[0].to_plain_array_view::<f32>().unwrap().to_owned();
+        let got = got.into_dimensionality::<ndarray::Ix2>().unwrap();
+        let worst = max_rel(&got, &want);
+        assert!(worst < 1e-5, "{space:?}: {worst:e}");
+    }
+}
