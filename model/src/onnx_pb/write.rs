@@ -112,6 +112,12 @@ pub fn tensor_i64(name: &str, dims: &[usize], values: &[i64]) -> TensorProto {
     raw_tensor(name, dims, values.len(), DataType::Int64, bytes)
 }
 
+/// An int32 tensor stored little-endian in `raw_data`.
+pub fn tensor_i32(name: &str, dims: &[usize], values: &[i32]) -> TensorProto {
+    let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    raw_tensor(name, dims, values.len(), DataType::Int32, bytes)
+}
+
 /// A float64 tensor (whole numbers beyond float32's exact range), stored
 /// little-endian in `raw_data`.
 pub fn tensor_f64(name: &str, dims: &[usize], values: &[f64]) -> TensorProto {

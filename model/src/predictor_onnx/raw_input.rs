@@ -12,7 +12,7 @@
 use super::metadata::RawInput;
 use super::spec::PredictorSpec;
 use super::{ENCODED_ROWS, INPUT_NAME, RAW_INPUT_NAME};
-use crate::onnx_pb::{attr_int, attr_ints, node, tensor_f32, tensor_f64, tensor_i64};
+use crate::onnx_pb::{attr_int, attr_ints, node, tensor_f32, tensor_f64, tensor_i32, tensor_i64};
 use latscope_shared::encoding::{ChoiceTables, PositionCosts, LOG_SUMS, PLAIN_SUMS};
 use tract_onnx::pb::tensor_proto::DataType;
 use tract_onnx::pb::{AttributeProto, NodeProto, TensorProto};
@@ -58,9 +58,11 @@ pub(crate) fn raw_input_nodes(
             ChoiceTables::OneHot { choices } => {
                 one_hot(i, *choices, positions, &block, nodes, initializer)
             }
-            ChoiceTables::PerCell { width, rows } => {
-                per_cell(i, *width, rows, &block, nodes, initializer)
-            }
+            ChoiceTables::PerCell {
+                width,
+                row_of_cell,
+                rows,
+            } => per_cell(i, *width, row_of_cell, rows, &block, nodes, initializer),
             ChoiceTables::PositionCosts(costs) => {
                 position_costs(i, costs, positions, &block, nodes, initializer)
             }
@@ -114,25 +116,31 @@ fn one_hot(
     nodes.push(node("Reshape", block, &[&cube, &shape], block, vec![]));
 }
 
-/// Any NB201 encoding: the cell's row of the table, by its canonical code.
+/// Any NB201 encoding: the cell's row of distinct rows, by its canonical
+/// code.
 fn per_cell(
     i: usize,
     width: usize,
+    row_of_cell: &[i32],
     rows: &[f32],
     block: &str,
     nodes: &mut Vec<NodeProto>,
     initializer: &mut Vec<TensorProto>,
 ) {
     let weights = ChoiceTables::code_weights();
-    let (w, terms, code, axes, table) = (
-        format!("{RAW_PREFIX}code_weights{i}"),
-        format!("{RAW_PREFIX}code_terms{i}"),
-        format!("{RAW_PREFIX}code{i}"),
-        format!("{RAW_PREFIX}code_axes{i}"),
-        format!("{RAW_PREFIX}cells{i}"),
+    let name = |what: &str| format!("{RAW_PREFIX}{what}{i}");
+    let (w, terms, code, axes, cell_rows, row, table) = (
+        name("code_weights"),
+        name("code_terms"),
+        name("code"),
+        name("code_axes"),
+        name("row_of_cell"),
+        name("row"),
+        name("rows"),
     );
     initializer.push(tensor_i64(&w, &[weights.len()], &weights));
     initializer.push(tensor_i64(&axes, &[1], &[1]));
+    initializer.push(tensor_i32(&cell_rows, &[row_of_cell.len()], row_of_cell));
     initializer.push(tensor_f32(&table, &[rows.len() / width, width], rows));
     nodes.push(node("Mul", &terms, &[RAW_INPUT_NAME, &w], &terms, vec![]));
     nodes.push(node(
@@ -144,11 +152,12 @@ fn per_cell(
     ));
     nodes.push(node(
         "Gather",
-        block,
-        &[&table, &code],
-        block,
+        &row,
+        &[&cell_rows, &code],
+        &row,
         vec![axis(0)],
     ));
+    nodes.push(node("Gather", block, &[&table, &row], block, vec![axis(0)]));
 }
 
 /// FBNet's `features-v1`: per-(position, choice) costs gathered, summed

@@ -13,6 +13,7 @@ use crate::features::{cost_features_without_signatures, CostFeatures};
 use crate::space::fbnet::{FbnetArch, FbnetOp};
 use crate::space::nb201::{self, Cell};
 use crate::space::{Arch, SpaceId};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Cost quantities of `features-v1` that are summed over the network and
@@ -31,14 +32,19 @@ pub enum ChoiceTables {
         /// Operations to choose from at each position.
         choices: usize,
     },
-    /// Any encoding of NB201, whose 15625 cells can all be listed: the
-    /// encoded row of every cell, rows in [`Cell::code`] order (the
-    /// choices as base-5 digits, position 0 most significant; see
-    /// [`ChoiceTables::code_weights`]).
+    /// Any encoding of NB201, whose 15625 cells can all be listed: every
+    /// cell's row of distinct encoded rows, by [`Cell::code`] (the choices
+    /// as base-5 digits, position 0 most significant; see
+    /// [`ChoiceTables::code_weights`]). Few rows are distinct (677 of
+    /// `features-v1`: cells with dead edges or the same operations
+    /// elsewhere cost the same), so the table is a tenth of every cell's
+    /// rows.
     PerCell {
         /// Values per row.
         width: usize,
-        /// `15625 × width`, row-major.
+        /// The index in `rows` of each cell's encoding, by code.
+        row_of_cell: Vec<i32>,
+        /// `distinct rows × width`, row-major, in order of first use.
         rows: Vec<f32>,
     },
     /// `features-v1` of FBNet, whose positions add up: each (position,
@@ -88,12 +94,22 @@ impl ChoiceTables {
         match (space, encoding) {
             (_, Encoding::OneHotV1) => Ok(ChoiceTables::OneHot { choices }),
             (SpaceId::Nb201, _) => {
-                let mut rows = Vec::with_capacity(nb201::SPACE_SIZE * encoding.dim(space));
+                // Rows keyed by their bits: equal encodings are equal floats.
+                let mut index: HashMap<Vec<u32>, i32> = HashMap::new();
+                let (mut rows, mut row_of_cell) = (vec![], Vec::with_capacity(nb201::SPACE_SIZE));
                 for cell in Cell::all() {
-                    rows.extend(encoding.encode(&Arch::Nb201(cell))?);
+                    let row = encoding.encode(&Arch::Nb201(cell))?;
+                    let key = row.iter().map(|v| v.to_bits()).collect();
+                    let next = index.len() as i32;
+                    let at = *index.entry(key).or_insert_with(|| {
+                        rows.extend(&row);
+                        next
+                    });
+                    row_of_cell.push(at);
                 }
                 Ok(ChoiceTables::PerCell {
                     width: encoding.dim(space),
+                    row_of_cell,
                     rows,
                 })
             }
@@ -138,13 +154,17 @@ impl ChoiceTables {
                 }
                 out
             }
-            ChoiceTables::PerCell { width, rows } => {
+            ChoiceTables::PerCell {
+                width,
+                row_of_cell,
+                rows,
+            } => {
                 let code: i64 = choices
                     .iter()
                     .zip(Self::code_weights())
                     .map(|(&c, w)| c as i64 * w)
                     .sum();
-                let start = code as usize * width;
+                let start = row_of_cell[code as usize] as usize * width;
                 rows[start..start + width].to_vec()
             }
             ChoiceTables::PositionCosts(t) => t.encode(choices),
