@@ -37,14 +37,14 @@ setup-python:
 ## Set-up: the tools that build the explorer page. trunk is pinned to 0.21
 ## (0.22 needs a newer rustc than 1.95); wasm-bindgen-cli must equal the
 ## wasm-bindgen crate (its lock file pins a yanked crate, hence no --locked);
-## wasm-opt comes from npm's binaryen (web/package.json). cargo fetch lets
-## trunk build with --offline.
+## wasm-opt comes from npm's binaryen and the page's bundler, esbuild, from
+## npm too (web/package.json). cargo fetch lets trunk build with --offline.
 setup-web: setup
 	@trunk --version 2>/dev/null | grep -q '^trunk $(TRUNK_VERSION)\.' || \
 	  $(CARGO) install trunk --version '~$(TRUNK_VERSION)' --locked
 	@wasm-bindgen --version 2>/dev/null | grep -qx 'wasm-bindgen $(WASM_BINDGEN_VERSION)' || \
 	  $(CARGO) install wasm-bindgen-cli --version '$(WASM_BINDGEN_VERSION)'
-	@test -x $(WEB_TOOLS)/wasm-opt || (cd web && npm ci --no-audit --no-fund)
+	@test -x $(WEB_TOOLS)/wasm-opt -a -x $(WEB_TOOLS)/esbuild || (cd web && npm ci --no-audit --no-fund)
 	@$(CARGO) fetch --quiet
 
 ## Set-up: Debian's Chromium and playwright-core (which drives it; no

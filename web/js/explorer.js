@@ -8,8 +8,8 @@
 import { decodeView, downloadPng } from './share.js';
 import { SpaceScanner } from './scan.js';
 import { state, timings } from './state.js';
-import { $, clearError, guarded, nextFrame, progress, showError, status } from './page.js';
-import { randomArch, setArch } from './architecture.js';
+import { $, afterPaint, clearError, guarded, nextFrame, progress, showError, status } from './page.js';
+import { randomArch, setArch, showArchDetails, showArchPrediction } from './architecture.js';
 import {
   bestUnder, fillDeviceSelects, onArchPicked, pickProxy, renderPareto, renderRanking, renderTableViews,
 } from './table_views.js';
@@ -74,15 +74,16 @@ async function usePredictor(predictor, name, bytes) {
   if (generation !== state.generation) return;
   // Devices added for the previous predictor do not carry over.
   $('my-device-result').textContent = '';
-  if (spaceChanged) {
-    $('my-device-samples').value = '';
-    setArch(defaultArch());
-  } else {
-    setArch(state.arch);
-  }
+  if (spaceChanged) $('my-device-samples').value = '';
+  showArchPrediction(spaceChanged ? defaultArch() : state.arch);
+  if (timings.firstPrediction === undefined) timings.firstPrediction = performance.now();
+  // The bars paint before the rest of the view is built (about 20-40 ms
+  // of builder, summary, link and lists on a cold page).
+  await afterPaint();
+  if (generation !== state.generation) return;
+  showArchDetails();
   fillDeviceSelects();
   status(`${name}: ${predictor.devices.length} devices, ${predictor.method}, ${predictor.encodings}`);
-  if (timings.firstPrediction === undefined) timings.firstPrediction = performance.now();
   // Then the whole space, in the worker: asked for after the first
   // prediction, so that the worker's module compiles beside this thread's
   // later work rather than competing with the first answer for the CPU.

@@ -43,3 +43,16 @@ export function guarded(handler) {
 }
 
 export const nextFrame = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+// Resolves once the browser has painted what is in the DOM now: the next
+// animation frame draws it, and a task queued from there runs after it. A
+// hidden page has no animation frames; it goes on after 100 ms then.
+export function afterPaint() {
+  return new Promise((resolve) => {
+    const fallback = setTimeout(resolve, 100);
+    requestAnimationFrame(() => setTimeout(() => {
+      clearTimeout(fallback);
+      resolve();
+    }, 0));
+  });
+}
