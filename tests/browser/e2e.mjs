@@ -469,19 +469,27 @@ async function measureWarmSwitches(page) {
 // page loads the harness leaves it alone (Playwright's waitForFunction runs
 // its own script on the page's thread, and its 10-20 ms of work had been
 // counted in the time): it reads the time after a second, and gives the
-// closed page's processes half a second to go before the next.
+// closed page's processes half a second to go before the next. Each
+// explorer page follows a page with one inline script (/floor.html): the
+// time that script runs is the browser's own floor on this machine then.
 async function measureFreshLoads(browser, url, n) {
-  const firsts = [];
-  for (let i = 0; i < n; i++) {
+  const load = async (pageUrl, read) => {
     const page = await browser.newPage();
-    await page.goto(url);
+    await page.goto(pageUrl);
     await page.waitForTimeout(1000);
-    await page.waitForFunction(() => window.latscope?.timings?.firstPrediction !== undefined);
-    firsts.push(await page.evaluate(() => window.latscope.timings.firstPrediction));
+    await page.waitForFunction(read);
+    const ms = await page.evaluate(read);
     await page.close();
     await new Promise((resolve) => setTimeout(resolve, 500));
+    return ms;
+  };
+  const firsts = [];
+  const floors = [];
+  for (let i = 0; i < n; i++) {
+    floors.push(await load(`${url}floor.html`, () => window.scriptRan));
+    firsts.push(await load(url, () => window.latscope?.timings?.firstPrediction));
   }
-  return firsts;
+  return { firsts, floors };
 }
 
 async function printBenchmark({ timings, loadLongTasks, fbTimings, warmRuns, freshFirsts }) {
@@ -495,9 +503,11 @@ async function printBenchmark({ timings, loadLongTasks, fbTimings, warmRuns, fre
   const mb = (n) => `${(n / 2 ** 20).toFixed(2)} MiB`;
   const chromiumVersion = execFileSync(chromiumPath, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   console.log(`\nbrowser benchmark (${chromiumVersion}, headless)`);
-  const sorted = freshFirsts.slice().sort((x, y) => x - y);
+  const median = (xs) => xs.slice().sort((x, y) => x - y)[xs.length >> 1];
+  const { firsts, floors } = freshFirsts;
   console.log(`  time to first prediction after page load   ${timings.firstPrediction.toFixed(0)} ms in the browser's first page; ` +
-    `${freshFirsts.length} fresh pages after it: ${freshFirsts.map((t) => t.toFixed(0)).join(', ')} ms (median ${sorted[sorted.length >> 1].toFixed(0)} ms)`);
+    `${firsts.length} fresh pages after it: ${firsts.map((t) => t.toFixed(0)).join(', ')} ms (median ${median(firsts).toFixed(0)} ms)`);
+  console.log(`    the browser's floor then: a page with one inline script runs it at ${floors.map((t) => t.toFixed(0)).join(', ')} ms (median ${median(floors).toFixed(0)} ms)`);
   console.log(`  first load: predict all ${timings.scanArchs} NB201 archs × ${timings.scanDevices} devices ${timings.scanMs.toFixed(0)} ms ` +
     `(request to table: worker start, ${timings.usesScanNetwork ? 'scan network' : 'ensemble'}, ranking and ρ in the worker, overlapping the page's own loading)`);
   console.log(`  then take the rankings on every device      ${timings.rankAllDevicesMs.toFixed(1)} ms`);
@@ -525,6 +535,8 @@ async function main() {
   const server = await serve(dist, {
     '/embed-example.html': await readmeExample(),
     '/blank.html': '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">',
+    '/floor.html': '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><p>latscope</p>' +
+      '<script type="module">window.scriptRan = performance.now();</script>',
   });
   const url = `http://127.0.0.1:${server.address().port}/`;
   const browser = await chromium.launch({

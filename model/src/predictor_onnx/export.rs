@@ -13,6 +13,8 @@ use crate::onnx_pb::{
     attr_int, metadata_entry, model_proto, node, tensor_f32, tensor_i64, value_info_f32,
     value_info_i64, Dim,
 };
+use latscope_shared::encoding::ChoiceTables;
+use std::sync::Arc;
 use tract_onnx::pb::{GraphProto, ModelProto};
 use tract_onnx::pb::{NodeProto, StringStringEntryProto, TensorProto};
 
@@ -26,11 +28,15 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 /// Builds the ONNX model of a predictor (checks the spec first).
 pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
     spec.validate()?;
-    let (nodes, initializer) = graph_nodes(spec);
+    // Whether the file gets the raw input is decided once, here: the graph,
+    // its inputs, the metadata and the doc string all follow it.
+    let tables = choice_tables(spec);
+    let raw_input = tables.is_some();
+    let (nodes, initializer) = graph_nodes(spec, tables.as_deref());
     Ok(model_proto(
-        predictor_graph(spec, nodes, initializer),
-        model_doc(spec),
-        predictor_metadata(spec),
+        predictor_graph(spec, raw_input, nodes, initializer),
+        model_doc(spec, raw_input),
+        predictor_metadata(spec, raw_input),
     ))
 }
 
@@ -38,19 +44,28 @@ pub fn export_predictor(spec: &PredictorSpec) -> Result<ModelProto> {
 /// the raw input's encoding (where the encodings have a table form),
 /// standardisation, members, ensemble latency, embedding, then the
 /// optional structure columns and adapted devices.
-fn graph_nodes(spec: &PredictorSpec) -> (Vec<NodeProto>, Vec<TensorProto>) {
+fn graph_nodes(
+    spec: &PredictorSpec,
+    tables: Option<&[Arc<ChoiceTables>]>,
+) -> (Vec<NodeProto>, Vec<TensorProto>) {
     let (mut nodes, mut initializer) = (vec![], vec![]);
-    if let Some(tables) = choice_tables(spec) {
-        raw_input_nodes(spec, &tables, &mut nodes, &mut initializer);
-    }
-    standardise_input_nodes(spec, &mut nodes, &mut initializer);
+    // The tensor of encoded rows the predictor reads: both inputs' rows in
+    // a file with the raw input, else the `arch` input itself.
+    let rows = match tables {
+        Some(tables) => {
+            raw_input_nodes(spec, tables, &mut nodes, &mut initializer);
+            ENCODED_ROWS
+        }
+        None => INPUT_NAME,
+    };
+    standardise_input_nodes(spec, rows, &mut nodes, &mut initializer);
     let picked = picked_input_nodes(spec, &mut nodes, &mut initializer);
     let (block_names, output_names) =
         member_block_nodes(spec, picked.as_deref(), &mut nodes, &mut initializer);
     let trained_ms = ensemble_latency_nodes(spec, &output_names, &mut nodes, &mut initializer);
     embedding_block_nodes(spec, &block_names, &mut nodes, &mut initializer);
     if let Some(st) = &spec.adaptation.structure {
-        structure_nodes(spec, st, trained_ms, &mut nodes, &mut initializer);
+        structure_nodes(spec, st, rows, trained_ms, &mut nodes, &mut initializer);
     }
     if !spec.adapted.is_empty() {
         adapted_nodes(spec, spec.embedding_dim(), &mut nodes, &mut initializer);
@@ -106,6 +121,7 @@ fn scan_nodes(scan: &ScanNetwork, nodes: &mut Vec<NodeProto>, initializer: &mut 
 /// and output standardisation initializers.
 fn standardise_input_nodes(
     spec: &PredictorSpec,
+    rows: &str,
     nodes: &mut Vec<NodeProto>,
     initializer: &mut Vec<TensorProto>,
 ) {
@@ -123,7 +139,7 @@ fn standardise_input_nodes(
         node(
             "Sub",
             "standardise.sub",
-            &[encoded_rows(spec), "input_mean"],
+            &[rows, "input_mean"],
             "x_centred",
             vec![],
         ),
@@ -135,16 +151,6 @@ fn standardise_input_nodes(
             vec![],
         ),
     ]);
-}
-
-/// The tensor of encoded rows the predictor reads: both inputs' rows in a
-/// file with the raw input, else the `arch` input itself.
-fn encoded_rows(spec: &PredictorSpec) -> &'static str {
-    if choice_tables(spec).is_some() {
-        ENCODED_ROWS
-    } else {
-        INPUT_NAME
-    }
 }
 
 /// The Gather of the standardised input columns that every member block
@@ -307,6 +313,7 @@ fn embedding_block_nodes(
 /// `embedding` outputs.
 fn predictor_graph(
     spec: &PredictorSpec,
+    raw_input: bool,
     nodes: Vec<NodeProto>,
     initializer: Vec<TensorProto>,
 ) -> GraphProto {
@@ -316,8 +323,8 @@ fn predictor_graph(
         name: format!("latscope {} latency predictor", spec.space),
         node: nodes,
         initializer,
-        input: choice_tables(spec)
-            .map(|_| {
+        input: raw_input
+            .then(|| {
                 let positions = spec.space.layout().positions.len();
                 value_info_i64(RAW_INPUT_NAME, &[BATCH, Dim::Fixed(positions)])
             })
@@ -340,7 +347,7 @@ fn predictor_graph(
 }
 
 /// The `latscope.*` metadata entries [`meta::PredictorMeta`] reads back.
-fn predictor_metadata(spec: &PredictorSpec) -> Vec<StringStringEntryProto> {
+fn predictor_metadata(spec: &PredictorSpec, raw_input: bool) -> Vec<StringStringEntryProto> {
     let f = spec.input_dim();
     let d = spec.devices.len();
     let mut metadata_props = vec![
@@ -368,7 +375,7 @@ fn predictor_metadata(spec: &PredictorSpec) -> Vec<StringStringEntryProto> {
     if let Some(scan) = &spec.scan {
         metadata_props.push(metadata_entry(meta::SCAN_AGREEMENT, json(&scan.agreement)));
     }
-    if choice_tables(spec).is_some() {
+    if raw_input {
         metadata_props.push(metadata_entry(meta::RAW_INPUT, json(&raw_input_meta(spec))));
     }
     if !spec.adapted.is_empty() {
@@ -393,10 +400,10 @@ fn predictor_metadata(spec: &PredictorSpec) -> Vec<StringStringEntryProto> {
 }
 
 /// The model's doc string: what goes in and what comes out.
-fn model_doc(spec: &PredictorSpec) -> String {
+fn model_doc(spec: &PredictorSpec, raw_input: bool) -> String {
     let f = spec.input_dim();
     let d = spec.devices.len();
-    let raw = if choice_tables(spec).is_some() {
+    let raw = if raw_input {
         format!(
             "`{RAW_INPUT_NAME}` [N, {}] int64 (the operation index at each position, as \
              latscope.raw_input says) or ",
@@ -421,6 +428,7 @@ fn model_doc(spec: &PredictorSpec) -> String {
 fn structure_nodes(
     spec: &PredictorSpec,
     st: &StructureFeatures,
+    rows: &str,
     trained_ms: &str,
     nodes: &mut Vec<NodeProto>,
     initializer: &mut Vec<TensorProto>,
@@ -437,7 +445,7 @@ fn structure_nodes(
     nodes.push(node(
         "MatMul",
         "structure.count",
-        &[encoded_rows(spec), "structure.counts"],
+        &[rows, "structure.counts"],
         "structure.op_counts",
         vec![],
     ));
