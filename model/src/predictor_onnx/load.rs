@@ -245,7 +245,7 @@ impl Predictor {
     pub fn reference_from_bytes(bytes: &[u8]) -> Result<Self> {
         let model = decode_file(bytes)?;
         let meta = checked_meta(&model)?;
-        let spec = PredictorSpec::from_proto(&model)?;
+        let spec = PredictorSpec::from_proto_and_meta(&model, meta.clone())?;
         Ok(Predictor {
             meta,
             engine: Engine::Reference(Box::new(spec)),

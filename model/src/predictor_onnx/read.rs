@@ -77,7 +77,12 @@ impl PredictorSpec {
 
     /// The spec of a decoded predictor file.
     pub(crate) fn from_proto(model: &ModelProto) -> Result<Self> {
-        let m = PredictorMeta::from_proto(model)?;
+        Self::from_proto_and_meta(model, PredictorMeta::from_proto(model)?)
+    }
+
+    /// The spec of a decoded predictor file whose metadata `m` the caller
+    /// has read already.
+    pub(crate) fn from_proto_and_meta(model: &ModelProto, m: PredictorMeta) -> Result<Self> {
         let graph = model
             .graph
             .as_ref()
