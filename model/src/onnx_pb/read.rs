@@ -91,7 +91,7 @@ pub fn f32_values(data_type: i32, raw_data: &[u8], float_data: &[f32]) -> Option
         return None;
     }
     if !raw_data.is_empty() {
-        if raw_data.len() % 4 != 0 {
+        if !raw_data.len().is_multiple_of(4) {
             return None;
         }
         let mut values = vec![0f32; raw_data.len() / 4];
