@@ -561,6 +561,8 @@ async function main() {
   await checkReadmeExample(browser, url);
   await checkNpmPackage(browser);
   await checkModuleErrors(browser, url);
+  // The fresh pages are timed with no other page open.
+  await page.close();
   const freshFirsts = await measureFreshLoads(browser, url, 7);
 
   await browser.close();

@@ -21,6 +21,7 @@ export async function checkReadmeExample(browser, url) {
   for (let i = 0; i < 600 && logs.length < 2 && embedErrors.length === 0; i++) await embed.waitForTimeout(100);
   check(embedErrors.length === 0 && logs.length === 2 && logs[0].startsWith('nb201'),
     `the README's embedding example runs (${embedErrors.join(' | ') || logs.join(' / ').slice(0, 160)})`);
+  await embed.close();
 }
 
 // The npm package (`make package`): installed from its tarball into a
