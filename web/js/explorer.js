@@ -86,7 +86,11 @@ async function usePredictor(predictor, name, bytes) {
   status(`${name}: ${predictor.devices.length} devices, ${predictor.method}, ${predictor.encodings}`);
   // Then the whole space, in the worker: asked for after the first
   // prediction, so that the worker's module compiles beside this thread's
-  // later work rather than competing with the first answer for the CPU.
+  // later work rather than competing with the first answer for the CPU;
+  // and in a task of its own (sending the file's bytes to the worker
+  // copies them), so that no task of a cold load gets long.
+  await nextFrame();
+  if (generation !== state.generation) return;
   await scanSpace(generation, requestScan(generation));
 }
 
