@@ -463,6 +463,19 @@ async function measureWarmSwitches(page) {
   return warmRuns;
 }
 
+// A page whose WebAssembly module cannot be fetched says so on the page.
+async function checkModuleMissing(browser, url) {
+  const page = await browser.newPage();
+  await page.route('**/latscope-web-lite_bg.wasm', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.goto(url);
+  await page.waitForSelector('#error:not([hidden])', { timeout: 30_000 }).catch(() => {});
+  const error = await page.textContent('#error');
+  const status = await page.textContent('#status');
+  await page.close();
+  check(/WebAssembly module \(latscope-web-lite_bg\.wasm\) did not start/.test(error) && /did not start/.test(status),
+    `a missing module: the page says ${JSON.stringify(error.slice(0, 160))} (status: ${status})`);
+}
+
 // Time to the first prediction in `n` more fresh pages (each its own browser
 // context, so nothing is cached), the browser itself warm: the first page
 // of a just-started browser also pays for the browser's own start. While a
@@ -561,6 +574,7 @@ async function main() {
   await checkReadmeExample(browser, url);
   await checkNpmPackage(browser);
   await checkModuleErrors(browser, url);
+  await checkModuleMissing(browser, url);
   // The fresh pages are timed with no other page open.
   await page.close();
   const freshFirsts = await measureFreshLoads(browser, url, 7);

@@ -397,8 +397,21 @@ async function start() {
 
 const begin = guarded(start);
 
+// trunk's loader (index.html) starts the module and calls `begin` through
+// its event; when the module cannot start (its file missing or damaged,
+// a browser without WebAssembly) the loader's error is the page's error,
+// rather than a page that says it is loading forever.
+function moduleFailed(event) {
+  if (state.wasm) return;
+  const reason = event.reason ?? event.error ?? event.message;
+  status('The module did not start.');
+  showError(new Error(`the page's WebAssembly module (latscope-web-lite_bg.wasm) did not start: ${reason?.message ?? reason}`));
+}
+
 if (window.wasmBindings) {
   begin();
 } else {
   window.addEventListener('TrunkApplicationStarted', begin, { once: true });
+  window.addEventListener('error', moduleFailed);
+  window.addEventListener('unhandledrejection', moduleFailed);
 }
