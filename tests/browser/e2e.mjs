@@ -13,14 +13,14 @@
 // Usage: node e2e.mjs   (after `trunk build --release --offline` and
 // `cargo build --release -p latscope-profiler`; `make test-browser` does all)
 
-import { chromium } from 'playwright-core';
 import { readFile, writeFile, mkdir, mkdtemp, stat } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { gzipSync, gunzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
 import {
-  check, chromiumPath, dist, failures, outDir, profiler, readmeExample, root, serve, TOLERANCE,
+  check, chromiumPath, dist, failures, launchBrowser, outDir, profiler, readmeExample, root, serve, timeFreshLoad,
+  TOLERANCE,
 } from './harness.mjs';
 import { checkModuleErrors, checkNpmPackage, checkReadmeExample } from './module_checks.mjs';
 
@@ -476,31 +476,17 @@ async function checkModuleMissing(browser, url) {
     `a missing module: the page says ${JSON.stringify(error.slice(0, 160))} (status: ${status})`);
 }
 
-// Time to the first prediction in `n` more fresh pages (each its own browser
-// context, so nothing is cached), the browser itself warm: the first page
-// of a just-started browser also pays for the browser's own start. While a
-// page loads the harness leaves it alone (Playwright's waitForFunction runs
-// its own script on the page's thread, and its 10-20 ms of work had been
-// counted in the time): it reads the time after a second, and gives the
-// closed page's processes half a second to go before the next. Each
-// explorer page follows a page with one inline script (/floor.html): the
-// time that script runs is the browser's own floor on this machine then.
+// Time to the first prediction in `n` more fresh pages, the browser itself
+// warm: the first page of a just-started browser also pays for the
+// browser's own start. Each explorer page follows a page with one inline
+// script (/floor.html): the time that script runs is the browser's own
+// floor on this machine then.
 async function measureFreshLoads(browser, url, n) {
-  const load = async (pageUrl, read) => {
-    const page = await browser.newPage();
-    await page.goto(pageUrl);
-    await page.waitForTimeout(1000);
-    await page.waitForFunction(read);
-    const ms = await page.evaluate(read);
-    await page.close();
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    return ms;
-  };
   const firsts = [];
   const floors = [];
   for (let i = 0; i < n; i++) {
-    floors.push(await load(`${url}floor.html`, () => window.scriptRan));
-    firsts.push(await load(url, () => window.latscope?.timings?.firstPrediction));
+    floors.push(await timeFreshLoad(browser, `${url}floor.html`, () => window.scriptRan, 500));
+    firsts.push(await timeFreshLoad(browser, url, () => window.latscope?.timings?.firstPrediction, 500));
   }
   return { firsts, floors };
 }
@@ -552,12 +538,7 @@ async function main() {
       '<script type="module">window.scriptRan = performance.now();</script>',
   });
   const url = `http://127.0.0.1:${server.address().port}/`;
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchBrowser();
   const { page, pageErrors } = await openExplorer(browser, url);
   const { arch, rows } = await checkFirstView(page);
   const { timings, loadLongTasks } = await checkWholeSpace(page, rows);

@@ -9,8 +9,7 @@
 // DIST_DIR is a built page (what `make web` writes to dist/); one way to
 // get an older build is to run `make web` in a checkout of that commit.
 
-import { chromium } from 'playwright-core';
-import { chromiumPath, serve } from './harness.mjs';
+import { launchBrowser, serve, timeFreshLoad } from './harness.mjs';
 
 function parseArgs(argv) {
   let pages = 12;
@@ -29,55 +28,34 @@ function parseArgs(argv) {
   return { pages, builds };
 }
 
-async function firstPrediction(browser, url) {
-  const page = await browser.newPage();
-  await page.goto(url);
-  await page.waitForTimeout(1000);
-  await page.waitForFunction(() => window.latscope?.timings?.firstPrediction !== undefined, null, { timeout: 60_000 });
-  const ms = await page.evaluate(() => window.latscope.timings.firstPrediction);
-  await page.close();
-  await new Promise((resolve) => setTimeout(resolve, 700));
-  return ms;
-}
-
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))];
 
 async function main() {
   const { pages, builds } = parseArgs(process.argv.slice(2));
   const servers = await Promise.all(builds.map((b) => serve(b.dir, {})));
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchBrowser();
   const times = builds.map(() => []);
   // Round 0 warms the browser up and is not counted.
   for (let round = 0; round <= pages; round++) {
     for (const [j, server] of servers.entries()) {
-      const ms = await firstPrediction(browser, `http://127.0.0.1:${server.address().port}/`);
+      const ms = await timeFreshLoad(browser, `http://127.0.0.1:${server.address().port}/`,
+        () => window.latscope?.timings?.firstPrediction, 700);
       if (round > 0) times[j].push(ms);
     }
     if (round > 0) process.stderr.write(`\rround ${round}/${pages}`);
   }
   process.stderr.write('\n');
+  const version = browser.version();
   await browser.close();
   servers.forEach((s) => s.close());
 
-  console.log(`time to first prediction, ${pages} fresh pages per build, in turns (${await browserVersion()})`);
+  console.log(`time to first prediction, ${pages} fresh pages per build, in turns (Chromium ${version}, headless)`);
   console.log(`${'build'.padEnd(24)} median   p25   p75   min   max   all (ms)`);
   for (const [j, b] of builds.entries()) {
     const sorted = times[j].slice().sort((x, y) => x - y);
     const cols = [0.5, 0.25, 0.75, 0, 1].map((q) => quantile(sorted, q).toFixed(0).padStart(5));
     console.log(`${b.name.padEnd(24)} ${cols.join(' ')}   ${times[j].map((t) => t.toFixed(0)).join(' ')}`);
   }
-}
-
-async function browserVersion() {
-  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
-  const version = browser.version();
-  await browser.close();
-  return `Chromium ${version}, headless`;
 }
 
 main().catch((e) => {

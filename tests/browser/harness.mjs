@@ -2,6 +2,7 @@
 // pass/fail tally, the static file server and the README's embedding example
 // as a page.
 
+import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join, extname, resolve, dirname } from 'node:path';
@@ -67,4 +68,33 @@ export function serve(dir, extra) {
     }
   });
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
+}
+
+// ---- the browser and timed page loads ----------------------------------------
+
+/** Headless Chromium as every part of the browser test runs it. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+// Opens `url` in a fresh page (its own browser context, nothing cached),
+// returns what `read` gives there, closes the page and waits `settleMs` for
+// its processes to go. While the page loads the harness leaves it alone
+// (Playwright's waitForFunction runs its own script on the page's thread,
+// and its 10-20 ms of work had been counted in load times): it reads after
+// a second, and waits longer only if `read` has nothing yet.
+export async function timeFreshLoad(browser, url, read, settleMs) {
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.waitForTimeout(1000);
+  await page.waitForFunction(read);
+  const ms = await page.evaluate(read);
+  await page.close();
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
+  return ms;
 }
