@@ -217,7 +217,7 @@ impl PredictorMeta {
         };
         if trained_devices == 0 || trained_devices > devices.len() {
             return Err(invalid(format!(
-                "{TRAINED_DEVICES} is {trained_devices} for {} devices",
+                "{TRAINED_DEVICES} is {trained_devices} for the {} devices in {DEVICES}",
                 devices.len()
             )));
         }

@@ -147,6 +147,15 @@ impl PredictorSpec {
 /// The `blocks` ensemble members, each from its `member{k}.layer{i}`
 /// weights and biases.
 fn read_members(tensors: &Tensors<'_>, blocks: usize) -> Result<Vec<Mlp>> {
+    let stored = (0..)
+        .take_while(|k| tensors.has(&format!("member{k}.layer0.weight")))
+        .count();
+    if stored != blocks {
+        return Err(invalid(format!(
+            "{} is {blocks} but the file has the weights of {stored} ensemble members",
+            meta::EMBEDDING_BLOCKS
+        )));
+    }
     (0..blocks)
         .map(|k| read_mlp(tensors, &format!("member{k}")))
         .collect()
