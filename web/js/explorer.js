@@ -149,15 +149,34 @@ function requestScan(generation) {
       if (what === 'latency') status(`Predicting the whole space: ${done} / ${total} architectures`);
     },
   });
-  state.embeddingReady = Promise.all([latencies, embedding]).then(([done, rows]) => {
+  state.embeddingReady = Promise.all([latencies, embedding]).then(async ([done, rows]) => {
     if (!isCurrent() || !done) return;
-    if (rows) done.table.setEmbedding(rows);
+    if (rows) await giveEmbedding(done.table, rows, isCurrent);
+    if (!isCurrent()) return;
     timings.embeddingReady = performance.now() - started;
     progress(0, 0);
   });
   // Errors show where the embedding is awaited (adding a device).
   state.embeddingReady.catch(() => {});
   return { started, latencies };
+}
+
+// Rows of the ensemble's embedding given to the table per task: the whole
+// of NB201's (15625 rows × 884 floats, 55 MB) copied into the module at
+// once had been a task of 80-120 ms on this thread; 1024 rows copy in a
+// few ms.
+const EMBEDDING_ROWS_PER_TASK = 1024;
+
+// Gives the table the worker's embedding rows, a part per task. The table
+// may compute them itself meanwhile (a device added at that moment); it
+// then has them, and the rest is not needed.
+async function giveEmbedding(table, rows, isCurrent) {
+  const perTask = EMBEDDING_ROWS_PER_TASK * (rows.length / table.size);
+  for (let first = 0; first < rows.length; first += perTask) {
+    if (!isCurrent() || table.hasEmbedding) return;
+    table.appendEmbeddingRows(rows.subarray(first, first + perTask));
+    await nextFrame();
+  }
 }
 
 async function scanSpace(generation, { started, latencies }) {

@@ -131,6 +131,10 @@ pub enum Error {
     #[error(transparent)]
     AccuracyFile(latscope_shared::Error),
 
+    /// Embedding rows given to a table that has all of them already.
+    #[error("the table has its embedding rows already")]
+    EmbeddingComplete,
+
     /// A [`SpaceScan`](crate::SpaceScan) used after `finish`.
     #[error("this scan is finished already")]
     ScanFinished,
@@ -315,7 +319,9 @@ impl Error {
             | Error::FileDevice(_)
             | Error::CountMismatch { .. }
             | Error::RowOutOfRange { .. } => ErrorKind::InvalidInput,
-            Error::ScanFinished | Error::ScanUnfinished { .. } => ErrorKind::InvalidState,
+            Error::ScanFinished | Error::ScanUnfinished { .. } | Error::EmbeddingComplete => {
+                ErrorKind::InvalidState
+            }
             Error::Fetch { .. } | Error::NoFetch => ErrorKind::Fetch,
             Error::NonPositiveLatency { .. } | Error::Lowering { .. } | Error::Internal(_) => {
                 ErrorKind::Internal

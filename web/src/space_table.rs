@@ -12,7 +12,7 @@ use latscope_shared::metrics::{cluster_order, front_recovery, pareto_front};
 use latscope_shared::space::Arch;
 use ndarray::Array2;
 use serde::Serialize;
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -37,6 +37,10 @@ pub struct SpaceTable {
     /// with the file's scan network leaves it empty until
     /// [`set_embedding`](Self::set_embedding) or first use fills it.
     embedding: OnceCell<Array2<f32>>,
+    /// Embedding rows received so far by
+    /// [`append_embedding_rows`](Self::append_embedding_rows), until the
+    /// last row makes them `embedding`.
+    pending_embedding: RefCell<Vec<f32>>,
     mflops: Vec<f64>,
     /// What the Pareto views trade latency against (higher is better):
     /// MFLOPs until [`use_accuracy`](Self::use_accuracy) sets accuracy.
@@ -187,6 +191,7 @@ impl SpaceTable {
             devices,
             columns,
             embedding: OnceCell::new(),
+            pending_embedding: RefCell::new(Vec::new()),
             score: Score::mflops(&mflops),
             mflops,
         };
@@ -234,12 +239,52 @@ impl SpaceTable {
         Ok(())
     }
 
+    /// Appends `values` (whole rows, row-major) to the `embedding` rows
+    /// received so far; the row that completes the table's architectures
+    /// makes them the table's embedding. The same rows as one
+    /// [`set_embedding`](Self::set_embedding), given in parts: a whole
+    /// space's (55 MB for NB201) copied into the module at once is a
+    /// 100 ms task on the page's thread, and the page gives them in parts,
+    /// a task each.
+    pub fn append_embedding_rows(&self, values: &[f32]) -> Result<()> {
+        let n = self.parsed.len();
+        let e = self.predictor.meta().embedding_dim;
+        if self.has_embedding() {
+            return Err(Error::EmbeddingComplete);
+        }
+        let mut pending = self.pending_embedding.borrow_mut();
+        let have = pending.len() / e.max(1);
+        if e == 0 || !values.len().is_multiple_of(e) || pending.len() + values.len() > n * e {
+            return Err(Error::CountMismatch {
+                what: "embedding values",
+                got: values.len(),
+                expected: n.saturating_sub(have) * e,
+                of: format!(
+                    "whole rows of {e} embedding columns, {} of the {n} architectures' rows still to come",
+                    n - have
+                ),
+            });
+        }
+        if pending.is_empty() {
+            pending.reserve_exact(n * e);
+        }
+        pending.extend_from_slice(values);
+        if pending.len() == n * e {
+            let rows = std::mem::take(&mut *pending);
+            drop(pending);
+            self.set_embedding(rows)?;
+        }
+        Ok(())
+    }
+
     /// The `embedding` rows, computed with the ensemble if not yet there.
     fn embedding(&self) -> Result<&Array2<f32>> {
         if let Some(rows) = self.embedding.get() {
             return Ok(rows);
         }
         let rows = self.predictor.predict_archs(&self.parsed)?.embedding;
+        // Rows given in part are not needed any more.
+        self.pending_embedding.take();
         Ok(self.embedding.get_or_init(|| rows))
     }
 

@@ -118,7 +118,7 @@ fn run_to_end(scan: &mut SpaceScan, chunk: usize) {
 /// The shipped predictors' scan networks: a whole-space table made with
 /// one ranks every device like the ensemble, has no embedding rows until
 /// they are set (from an embedding-only scan, as the page's worker makes
-/// them) or first needed, and adds a device exactly as the ensemble's
+/// them, at once or in parts) or first needed, and adds a device exactly as the ensemble's
 /// table does either way.
 #[test]
 fn the_scan_network_ranks_like_the_ensemble_and_adapts_alike() {
@@ -164,18 +164,36 @@ fn the_scan_network_ranks_like_the_ensemble_and_adapts_alike() {
     fast.set_embedding(embedding.embedding().to_vec()).unwrap();
     assert!(fast.has_embedding());
 
+    // The same rows in parts, as the page gives them: whole rows only, the
+    // last one completes them, nothing after that.
+    let mut parts = fast_table();
+    let rows = embedding.embedding();
+    let half_row = parts.append_embedding_rows(&rows[..e / 2]).unwrap_err();
+    assert_eq!(half_row.kind(), ErrorKind::InvalidInput, "{half_row}");
+    for part in rows.chunks(250 * e) {
+        assert!(!parts.has_embedding());
+        parts.append_embedding_rows(part).unwrap();
+    }
+    assert!(parts.has_embedding());
+    let after = parts.append_embedding_rows(&rows[..e]).unwrap_err();
+    assert_eq!(after.kind(), ErrorKind::InvalidState, "{after}");
+    let too_many = fast_table();
+    too_many.append_embedding_rows(&rows[e..]).unwrap();
+    let past_end = too_many.append_embedding_rows(&rows[..2 * e]).unwrap_err();
+    assert_eq!(past_end.kind(), ErrorKind::InvalidInput, "{past_end}");
+
     let mut exact = exact;
     let mut lazy = fast_table();
     let sample_archs: Vec<String> = archs.iter().step_by(60).cloned().collect();
     let sample_ms: Vec<f64> = (0..sample_archs.len())
         .map(|i| 3.0 + i as f64 * 0.7)
         .collect();
-    for table in [&mut exact, &mut fast, &mut lazy] {
+    for table in [&mut exact, &mut fast, &mut lazy, &mut parts] {
         table.add_device("mine", &sample_archs, &sample_ms).unwrap();
     }
     assert!(lazy.has_embedding());
     let mine = exact.latency("mine").unwrap();
-    for other in [&fast, &lazy] {
+    for other in [&fast, &lazy, &parts] {
         for (a, b) in other.latency("mine").unwrap().iter().zip(mine) {
             assert!(close(*a, *b), "{a} vs {b}");
         }

@@ -184,6 +184,17 @@ impl JsSpaceTable {
         self.inner.set_embedding(values)
     }
 
+    /// Appends whole embedding rows (row-major, in table order) to those
+    /// given so far; the last row makes them the table's embedding, as
+    /// one `setEmbedding` would. For a page's thread: a whole space's rows
+    /// in parts of a few thousand, a task each, keep every task short.
+    /// Throws `invalid-input` for a part that is not whole rows or goes
+    /// past the last row, `invalid-state` once the table has its rows.
+    #[wasm_bindgen(js_name = appendEmbeddingRows)]
+    pub fn append_embedding_rows(&self, values: &[f32]) -> Result<()> {
+        self.inner.append_embedding_rows(values)
+    }
+
     /// MFLOPs of each architecture (millions of multiply-accumulates).
     #[wasm_bindgen(getter)]
     pub fn mflops(&self) -> Vec<f64> {
