@@ -221,7 +221,9 @@ impl SpaceTable {
 
     /// Sets the `embedding` rows, row-major in table order (from an
     /// [`SpaceScan::embedding_only`](crate::SpaceScan::embedding_only)
-    /// scan of the same architectures). Rows already there are kept.
+    /// scan of the same architectures). Rows already there are kept; rows
+    /// given in part ([`append_embedding_rows`](Self::append_embedding_rows))
+    /// are dropped.
     pub fn set_embedding(&self, embedding: Vec<f32>) -> Result<()> {
         let n = self.parsed.len();
         let e = self.predictor.meta().embedding_dim;
@@ -236,6 +238,8 @@ impl SpaceTable {
         let rows = Array2::from_shape_vec((n, e), embedding)
             .map_err(|e| Error::Internal(e.to_string()))?;
         let _ = self.embedding.set(rows);
+        // Rows given in part before are not needed any more.
+        self.pending_embedding.take();
         Ok(())
     }
 
