@@ -106,12 +106,16 @@ test-browser: web package setup-browser
 
 test: lint test-rust test-wasm test-browser
 
-## For a GPU machine without Rust: the release profiler and the
-## measurement library's release test binary (target/release/profiler-tests), to carry there and
-## run with tests/gpu/device_checks.sh.
+## For a GPU machine without Rust: the release profiler and the measurement
+## library's release test binary, stripped and packed into
+## target/gpu-bundle.tar.gz, which tests/gpu/device_checks.sh unpacks there.
 gpu-bundle:
 	$(CARGO) build --release -p latscope-profiler
 	$(CARGO) test --release -p latscope-profiler --lib --no-run --message-format=json \
 	  | python3 -c 'import sys, json; exes = [m["executable"] for m in map(json.loads, sys.stdin) if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]]; print(exes[-1])' \
 	  | xargs -I{} cp {} target/release/profiler-tests
-	@ls -la target/release/profiler target/release/profiler-tests
+	rm -rf target/gpu-bundle && mkdir -p target/gpu-bundle/release
+	strip -o target/gpu-bundle/release/profiler target/release/profiler
+	strip -o target/gpu-bundle/release/profiler-tests target/release/profiler-tests
+	tar czf target/gpu-bundle.tar.gz -C target/gpu-bundle release
+	@ls -la target/gpu-bundle/release target/gpu-bundle.tar.gz

@@ -172,7 +172,11 @@ fn measure_cuda_without_a_gpu_says_what_is_missing_and_writes_nothing() {
         err.contains("--precision fp16 needs --backend cuda"),
         "{err}"
     );
-    for (flag, value) in [("--timing", "graph"), ("--layout", "nhwc")] {
+    for (flag, value) in [
+        ("--timing", "graph"),
+        ("--timing", "eager"),
+        ("--layout", "nhwc"),
+    ] {
         let args = format!("-s nb201 --random 2 {flag} {value}");
         let err = stderr_of_failure(&measure_to(&out, &args));
         assert!(err.contains("needs --backend cuda"), "{flag}: {err}");

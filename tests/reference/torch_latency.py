@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Time the same networks in PyTorch (eager mode) as a reference framework
-for `profiler measure --backend cuda`, and compare the two.
+"""Time the same networks in PyTorch as a reference framework for
+`profiler measure --backend cuda`, and compare the two.
 
 The networks come from latscope's own IR, so both sides run exactly the
 same layers:
@@ -11,13 +11,19 @@ same layers:
         --compare h100.csv --compare-device h100_fp32_b32
 
 It writes a long latency CSV (the same columns latscope writes, device
-`torch_<gpu>_<precision>_b<batch>`) and, with --compare, prints Spearman's
-rho between the two and the ratio of their medians. The script mirrors the
-frameworks' usual inference set-up: eval mode, torch.inference_mode,
+`torch_<gpu>_<precision>_b<batch>`, `..._eager` with --timing eager) and,
+with --compare, prints Spearman's rho between the two and the ratio of
+their medians, with both sides' cuDNN versions. The script mirrors the
+frameworks' usual inference set-up: eval mode, no autograd,
 cudnn.benchmark on, TF32 off for fp32 (latscope's fp32 is true fp32),
 half precision in channels-last for fp16. Each timed run is one forward
-pass between two CUDA events, as in latscope's eager mode. A `zero` edge is
-`x.mul(0.)`, as in NAS-Bench-201's own code.
+pass between two CUDA events, at least --runs runs and --min-time-ms of
+GPU time, as in latscope. `--timing graph` (the default, like latscope's
+datasets) captures the forward pass into a CUDA graph after a warm-up on a
+side stream and times its replays: on these small networks eager mode is
+bound by launches on both sides and says more about host overhead than
+about kernels. A `zero` edge is `x.mul(0.)`, as in NAS-Bench-201's own
+code.
 """
 
 import argparse
@@ -52,7 +58,7 @@ class Net(nn.Module):
             elif kind == "batch_norm":
                 layer = nn.BatchNorm2d(src["channels"])
             elif kind == "activation":
-                layer = {"relu": nn.ReLU, "relu6": nn.ReLU6, "hswish": nn.Hardswish}[op["kind"]]()
+                layer = {"relu": nn.ReLU, "relu6": nn.ReLU6, "h_swish": nn.Hardswish}[op["kind"]]()
             elif kind == "avg_pool":
                 layer = nn.AvgPool2d(op["kernel"], op["stride"], op["padding"],
                                      count_include_pad=op["count_include_pad"])
@@ -95,7 +101,7 @@ class Net(nn.Module):
         return values[self.output]
 
 
-def time_network(ir, batch, precision, warmup, runs):
+def time_network(ir, batch, precision, timing, warmup, runs, min_time_ms):
     net = Net(ir).cuda().eval()
     shape = ir["nodes"][0]["shape"]
     x = torch.randn(batch, shape["channels"], shape["height"], shape["width"], device="cuda")
@@ -104,26 +110,44 @@ def time_network(ir, batch, precision, warmup, runs):
         x = x.half().contiguous(memory_format=torch.channels_last)
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     times = []
-    with torch.inference_mode():
-        for _ in range(warmup):
-            net(x)
+    with torch.no_grad():
+        # Warm-up on a side stream, as CUDA-graph capture requires (and
+        # cudnn.benchmark picks its algorithms here, not during capture).
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(max(warmup, 1)):
+                net(x)
+        torch.cuda.current_stream().wait_stream(side)
+        if timing == "graph":
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
+                net(x)
+            step = graph.replay
+        else:
+            step = lambda: net(x)
+        for _ in range(max(warmup, 1)):
+            step()
         torch.cuda.synchronize()
-        for _ in range(runs):
+        # As latscope: at least `runs` runs and `min_time_ms` of GPU time,
+        # at most 100 x runs.
+        while len(times) < 100 * runs and (len(times) < runs or sum(times) < min_time_ms):
             start.record()
-            net(x)
+            step()
             end.record()
             end.synchronize()
             times.append(start.elapsed_time(end))
     times.sort()
     q = lambda p: times[min(len(times) - 1, int(round(p * (len(times) - 1))))]
-    return statistics.median(times), q(0.1), q(0.9)
+    return statistics.median(times), q(0.1), q(0.9), len(times)
 
 
 def read_long_csv(path, device):
+    """{arch: latency_ms} of `device`'s rows, and the sources they name."""
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rt", newline="") as f:
-        return {row["arch"]: float(row["latency_ms"]) for row in csv.DictReader(f)
-                if device is None or row["device"] == device}
+        rows = [row for row in csv.DictReader(f) if device is None or row["device"] == device]
+    return {row["arch"]: float(row["latency_ms"]) for row in rows}, sorted({row.get("source") or "" for row in rows})
 
 
 def ranks(values):
@@ -153,8 +177,10 @@ def main():
     p.add_argument("--ir", required=True, help="JSON lines from `profiler export-ir`")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--precision", choices=["fp32", "fp16"], default="fp32")
-    p.add_argument("--warmup", type=int, default=5)
-    p.add_argument("--runs", type=int, default=30)
+    p.add_argument("--timing", choices=["graph", "eager"], default="graph")
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--min-time-ms", type=float, default=50.0)
     p.add_argument("--limit", type=int, help="only the first N networks")
     p.add_argument("--out", required=True, help="long CSV to write (refuses to overwrite)")
     p.add_argument("--compare", help="latscope's long CSV of the same architectures")
@@ -170,8 +196,8 @@ def main():
     chip = "_".join(w.lower() for w in gpu.replace("-", " ").split()
                     if w.lower() not in ("nvidia", "geforce", "tesla")
                     and not w.lower().endswith("gb") and not w.lower().startswith("hbm"))
-    device = f"torch_{chip}_{a.precision}_b{a.batch}"
-    source = f"pytorch-eager {torch.__version__} cudnn {torch.backends.cudnn.version()}"
+    device = f"torch_{chip}_{a.precision}_b{a.batch}" + ("_eager" if a.timing == "eager" else "")
+    source = f"pytorch-{a.timing} {torch.__version__} cudnn {torch.backends.cudnn.version()}"
 
     with open(a.ir) as f:
         nets = [json.loads(line) for line in f if line.strip()]
@@ -187,16 +213,19 @@ def main():
         ours = {}
         for i, item in enumerate(nets):
             space = item["network"]["name"].split("/")[0]
-            median, p10, p90 = time_network(item["network"], a.batch, a.precision, a.warmup, a.runs)
+            median, p10, p90, runs = time_network(item["network"], a.batch, a.precision, a.timing,
+                                                  a.warmup, a.runs, a.min_time_ms)
             ours[item["arch"]] = median
             w.writerow([space, item["arch"], device, f"{median:.6f}", f"{p10:.6f}", f"{p90:.6f}",
-                        a.runs, a.batch, a.precision, source])
+                        runs, a.batch, a.precision, source])
             if (i + 1) % 50 == 0:
                 print(f"{i + 1}/{len(nets)} timed", file=sys.stderr, flush=True)
     print(f"wrote {len(ours)} rows ({device}) to {a.out}")
 
     if a.compare:
-        theirs = read_long_csv(a.compare, a.compare_device)
+        theirs, their_sources = read_long_csv(a.compare, a.compare_device)
+        print(f"PyTorch: {source}")
+        print(f"latscope ({a.compare_device}): {'; '.join(their_sources)}")
         common = [k for k in ours if k in theirs]
         if len(common) < 3:
             sys.exit(f"only {len(common)} architectures in common with {a.compare}")

@@ -68,10 +68,12 @@ pub struct MeasureArgs {
     /// Activation layout (cuda); auto = NHWC for fp16, NCHW for fp32.
     #[arg(long, value_enum, default_value_t = LayoutArg::Auto)]
     layout: LayoutArg,
-    /// How forward passes are issued (cuda): eager launches (includes launch
-    /// overhead) or a captured CUDA graph replayed (mostly kernel time).
-    #[arg(long, value_enum, default_value_t = TimingMode::Eager)]
-    timing: TimingMode,
+    /// How forward passes are issued (cuda): a captured CUDA graph replayed
+    /// (mostly kernel time; the datasets' mode) or eager launches (includes
+    /// launch overhead; the default device name then ends in `_eager`).
+    /// Default: graph.
+    #[arg(long, value_enum)]
+    timing: Option<TimingMode>,
     /// GPU to use (cuda), numbered from 0.
     #[arg(long, default_value_t = 0)]
     gpu: usize,
@@ -108,7 +110,7 @@ pub struct MeasureArgs {
 
     /// Device name written in the `device` column, e.g. `xeon8480_fp32_b1`.
     /// Default: cpu_fp32_b<batch>, or for cuda the GPU's name, e.g.
-    /// h100_fp16_b32.
+    /// h100_fp16_b32 (h100_fp16_b32_eager with --timing eager).
     #[arg(long)]
     device: Option<String>,
     /// Output long CSV (created, or appended to).
@@ -190,7 +192,7 @@ fn check_backend_flags(args: &MeasureArgs) -> Result<()> {
     let cuda_only = [
         (args.precision != Precision::Fp32, "--precision fp16"),
         (!matches!(args.layout, LayoutArg::Auto), "--layout"),
-        (args.timing != TimingMode::Eager, "--timing graph"),
+        (args.timing.is_some(), "--timing"),
         (args.gpu != 0, "--gpu"),
         (args.workspace_mib != 256, "--workspace-mib"),
         (args.verify, "--verify"),
@@ -255,7 +257,7 @@ fn open_backend(args: &MeasureArgs) -> Result<Box<dyn Backend>> {
                 batch: args.batch,
                 precision: args.precision,
                 layout,
-                mode: args.timing,
+                mode: timing_mode(args),
                 warmup: args.warmup,
                 runs: args.runs,
                 min_time_ms: args.min_time_ms,
@@ -267,12 +269,25 @@ fn open_backend(args: &MeasureArgs) -> Result<Box<dyn Backend>> {
     })
 }
 
+/// The CUDA timing mode: `--timing`, graph by default.
+fn timing_mode(args: &MeasureArgs) -> TimingMode {
+    args.timing.unwrap_or(TimingMode::Graph)
+}
+
 fn device_name(args: &MeasureArgs, backend: &dyn Backend) -> String {
     if let Some(d) = &args.device {
         return d.clone();
     }
     match backend.gpu_name() {
-        Some(gpu) => record::gpu_device_name(gpu, args.precision.name(), args.batch),
+        // Eager and graph timings of one configuration are different
+        // devices: one file can hold both without one resuming the other.
+        Some(gpu) => {
+            let name = record::gpu_device_name(gpu, args.precision.name(), args.batch);
+            match timing_mode(args) {
+                TimingMode::Graph => name,
+                TimingMode::Eager => format!("{name}_eager"),
+            }
+        }
         None => format!("cpu_fp32_b{}", args.batch),
     }
 }

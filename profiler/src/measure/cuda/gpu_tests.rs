@@ -1,6 +1,10 @@
 //! Tests that need an NVIDIA GPU. Without one (or without the CUDA
 //! libraries) each prints why it is skipped and passes: CI has no GPU. On a
-//! GPU machine, run the release test binary (see README, "GPU checks").
+//! GPU machine, run the release test binary one test at a time
+//! (`--test-threads=1`: cuDNN's handle teardown synchronises the whole
+//! device, which would break another test's graph capture) with
+//! `LATSCOPE_REQUIRE_GPU=1`, which makes every skip a failure, so a run that
+//! found no GPU cannot look green (`tests/gpu/device_checks.sh` does both).
 
 use super::verify::{compare, tolerance};
 use super::{CudaBackend, CudaSettings, Layout, Precision, TimingMode};
@@ -29,15 +33,22 @@ fn settings(batch: usize, precision: Precision, mode: TimingMode) -> CudaSetting
     }
 }
 
-/// The backend, or `None` after printing why there is no GPU here.
+/// The backend, or `None` after printing why there is no GPU here; with
+/// `LATSCOPE_REQUIRE_GPU=1` a missing GPU fails the test instead.
 fn open(s: CudaSettings) -> Option<CudaBackend> {
     match CudaBackend::open(s) {
         Ok(b) => Some(b),
+        Err(e) if gpu_required() => panic!("LATSCOPE_REQUIRE_GPU is set but: {e:#}"),
         Err(e) => {
             eprintln!("skipped (no usable GPU): {e:#}");
             None
         }
     }
+}
+
+/// Whether `LATSCOPE_REQUIRE_GPU` asks for skips to be failures.
+fn gpu_required() -> bool {
+    std::env::var("LATSCOPE_REQUIRE_GPU").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
 #[test]
@@ -89,7 +100,13 @@ fn eager_and_graph_timings_are_positive_and_recorded() {
         let t = backend.measure(&arch).unwrap();
         eprintln!("{}: {t:?}", mode.name());
         assert!(t.median_ms > 0.0 && t.p10_ms <= t.median_ms && t.median_ms <= t.p90_ms);
-        assert!(backend.source().contains(mode.name()));
+        // Exactly the mode asked for: a graph capture that failed (and fell
+        // back to eager timing) fails here.
+        assert!(
+            backend.source().ends_with(&format!(";{})", mode.name())),
+            "{}",
+            backend.source()
+        );
         assert!(backend.source().contains(&backend.info().name));
     }
 }

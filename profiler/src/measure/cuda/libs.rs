@@ -55,14 +55,17 @@ pub const DRIVER: CudaLib = CudaLib {
 /// The runtime compiler for the element-wise kernels.
 pub const NVRTC: CudaLib = CudaLib {
     what: "NVRTC (libnvrtc, CUDA 13)",
-    files: &["libnvrtc.so.13", "libnvrtc.so"],
+    // CUDA 12's also works (a CUDA 12 build of PyTorch ships it): latscope
+    // calls nothing newer, and its machine code runs on a 13 driver.
+    files: &["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"],
     present: nvrtc_present,
     companions: &["libnvrtc-builtins.so"],
 };
 /// cuBLAS, for linear layers (it loads libcublasLt from its own folder).
 pub const CUBLAS: CudaLib = CudaLib {
     what: "cuBLAS (libcublas, CUDA 13)",
-    files: &["libcublas.so.13", "libcublas.so"],
+    // As for NVRTC: cublasGemmEx and the workspace call are in cuBLAS 12.
+    files: &["libcublas.so.13", "libcublas.so.12", "libcublas.so"],
     present: cublas_present,
     companions: &["libcublasLt.so"],
 };
@@ -119,24 +122,42 @@ fn glob_dirs(parent: &str, prefix: &str, leaf: &str) -> Vec<PathBuf> {
         .collect()
 }
 
-/// site-packages / dist-packages folders of the system's Pythons.
+/// site-packages / dist-packages folders of the system's Pythons, the
+/// user's (`~/.local`), an activated virtual environment's, and those of
+/// every `python3` on the PATH (a virtual environment or conda that is on
+/// the PATH without being activated).
 fn python_site_dirs() -> Vec<PathBuf> {
+    let mut prefixes: Vec<PathBuf> = ["/usr/local", "/usr", "/opt/conda"]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+    if let Some(home) = std::env::var_os("HOME") {
+        prefixes.push(Path::new(&home).join(".local"));
+    }
+    if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
+        prefixes.push(venv.into());
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        prefixes.extend(std::env::split_paths(&path).filter_map(|dir| python_prefix(&dir)));
+    }
     let mut dirs = Vec::new();
-    for base in ["/usr/local/lib", "/usr/lib", "/opt/conda/lib"] {
-        for lib in glob_dirs(base, "python3", "") {
+    for prefix in prefixes {
+        for lib in glob_dirs(&prefix.join("lib").to_string_lossy(), "python3", "") {
             dirs.push(lib.join("site-packages"));
             dirs.push(lib.join("dist-packages"));
         }
     }
     dirs.push("/usr/lib/python3/dist-packages".into());
-    if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
-        dirs.extend(glob_dirs(
-            &Path::new(&venv).join("lib").to_string_lossy(),
-            "python3",
-            "site-packages",
-        ));
-    }
     dirs
+}
+
+/// The installation prefix of the `python3` in PATH folder `bin_dir`
+/// (`<prefix>/bin/python3`), if there is one.
+fn python_prefix(bin_dir: &Path) -> Option<PathBuf> {
+    if !bin_dir.join("python3").exists() || bin_dir.file_name()? != "bin" {
+        return None;
+    }
+    Some(bin_dir.parent()?.to_path_buf())
 }
 
 /// Makes sure `lib` can be opened, loading it from a search folder if the
@@ -215,4 +236,22 @@ fn load_companions(dir: &Path, prefixes: &[&str]) {
 /// Checks all four libraries; the first missing one is the error.
 pub fn ensure_all() -> Result<()> {
     ALL.iter().try_for_each(|&lib| ensure(lib))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_python_on_the_path_names_its_prefix() {
+        let root = std::env::temp_dir().join(format!("latscope-libs-{}", std::process::id()));
+        let bin = root.join("venv").join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        assert_eq!(python_prefix(&bin), None, "no python3 there yet");
+        std::fs::write(bin.join("python3"), "").unwrap();
+        assert_eq!(python_prefix(&bin), Some(root.join("venv")));
+        std::fs::write(root.join("python3"), "").unwrap();
+        assert_eq!(python_prefix(&root), None, "not a bin folder");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }

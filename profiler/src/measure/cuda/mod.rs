@@ -16,6 +16,7 @@ pub mod gpu_network;
 pub mod info;
 pub mod kernels;
 pub mod libs;
+pub mod nvrtc;
 pub mod plan;
 pub mod session;
 mod timing;
@@ -198,6 +199,9 @@ pub struct CudaBackend {
     session: GpuSession,
     /// Set after an error that leaves the CUDA context unusable.
     broken: bool,
+    /// Whether the last architecture measured in graph mode could not be
+    /// captured and was timed eagerly: its row's `source` says so.
+    timed_eagerly_instead: bool,
 }
 
 impl CudaBackend {
@@ -208,6 +212,7 @@ impl CudaBackend {
             settings,
             session,
             broken: false,
+            timed_eagerly_instead: false,
         })
     }
 
@@ -268,8 +273,15 @@ impl CudaBackend {
         let input =
             crate::network::random_input(1, net.input_shape().elements() as usize * s.batch);
         gpu.load_input(&self.session, &input, net.input_shape(), s.layout)?;
-        let timings = timing::time(&self.session, &gpu, &s)?;
-        summarise(&timings).context("no timed runs (--runs 0)")
+        let timed = timing::time(&self.session, &gpu, &s)?;
+        if let Some(why) = &timed.capture_failure {
+            eprintln!(
+                "warning: {arch}: the forward pass could not be captured into a CUDA graph ({why}); \
+                 timed eagerly instead, as its row's source says"
+            );
+        }
+        self.timed_eagerly_instead = timed.capture_failure.is_some();
+        summarise(&timed.runs_ms).context("no timed runs (--runs 0)")
     }
 }
 
@@ -278,18 +290,10 @@ impl Backend for CudaBackend {
         if self.broken {
             bail!("the CUDA context is unusable after an earlier error");
         }
+        self.timed_eagerly_instead = false;
         let result = session::catch_missing_symbols(|| self.measure_checked(arch));
         if let Err(e) = &result {
-            // Out of memory and unsupported configurations leave the context
-            // usable; anything else from the driver (illegal address, launch
-            // failure) is sticky, and later architectures would fail too.
-            let text = format!("{e:#}");
-            let recoverable = text.contains("out of GPU memory")
-                || text.contains("OUT_OF_MEMORY")
-                || text.contains("NOT_SUPPORTED")
-                || text.contains("no usable algorithm")
-                || !text.contains("CUDA_ERROR");
-            if !recoverable {
+            if leaves_context_broken(&format!("{e:#}")) {
                 self.broken = true;
             }
         }
@@ -298,11 +302,15 @@ impl Backend for CudaBackend {
 
     fn source(&self) -> String {
         let s = &self.settings;
+        let mode = if self.timed_eagerly_instead {
+            "eager-after-failed-graph-capture"
+        } else {
+            s.mode.name()
+        };
         format!(
-            "latscope-cuda({};{};{})",
+            "latscope-cuda({};{};{mode})",
             self.session.info.short(),
             s.layout.name(),
-            s.mode.name()
         )
     }
 
@@ -338,9 +346,44 @@ impl Backend for CudaBackend {
     }
 }
 
+/// Whether an error (its whole `{:#}` text) leaves the CUDA context
+/// unusable. Out of memory, cuDNN refusals, failed graph captures and
+/// latscope's own errors leave it usable; any other driver error (illegal
+/// address, launch failure) is sticky, and every later architecture would
+/// fail too, so the campaign stops.
+fn leaves_context_broken(text: &str) -> bool {
+    let recoverable = [
+        "out of GPU memory",
+        "OUT_OF_MEMORY",
+        "NOT_SUPPORTED",
+        "no usable algorithm",
+        "STREAM_CAPTURE",
+    ];
+    text.contains("CUDA_ERROR") && !recoverable.iter().any(|r| text.contains(r))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_sticky_driver_errors_stop_a_campaign() {
+        for sticky in [
+            "launching add4_f32: DriverError(CUDA_ERROR_ILLEGAL_ADDRESS, \"an illegal memory access was encountered\")",
+            "warm-up: DriverError(CUDA_ERROR_LAUNCH_FAILED, \"unspecified launch failure\")",
+        ] {
+            assert!(leaves_context_broken(sticky), "{sticky}");
+        }
+        for usable in [
+            "allocating 3 GiB: out of GPU memory (CUDA_ERROR_OUT_OF_MEMORY)",
+            "capturing the forward pass into a CUDA graph: DriverError(CUDA_ERROR_STREAM_CAPTURE_INVALIDATED, \"operation failed due to a previous error during capture\")",
+            "cudnnConvolutionBiasActivationForward: CUDNN_STATUS_NOT_SUPPORTED",
+            "cuDNN found no usable algorithm for this convolution",
+            "internal error in latscope's CUDA backend (please report it): index out of bounds",
+        ] {
+            assert!(!leaves_context_broken(usable), "{usable}");
+        }
+    }
 
     #[test]
     fn precisions_round_trip_their_bytes() {

@@ -5,14 +5,17 @@
 use super::info::GpuInfo;
 use super::kernels;
 use super::libs;
+use super::nvrtc;
 use super::plan::ConvGeometry;
 use super::{Layout, Precision};
 use anyhow::{anyhow, bail, Context, Result};
 use cudarc::cublas::sys as cublas_sys;
 use cudarc::cudnn::sys as cudnn_sys;
 use cudarc::driver::{CudaContext, CudaFunction, CudaSlice, CudaStream, DevicePtr};
+use cudarc::nvrtc::Ptx;
+use std::cell::Cell;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 
 /// cuBLAS's workspace: NVIDIA recommends 32 MiB on Hopper. Setting it
 /// ourselves keeps cuBLAS from allocating during CUDA-graph capture.
@@ -26,8 +29,6 @@ pub(super) struct ChosenAlgo {
     /// The math type to run it with: FMA for fp32 (never TF32), the one
     /// the search timed for fp16 (tensor cores allowed).
     pub(super) math: cudnn_sys::cudnnMathType_t,
-    /// Workspace the algorithm needs, bytes; at most the session's.
-    pub(super) workspace_bytes: usize,
 }
 
 /// A convolution configuration: what cuDNN's choice depends on.
@@ -58,8 +59,9 @@ pub struct GpuSession {
     /// once, for the whole campaign.
     pub(super) workspace: CudaSlice<u8>,
     _cublas_workspace: CudaSlice<u8>,
-    /// What cuDNN's search chose for each convolution configuration met so
-    /// far: each is searched once per campaign.
+    /// The algorithm chosen for each convolution configuration met so far
+    /// (cuDNN's search, then a trial call): each is searched once per
+    /// campaign.
     pub(super) algos: HashMap<ConvKey, ChosenAlgo>,
     /// What the GPU and its software are, read when it was opened.
     pub info: GpuInfo,
@@ -182,27 +184,36 @@ impl GpuSession {
 }
 
 /// Compiles the element-wise kernels for this GPU's architecture and loads them.
+///
+/// Machine code (`sm_<cc>`) first: a 13.x NVRTC newer than the driver
+/// writes PTX that the driver refuses (CUDA_ERROR_UNSUPPORTED_PTX_VERSION),
+/// while its machine code loads on any 13.x driver. PTX (`compute_<cc>`,
+/// compiled by the driver at load) is the fallback for an NVRTC that cannot
+/// write machine code for this GPU.
 fn compile_kernels(
     ctx: &Arc<CudaContext>,
     major: i32,
     minor: i32,
 ) -> Result<HashMap<String, CudaFunction>> {
-    // NVRTC wants a 'static arch string; there are only a handful.
-    let arch: &'static str = Box::leak(format!("compute_{major}{minor}").into_boxed_str());
-    let opts = cudarc::nvrtc::CompileOptions {
-        arch: Some(arch),
-        // The kernels must match the CPU backend: no flush-to-zero, no fast math.
-        use_fast_math: Some(false),
-        ..Default::default()
+    let module = match nvrtc::compile_cubin(major, minor) {
+        Ok(cubin) => ctx.load_module(Ptx::from_binary(cubin)).map_err(|e| {
+            anyhow!("loading the NVRTC-compiled machine code for sm_{major}{minor}: {e}")
+        }),
+        Err(e) => Err(e),
     };
-    let ptx = cudarc::nvrtc::compile_ptx_with_opts(kernels::source(), opts)
-        .map_err(|e| anyhow!("NVRTC could not compile latscope's kernels for {arch}: {e}"))?;
-    let module = ctx.load_module(ptx).map_err(|e| {
-        anyhow!(
-            "loading the NVRTC-compiled kernels: {e} (an NVRTC newer than the driver writes PTX \
-             the driver cannot read: use the NVRTC of the driver's CUDA version)"
-        )
-    })?;
+    let module = match module {
+        Ok(module) => module,
+        Err(cubin_error) => {
+            let ptx = nvrtc::compile_ptx(major, minor)?;
+            ctx.load_module(ptx).map_err(|e| {
+                anyhow!(
+                    "loading the NVRTC-compiled kernels: machine code: {cubin_error:#}; PTX: {e} \
+                     (an NVRTC newer than the driver writes PTX the driver cannot read: use the \
+                     NVRTC of the driver's CUDA version)"
+                )
+            })?
+        }
+    };
     let mut functions = HashMap::new();
     for name in kernels::KERNEL_NAMES {
         for precision in [Precision::Fp32, Precision::Fp16] {
@@ -216,25 +227,80 @@ fn compile_kernels(
     Ok(functions)
 }
 
-/// Runs `f`, turning a panic (cudarc panics when a library lacks a symbol
-/// it binds, e.g. cuDNN 8 instead of 9) into an error that says so.
+thread_local! {
+    /// Set while [`catch_missing_symbols`] runs on this thread: the panic
+    /// hook stays quiet there, because the panic becomes an error.
+    static QUIET_PANICS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Installs, once per process, a panic hook that is silent on threads
+/// inside [`catch_missing_symbols`] and hands every other panic to the hook
+/// that was there before. Swapping the process-wide hook per call instead
+/// would race between threads (parallel tests): one thread's silent hook
+/// could stay installed and swallow another thread's assertion message.
+fn install_quiet_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET_PANICS.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f`, turning a panic into an error: cudarc panics when a library
+/// lacks a symbol it binds (e.g. cuDNN 8 instead of 9) or cannot be opened;
+/// any other panic is a latscope bug, reported as one.
 pub fn catch_missing_symbols<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    install_quiet_hook();
+    let was_quiet = QUIET_PANICS.with(|q| q.replace(true));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    std::panic::set_hook(hook);
+    QUIET_PANICS.with(|q| q.set(was_quiet));
     match outcome {
         Ok(result) => result,
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            bail!(
-                "a CUDA library is missing a function latscope needs ({message}); \
-                 latscope needs the CUDA 13 driver API, NVRTC 13, cuBLAS 13 and cuDNN 9"
-            )
-        }
+        Err(payload) => Err(panic_error(&panic_message(payload.as_ref()))),
+    }
+}
+
+/// The text of a panic's payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// The error a caught panic becomes: a missing library function (cudarc's
+/// "Missing symbol" / "Unable to dynamically load") names the versions
+/// latscope needs; anything else says it is a bug.
+fn panic_error(message: &str) -> anyhow::Error {
+    if message.contains("Missing symbol") || message.contains("Unable to dynamically load") {
+        anyhow!(
+            "a CUDA library is missing a function latscope needs ({message}); \
+             latscope needs the CUDA 13 driver API, NVRTC 13, cuBLAS 13 and cuDNN 9"
+        )
+    } else {
+        anyhow!("internal error in latscope's CUDA backend (please report it): {message}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_symbol_panic_becomes_an_error_naming_the_libraries() {
+        let e = catch_missing_symbols::<()>(|| panic!("Missing symbol cudnnFoo: not found"))
+            .unwrap_err();
+        let text = format!("{e:#}");
+        assert!(
+            text.contains("cudnnFoo") && text.contains("cuDNN 9"),
+            "{text}"
+        );
+        let e = catch_missing_symbols::<()>(|| panic!("index out of bounds")).unwrap_err();
+        assert!(format!("{e:#}").contains("internal error"), "{e:#}");
     }
 }

@@ -13,6 +13,7 @@ use super::CudaSettings;
 use crate::measure::stats::timed_runs;
 use anyhow::{anyhow, Context, Result};
 use cudarc::driver::sys::{CUevent_flags, CUgraphInstantiate_flags, CUstreamCaptureMode};
+use cudarc::driver::CudaGraph;
 
 /// How forward passes are issued while timing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -34,9 +35,24 @@ impl TimingMode {
     }
 }
 
+/// The timed runs of one architecture, and how they were issued.
+pub struct Timed {
+    /// Per-run latencies, ms.
+    pub runs_ms: Vec<f64>,
+    /// In graph mode, why the forward pass could not be captured into a
+    /// CUDA graph (the runs were then launched eagerly); `None` when the
+    /// runs were issued in the mode asked for.
+    pub capture_failure: Option<String>,
+}
+
 /// Warm-up, then timed runs until both `runs` samples and `min_time_ms` of
-/// GPU time are collected. Returns the per-run latencies, ms.
-pub fn time(session: &GpuSession, net: &GpuNetwork, s: &CudaSettings) -> Result<Vec<f64>> {
+/// GPU time are collected.
+///
+/// In graph mode, a forward pass that cannot be captured (a cuDNN kernel
+/// that refuses stream capture, say) is timed eagerly instead and the
+/// reason returned, so one such architecture neither stops a campaign nor
+/// passes for a graph timing: a failed capture leaves the context usable.
+pub fn time(session: &GpuSession, net: &GpuNetwork, s: &CudaSettings) -> Result<Timed> {
     let stream = &session.stream;
     // Eager warm-up also lets cuDNN and the driver finish lazy set-up, which
     // must not happen during graph capture.
@@ -44,29 +60,23 @@ pub fn time(session: &GpuSession, net: &GpuNetwork, s: &CudaSettings) -> Result<
         net.forward(session)?;
     }
     stream.synchronize().context("warm-up")?;
-    let graph = match s.mode {
-        TimingMode::Eager => None,
-        TimingMode::Graph => {
-            stream.begin_capture(CUstreamCaptureMode::CU_STREAM_CAPTURE_MODE_RELAXED)?;
-            let captured = net.forward(session);
-            // End the capture whatever happened, so the stream is usable again.
-            let graph = stream.end_capture(CUgraphInstantiate_flags(0));
-            captured.context("capturing the forward pass into a CUDA graph")?;
-            let graph = graph
-                .context("instantiating the CUDA graph")?
-                .ok_or_else(|| anyhow!("the CUDA graph capture recorded nothing"))?;
-            graph.upload()?;
-            for _ in 0..s.warmup.max(1) {
-                graph.launch()?;
+    let (graph, capture_failure) = match s.mode {
+        TimingMode::Eager => (None, None),
+        TimingMode::Graph => match capture(session, net, s.warmup) {
+            Ok(graph) => (Some(graph), None),
+            Err(e) => {
+                // The stream must work again before eager timing.
+                stream
+                    .synchronize()
+                    .context("after a failed CUDA-graph capture")?;
+                (None, Some(format!("{e:#}")))
             }
-            stream.synchronize()?;
-            Some(graph)
-        }
+        },
     };
     let timed = Some(CUevent_flags::CU_EVENT_DEFAULT);
     let start = session.ctx.new_event(timed)?;
     let end = session.ctx.new_event(timed)?;
-    timed_runs(s.runs, s.min_time_ms, || {
+    let runs_ms = timed_runs(s.runs, s.min_time_ms, || {
         start.record(stream)?;
         match &graph {
             Some(g) => g.launch()?,
@@ -75,5 +85,29 @@ pub fn time(session: &GpuSession, net: &GpuNetwork, s: &CudaSettings) -> Result<
         end.record(stream)?;
         end.synchronize()?;
         Ok(f64::from(start.elapsed_ms(&end)?))
+    })?;
+    Ok(Timed {
+        runs_ms,
+        capture_failure,
     })
+}
+
+/// The forward pass captured into an uploaded CUDA graph, replayed
+/// `warmup` times (at least once).
+fn capture(session: &GpuSession, net: &GpuNetwork, warmup: usize) -> Result<CudaGraph> {
+    let stream = &session.stream;
+    stream.begin_capture(CUstreamCaptureMode::CU_STREAM_CAPTURE_MODE_RELAXED)?;
+    let captured = net.forward(session);
+    // End the capture whatever happened, so the stream is usable again.
+    let graph = stream.end_capture(CUgraphInstantiate_flags(0));
+    captured.context("capturing the forward pass into a CUDA graph")?;
+    let graph = graph
+        .context("instantiating the CUDA graph")?
+        .ok_or_else(|| anyhow!("the CUDA graph capture recorded nothing"))?;
+    graph.upload()?;
+    for _ in 0..warmup.max(1) {
+        graph.launch()?;
+    }
+    stream.synchronize().context("replaying the CUDA graph")?;
+    Ok(graph)
 }

@@ -122,8 +122,10 @@ impl Builder<'_> {
     }
 
     /// The algorithm for this geometry: the session's cached choice, else
-    /// cuDNN's search on these buffers. The convolution descriptor gets the
-    /// math type the algorithm was measured with.
+    /// the first of cuDNN's search results ([`rank_candidates`]) whose plain
+    /// convolution call runs here with the math type it will be timed with
+    /// (a refusal then would only show while timing). The convolution
+    /// descriptor is left with that math type.
     fn choose_algo(
         &mut self,
         g: ConvGeometry,
@@ -138,18 +140,68 @@ impl Builder<'_> {
             precision: self.precision,
             layout: self.layout,
         };
-        let chosen = match self.session.algos.get(&key) {
-            Some(&c) => c,
-            None => {
-                let c = self.search(d.x_desc, x, d.w_desc, w, d.conv_desc, d.y_desc, y)?;
-                self.session.algos.insert(key, c);
-                c
+        if let Some(&chosen) = self.session.algos.get(&key) {
+            set_math(d.conv_desc, chosen.math)?;
+            return Ok(chosen);
+        }
+        let candidates = self.search(d.x_desc, x, d.w_desc, w, d.conv_desc, d.y_desc, y)?;
+        let mut refusals = Vec::new();
+        for candidate in candidates {
+            set_math(d.conv_desc, candidate.math)?;
+            match self.plain_call_runs(d, x, w, y, candidate)? {
+                None => {
+                    self.session.algos.insert(key, candidate);
+                    return Ok(candidate);
+                }
+                Some(refusal) => refusals.push(format!("{:?}: {refusal}", candidate.algo)),
             }
+        }
+        Err(anyhow!(
+            "cuDNN found no usable algorithm for this convolution: within the {} MiB workspace \
+             (try a larger --workspace-mib) none that it timed ran again{}{}",
+            self.session.workspace_bytes() >> 20,
+            if refusals.is_empty() { "" } else { ": " },
+            refusals.join("; ")
+        ))
+    }
+
+    /// Runs the plain convolution once with `candidate` (the descriptor
+    /// already has its math type): `None` if it ran, else cuDNN's refusal.
+    /// Driver errors are real errors.
+    fn plain_call_runs(
+        &mut self,
+        d: &ConvDescriptors,
+        x: u64,
+        w: u64,
+        y: u64,
+        candidate: ChosenAlgo,
+    ) -> Result<Option<String>> {
+        let (one, zero) = (1.0f32, 0.0f32);
+        // SAFETY: the descriptors match the buffers; the workspace is the session's.
+        let call = unsafe {
+            cudnn::convolution_forward(
+                self.session.cudnn,
+                &one as *const f32 as *const c_void,
+                d.x_desc,
+                x as *const c_void,
+                d.w_desc,
+                w as *const c_void,
+                d.conv_desc,
+                candidate.algo,
+                self.session.workspace_ptr() as *mut c_void,
+                self.session.workspace_bytes(),
+                &zero as *const f32 as *const c_void,
+                d.y_desc,
+                y as *mut c_void,
+            )
         };
-        // SAFETY: a live descriptor; the math type cuDNN measured the algorithm with.
-        unsafe { cudnn::set_convolution_math_type(d.conv_desc, chosen.math) }
-            .map_err(dnn_err("cudnnSetConvolutionMathType"))?;
-        Ok(chosen)
+        match call {
+            Ok(()) => {
+                self.session.stream.synchronize()?;
+                Ok(None)
+            }
+            Err(e) => Ok(Some(format!("{e:?}"))),
+        }
     }
 
     /// The activation descriptor of the fused call, and its mode when the
@@ -233,9 +285,8 @@ impl Builder<'_> {
         }
     }
 
-    /// cuDNN's own search: every algorithm timed on these buffers; the
-    /// fastest that fits the workspace wins. For fp32, algorithms that would
-    /// use TF32 tensor cores are skipped (fp32 means fp32).
+    /// cuDNN's own search: every algorithm timed on these buffers, ranked
+    /// by [`rank_candidates`].
     #[allow(clippy::too_many_arguments)]
     fn search(
         &mut self,
@@ -246,7 +297,7 @@ impl Builder<'_> {
         conv_desc: dnn::cudnnConvolutionDescriptor_t,
         y_desc: dnn::cudnnTensorDescriptor_t,
         y: u64,
-    ) -> Result<ChosenAlgo> {
+    ) -> Result<Vec<ChosenAlgo>> {
         const MAX: usize =
             dnn::cudnnConvolutionFwdAlgo_t::CUDNN_CONVOLUTION_FWD_ALGO_COUNT as usize;
         // SAFETY: zeroed plain-data structs that cuDNN fills.
@@ -272,35 +323,192 @@ impl Builder<'_> {
             .result()
             .map_err(dnn_err("cudnnFindConvolutionForwardAlgorithmEx"))?;
         }
-        let allowed = |p: &dnn::cudnnConvolutionFwdAlgoPerf_t| {
-            p.status == dnn::cudnnStatus_t::CUDNN_STATUS_SUCCESS
-                && p.memory <= self.session.workspace_bytes()
-                && (self.precision == Precision::Fp16
-                    || !matches!(
-                        p.mathType,
-                        dnn::cudnnMathType_t::CUDNN_TENSOR_OP_MATH
-                            | dnn::cudnnMathType_t::CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION
-                    ))
-        };
-        perf[..returned.max(0) as usize]
-            .iter()
-            .find(|p| allowed(p))
-            .map(|p| ChosenAlgo {
-                algo: p.algo,
-                // CUDNN_DEFAULT_MATH would let fp32 use TF32 on Ampere and
-                // later; FMA runs the same non-tensor-core kernel without it.
-                math: match self.precision {
-                    Precision::Fp32 => dnn::cudnnMathType_t::CUDNN_FMA_MATH,
-                    Precision::Fp16 => p.mathType,
-                },
-                workspace_bytes: p.memory,
-            })
-            .ok_or_else(|| {
-                anyhow!(
-                    "cuDNN found no usable algorithm for this convolution within the {} MiB workspace \
-                     (try a larger --workspace-mib)",
-                    self.session.workspace_bytes() >> 20
+        let candidates = rank_candidates(
+            &perf[..returned.max(0) as usize],
+            self.precision,
+            self.session.workspace_bytes(),
+        );
+        if candidates.is_empty() {
+            return Err(anyhow!(
+                "cuDNN found no usable algorithm for this convolution within the {} MiB workspace \
+                 (try a larger --workspace-mib)",
+                self.session.workspace_bytes() >> 20
+            ));
+        }
+        Ok(candidates)
+    }
+}
+
+/// Sets the math type a convolution is run with.
+fn set_math(
+    conv_desc: dnn::cudnnConvolutionDescriptor_t,
+    math: dnn::cudnnMathType_t,
+) -> Result<()> {
+    // SAFETY: a live descriptor.
+    unsafe { cudnn::set_convolution_math_type(conv_desc, math) }
+        .map_err(dnn_err("cudnnSetConvolutionMathType"))
+}
+
+/// cuDNN's search results (fastest first) as the algorithms to try, best
+/// first: those that ran and fit the workspace. For fp32, tensor-core
+/// results are dropped (fp32 means fp32, no TF32), and results timed with
+/// FMA math come before those timed with the default math type, whose
+/// times may include TF32 kernels that will not run here: every fp32
+/// choice runs with FMA math. fp16 keeps cuDNN's order and math types.
+fn rank_candidates(
+    results: &[dnn::cudnnConvolutionFwdAlgoPerf_t],
+    precision: Precision,
+    workspace_bytes: usize,
+) -> Vec<ChosenAlgo> {
+    use dnn::cudnnMathType_t as M;
+    let mut usable: Vec<&dnn::cudnnConvolutionFwdAlgoPerf_t> = results
+        .iter()
+        .filter(|p| {
+            p.status == dnn::cudnnStatus_t::CUDNN_STATUS_SUCCESS && p.memory <= workspace_bytes
+        })
+        .filter(|p| {
+            precision == Precision::Fp16
+                || !matches!(
+                    p.mathType,
+                    M::CUDNN_TENSOR_OP_MATH | M::CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION
                 )
-            })
+        })
+        .collect();
+    if precision == Precision::Fp32 {
+        // A stable sort: cuDNN's time order within each group.
+        usable.sort_by_key(|p| p.mathType != M::CUDNN_FMA_MATH);
+    }
+    let mut seen = Vec::new();
+    usable
+        .into_iter()
+        // One try per algorithm: cuDNN may list one under two math types.
+        .filter(|p| {
+            let fresh = !seen.contains(&p.algo);
+            seen.push(p.algo);
+            fresh
+        })
+        .map(|p| ChosenAlgo {
+            algo: p.algo,
+            math: match precision {
+                Precision::Fp32 => M::CUDNN_FMA_MATH,
+                Precision::Fp16 => p.mathType,
+            },
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dnn::cudnnConvolutionFwdAlgo_t as A;
+    use dnn::cudnnMathType_t as M;
+
+    fn result(algo: A, math: M, memory: usize, ok: bool) -> dnn::cudnnConvolutionFwdAlgoPerf_t {
+        // SAFETY: a plain-data struct; every field that matters is set below.
+        let mut p: dnn::cudnnConvolutionFwdAlgoPerf_t = unsafe { std::mem::zeroed() };
+        p.algo = algo;
+        p.mathType = math;
+        p.memory = memory;
+        p.status = if ok {
+            dnn::cudnnStatus_t::CUDNN_STATUS_SUCCESS
+        } else {
+            dnn::cudnnStatus_t::CUDNN_STATUS_NOT_SUPPORTED
+        };
+        p
+    }
+
+    /// What cuDNN may report for fp32 on Ampere and later: the fastest
+    /// timed with TF32 (default or tensor-op math), FMA results after them.
+    fn fp32_results() -> Vec<dnn::cudnnConvolutionFwdAlgoPerf_t> {
+        vec![
+            result(
+                A::CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM,
+                M::CUDNN_TENSOR_OP_MATH,
+                0,
+                true,
+            ),
+            result(
+                A::CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED,
+                M::CUDNN_DEFAULT_MATH,
+                1 << 20,
+                true,
+            ),
+            result(
+                A::CUDNN_CONVOLUTION_FWD_ALGO_FFT,
+                M::CUDNN_FMA_MATH,
+                64 << 20,
+                true,
+            ),
+            result(
+                A::CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM,
+                M::CUDNN_FMA_MATH,
+                0,
+                true,
+            ),
+            result(
+                A::CUDNN_CONVOLUTION_FWD_ALGO_GEMM,
+                M::CUDNN_FMA_MATH,
+                0,
+                false,
+            ),
+            result(
+                A::CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM,
+                M::CUDNN_FMA_MATH,
+                0,
+                true,
+            ),
+        ]
+    }
+
+    #[test]
+    fn fp32_tries_fma_timed_algorithms_first_and_never_tensor_cores() {
+        let ranked = rank_candidates(&fp32_results(), Precision::Fp32, 32 << 20);
+        let algos: Vec<A> = ranked.iter().map(|c| c.algo).collect();
+        assert_eq!(
+            algos,
+            [
+                // FMA-timed, in cuDNN's order; FFT needs more than 32 MiB.
+                A::CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM,
+                A::CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM,
+                // Then the default-math result; the failed GEMM is gone.
+                A::CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED,
+            ]
+        );
+        assert!(ranked.iter().all(|c| c.math == M::CUDNN_FMA_MATH));
+    }
+
+    #[test]
+    fn fp16_keeps_cudnns_order_and_math_types() {
+        let ranked = rank_candidates(&fp32_results(), Precision::Fp16, 32 << 20);
+        let got: Vec<(A, M)> = ranked.iter().map(|c| (c.algo, c.math)).collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    A::CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM,
+                    M::CUDNN_TENSOR_OP_MATH
+                ),
+                (
+                    A::CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED,
+                    M::CUDNN_DEFAULT_MATH
+                ),
+                (
+                    A::CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM,
+                    M::CUDNN_FMA_MATH
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_usable_is_an_empty_list() {
+        let only_tensor_cores = [result(
+            A::CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM,
+            M::CUDNN_TENSOR_OP_MATH,
+            0,
+            true,
+        )];
+        assert!(rank_candidates(&only_tensor_cores, Precision::Fp32, 1 << 20).is_empty());
+        assert!(rank_candidates(&[], Precision::Fp16, 1 << 20).is_empty());
     }
 }

@@ -121,7 +121,9 @@ pub(super) fn enqueue_conv(s: &GpuSession, c: &ConvLaunch) -> Result<()> {
     let one = &ONE as *const f32 as *const c_void;
     let zero = &ZERO as *const f32 as *const c_void;
     // SAFETY: descriptors and pointers were set up by `Builder::conv` for
-    // these buffers; the workspace is at least the chosen size.
+    // these buffers. Both calls get the session's whole workspace: the
+    // fused call may need more than the plain convolution cuDNN's search
+    // sized, and given too little it would quietly run unfused.
     unsafe {
         if c.fused {
             dnn::cudnnConvolutionBiasActivationForward(
@@ -134,7 +136,7 @@ pub(super) fn enqueue_conv(s: &GpuSession, c: &ConvLaunch) -> Result<()> {
                 c.conv_desc,
                 c.chosen.algo,
                 s.workspace_ptr() as *mut c_void,
-                c.chosen.workspace_bytes,
+                s.workspace_bytes(),
                 zero,
                 c.y_desc,
                 c.y as *const c_void,
@@ -157,7 +159,7 @@ pub(super) fn enqueue_conv(s: &GpuSession, c: &ConvLaunch) -> Result<()> {
                 c.conv_desc,
                 c.chosen.algo,
                 s.workspace_ptr() as *mut c_void,
-                c.chosen.workspace_bytes,
+                s.workspace_bytes(),
                 zero,
                 c.y_desc,
                 c.y as *mut c_void,
