@@ -56,7 +56,9 @@ RESERVE=15
 mkdir -p "$OUT" "$WORK"
 say() { echo "$*" | tee -a "$WORK/summary.txt"; }
 left() { echo $((BUDGET_S - ($(date +%s) - START))); }
-lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
+rows() { # data rows of a CSV (its header not counted)
+  if [ -f "$1" ]; then echo $(($(wc -l <"$1") - 1)); else echo 0; fi
+}
 pack() {
   tar czf "$OUT/gpu_results.tar.gz" -C "$WORK" . && cp "$WORK/summary.txt" "$OUT/summary.txt"
   echo "packed $(ls "$WORK" | wc -l) files into $OUT/gpu_results.tar.gz after $(($(date +%s) - START)) s"
@@ -65,16 +67,20 @@ trap pack EXIT
 
 # step NAME CAP_S COMMAND...: runs COMMAND under a limit of CAP_S seconds
 # or what is left of the budget, whichever is less; its output goes to
-# $WORK/NAME.log and its last lines to the screen.
+# $WORK/NAME.log and its last lines to the screen. The results are packed
+# after every step, so a run killed from outside (SIGKILL skips the EXIT
+# trap) still returns what it had measured. With NEED_S set, the step runs
+# only if that many seconds are left (for steps that keep nothing when
+# stopped).
 step() {
   local name=$1 cap=$2
   shift 2
   local limit=$(($(left) - RESERVE))
-  ((cap < limit)) && limit=$cap
-  if ((limit < 5)); then
-    say "== $name: not run (the budget is spent)"
+  if ((limit < ${NEED_S:-5})); then
+    say "== $name: not run (${limit} s of the budget left)"
     return 0
   fi
+  ((cap < limit)) && limit=$cap
   local began=$(date +%s)
   timeout -k 5 "$limit" "$@" >"$WORK/$name.log" 2>&1
   local rc=$?
@@ -82,6 +88,8 @@ step() {
   local note=""
   ((rc == 124 || rc == 137)) && note=" (stopped at its ${limit} s limit; rerun with PREVIOUS to continue)"
   say "== $name: exit $rc after $(($(date +%s) - began)) s$note"
+  grep -h '^test result' "$WORK/$name.log" | tee -a "$WORK/summary.txt"
+  pack >/dev/null
   return 0
 }
 
@@ -91,18 +99,21 @@ campaign() {
   local name=$1 cap=$2 file=$3
   shift 3
   local before began=$(date +%s)
-  before=$(lines "$file")
+  before=$(rows "$file")
   step "$name" "$cap" "$@"
-  local added=$(($(lines "$file") - before)) secs=$(($(date +%s) - began))
+  local added=$(($(rows "$file") - before)) secs=$(($(date +%s) - began))
   ((secs < 1)) && secs=1
   say "   $name: $added new rows in $secs s ($((added * 60 / secs)) per minute, set-up included)"
 }
 
 say "latscope GPU checks, $(date -u +%FT%TZ), budget ${BUDGET_S} s"
 if [ -n "$PREVIOUS" ]; then
-  tar xzf "$PREVIOUS" -C "$WORK" --exclude=summary.txt && say "continuing $PREVIOUS: $(ls "$WORK" | tr '\n' ' ')"
+  # The datasets continue; the checks (smoke, verify) run again.
+  tar xzf "$PREVIOUS" -C "$WORK" --exclude=summary.txt --exclude='./smoke.csv*' --exclude='./verify.csv*' &&
+    say "continuing $PREVIOUS: $(ls "$WORK" | tr '\n' ' ')"
 fi
-if [ ! -x "$P" ] && [ -f target/gpu-bundle.tar.gz ]; then
+# The carried bundle always wins over binaries an earlier call left here.
+if [ -f target/gpu-bundle.tar.gz ]; then
   tar xzf target/gpu-bundle.tar.gz -C target
 fi
 [ -x "$P" ] && [ -x "$T" ] || {
@@ -143,15 +154,22 @@ campaign nb201_fp32_b32_first 60 "$NB" "$P" measure -s nb201 --random "$N_TORCH"
 DEV=$(awk -F, '$3 ~ /_fp32_b32$/ && $3 !~ /^(smoke|verify)/ {print $3; exit}' "$NB" 2>/dev/null)
 if [ -n "$DEV" ] && [ ! -f "$WORK/torch_fp32_b32.csv" ]; then
   step export_ir 30 "$P" export-ir -s nb201 --from-dataset "$NB" -o "$WORK/nets.jsonl" --force
+  # Written under another name and renamed when complete, so a stopped
+  # comparison is run again next time.
+  rm -f "$WORK/torch_fp32_b32.partial.csv"
   step torch_fp32_b32 90 env PYTHONUNBUFFERED=1 python3 tests/reference/torch_latency.py \
     --ir "$WORK/nets.jsonl" --limit "$N_TORCH" --batch 32 --precision fp32 --timing graph \
-    --out "$WORK/torch_fp32_b32.csv" --compare "$NB" --compare-device "$DEV"
+    --out "$WORK/torch_fp32_b32.partial.csv" --compare "$NB" --compare-device "$DEV"
+  grep -q '^| [0-9]' "$WORK/torch_fp32_b32.log" &&
+    mv "$WORK/torch_fp32_b32.partial.csv" "$WORK/torch_fp32_b32.csv" &&
+    grep -A2 '^| architectures' "$WORK/torch_fp32_b32.log" >>"$WORK/summary.txt"
 fi
 
 # 4. Run-to-run spread (all rounds or nothing: not resumable, so sized to fit).
 if [ ! -f "$WORK/check_fp32_b32.csv" ]; then
-  step check_fp32_b32 120 "$P" measure -s nb201 --random "$N_CHECK" --seed 3 --backend cuda --batch 32 \
-    --timing graph --check 5 --quiet -o "$WORK/check_fp32_b32.csv"
+  NEED_S=100 step check_fp32_b32 120 "$P" measure -s nb201 --random "$N_CHECK" --seed 3 --backend cuda \
+    --batch 32 --timing graph --check 5 --quiet -o "$WORK/check_fp32_b32.csv"
+  grep -A8 '^run-to-run spread' "$WORK/check_fp32_b32.log" >>"$WORK/summary.txt"
 fi
 
 # 5. The campaigns, most wanted first; each resumes on the next run.

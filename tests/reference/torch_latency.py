@@ -190,8 +190,16 @@ def main():
     if not torch.cuda.is_available():
         sys.exit("no CUDA GPU visible to PyTorch")
     torch.backends.cudnn.benchmark = True
-    torch.backends.cudnn.allow_tf32 = False
-    torch.backends.cuda.matmul.allow_tf32 = False
+    # True fp32 (no TF32), as latscope's fp32: PyTorch 2.9 and later have
+    # per-backend precision settings (the allow_tf32 flags are deprecated
+    # there, and mixing the two APIs is an error).
+    conv = getattr(torch.backends.cudnn, "conv", None)
+    if conv is not None and hasattr(conv, "fp32_precision"):
+        torch.backends.cudnn.conv.fp32_precision = "ieee"
+        torch.backends.cuda.matmul.fp32_precision = "ieee"
+    else:
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
     gpu = torch.cuda.get_device_name(0)
     chip = "_".join(w.lower() for w in gpu.replace("-", " ").split()
                     if w.lower() not in ("nvidia", "geforce", "tesla")

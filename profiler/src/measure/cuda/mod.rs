@@ -199,9 +199,6 @@ pub struct CudaBackend {
     session: GpuSession,
     /// Set after an error that leaves the CUDA context unusable.
     broken: bool,
-    /// Whether the last architecture measured in graph mode could not be
-    /// captured and was timed eagerly: its row's `source` says so.
-    timed_eagerly_instead: bool,
 }
 
 impl CudaBackend {
@@ -212,7 +209,6 @@ impl CudaBackend {
             settings,
             session,
             broken: false,
-            timed_eagerly_instead: false,
         })
     }
 
@@ -246,8 +242,13 @@ impl CudaBackend {
         Ok((gpu, plan))
     }
 
-    /// One forward pass of `net` on `input` (NCHW floats): the output
-    /// floats and what the pass launched.
+    /// One forward pass of `net` on `input` (NCHW floats), issued as the
+    /// backend times it: the output floats and what the pass launched.
+    ///
+    /// In graph mode the output is a replay's: the graph is captured after
+    /// an eager pass on other values and replayed on `input`, so a launch
+    /// the capture missed leaves another input's numbers in the output and
+    /// the comparison with the CPU backend fails.
     pub fn run_once(
         &mut self,
         net: &Network,
@@ -255,13 +256,21 @@ impl CudaBackend {
         input: &[f32],
     ) -> Result<(Vec<f32>, gpu_network::LaunchCounts)> {
         let (gpu, _) = self.prepare(net, seed)?;
-        gpu.load_input(
-            &self.session,
-            input,
-            net.input_shape(),
-            self.settings.layout,
-        )?;
-        gpu.forward(&self.session)?;
+        let (shape, layout) = (net.input_shape(), self.settings.layout);
+        match self.settings.mode {
+            TimingMode::Eager => {
+                gpu.load_input(&self.session, input, shape, layout)?;
+                gpu.forward(&self.session)?;
+            }
+            TimingMode::Graph => {
+                let decoy = crate::network::random_input(u64::MAX, input.len());
+                gpu.load_input(&self.session, &decoy, shape, layout)?;
+                gpu.forward(&self.session)?;
+                let graph = timing::capture(&self.session, &gpu, 1)?;
+                gpu.load_input(&self.session, input, shape, layout)?;
+                graph.launch()?;
+            }
+        }
         Ok((gpu.read_output(&self.session)?, gpu.counts()))
     }
 
@@ -273,15 +282,8 @@ impl CudaBackend {
         let input =
             crate::network::random_input(1, net.input_shape().elements() as usize * s.batch);
         gpu.load_input(&self.session, &input, net.input_shape(), s.layout)?;
-        let timed = timing::time(&self.session, &gpu, &s)?;
-        if let Some(why) = &timed.capture_failure {
-            eprintln!(
-                "warning: {arch}: the forward pass could not be captured into a CUDA graph ({why}); \
-                 timed eagerly instead, as its row's source says"
-            );
-        }
-        self.timed_eagerly_instead = timed.capture_failure.is_some();
-        summarise(&timed.runs_ms).context("no timed runs (--runs 0)")
+        let timings = timing::time(&self.session, &gpu, &s)?;
+        summarise(&timings).context("no timed runs (--runs 0)")
     }
 }
 
@@ -290,7 +292,6 @@ impl Backend for CudaBackend {
         if self.broken {
             bail!("the CUDA context is unusable after an earlier error");
         }
-        self.timed_eagerly_instead = false;
         let result = session::catch_missing_symbols(|| self.measure_checked(arch));
         if let Err(e) = &result {
             if leaves_context_broken(&format!("{e:#}")) {
@@ -302,15 +303,11 @@ impl Backend for CudaBackend {
 
     fn source(&self) -> String {
         let s = &self.settings;
-        let mode = if self.timed_eagerly_instead {
-            "eager-after-failed-graph-capture"
-        } else {
-            s.mode.name()
-        };
         format!(
-            "latscope-cuda({};{};{mode})",
+            "latscope-cuda({};{};{})",
             self.session.info.short(),
             s.layout.name(),
+            s.mode.name()
         )
     }
 
@@ -350,7 +347,9 @@ impl Backend for CudaBackend {
 /// unusable. Out of memory, cuDNN refusals, failed graph captures and
 /// latscope's own errors leave it usable; any other driver error (illegal
 /// address, launch failure) is sticky, and every later architecture would
-/// fail too, so the campaign stops.
+/// fail too, so the campaign stops. So does a panic inside the backend (a
+/// latscope bug): it may have struck between two calls that belong
+/// together, such as the start and end of a graph capture.
 fn leaves_context_broken(text: &str) -> bool {
     let recoverable = [
         "out of GPU memory",
@@ -359,7 +358,8 @@ fn leaves_context_broken(text: &str) -> bool {
         "no usable algorithm",
         "STREAM_CAPTURE",
     ];
-    text.contains("CUDA_ERROR") && !recoverable.iter().any(|r| text.contains(r))
+    (text.contains("CUDA_ERROR") && !recoverable.iter().any(|r| text.contains(r)))
+        || text.contains(session::INTERNAL_ERROR)
 }
 
 #[cfg(test)]
@@ -371,6 +371,7 @@ mod tests {
         for sticky in [
             "launching add4_f32: DriverError(CUDA_ERROR_ILLEGAL_ADDRESS, \"an illegal memory access was encountered\")",
             "warm-up: DriverError(CUDA_ERROR_LAUNCH_FAILED, \"unspecified launch failure\")",
+            "internal error in latscope's CUDA backend (please report it): index out of bounds at plan.rs:3:4",
         ] {
             assert!(leaves_context_broken(sticky), "{sticky}");
         }
@@ -379,7 +380,6 @@ mod tests {
             "capturing the forward pass into a CUDA graph: DriverError(CUDA_ERROR_STREAM_CAPTURE_INVALIDATED, \"operation failed due to a previous error during capture\")",
             "cudnnConvolutionBiasActivationForward: CUDNN_STATUS_NOT_SUPPORTED",
             "cuDNN found no usable algorithm for this convolution",
-            "internal error in latscope's CUDA backend (please report it): index out of bounds",
         ] {
             assert!(!leaves_context_broken(usable), "{usable}");
         }

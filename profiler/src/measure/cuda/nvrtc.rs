@@ -19,11 +19,11 @@ pub fn compile_cubin(major: i32, minor: i32) -> Result<Vec<u8>> {
     let mut size = 0usize;
     // SAFETY: a compiled program; the buffer has the size NVRTC reported.
     unsafe {
-        sys::nvrtcGetCUBINSize(program.0, &mut size)
+        sys::nvrtcGetCUBINSize(program.handle, &mut size)
             .result()
             .map_err(|e| anyhow!("nvrtcGetCUBINSize for sm_{major}{minor}: {e:?}"))?;
         let mut cubin = vec![0u8; size];
-        sys::nvrtcGetCUBIN(program.0, cubin.as_mut_ptr().cast())
+        sys::nvrtcGetCUBIN(program.handle, cubin.as_mut_ptr().cast())
             .result()
             .map_err(|e| anyhow!("nvrtcGetCUBIN for sm_{major}{minor}: {e:?}"))?;
         Ok(cubin)
@@ -35,7 +35,7 @@ pub fn compile_cubin(major: i32, minor: i32) -> Result<Vec<u8>> {
 pub fn compile_ptx(major: i32, minor: i32) -> Result<Ptx> {
     let program = Program::compile(&format!("compute_{major}{minor}"))?;
     // SAFETY: a compiled program.
-    let text = unsafe { result::get_ptx(program.0) }
+    let text = unsafe { result::get_ptx(program.handle) }
         .map_err(|e| anyhow!("nvrtcGetPTX for compute_{major}{minor}: {e:?}"))?;
     // SAFETY: NVRTC's PTX is NUL-terminated.
     let text = unsafe { CStr::from_ptr(text.as_ptr()) };
@@ -43,7 +43,12 @@ pub fn compile_ptx(major: i32, minor: i32) -> Result<Ptx> {
 }
 
 /// An NVRTC program, destroyed when dropped.
-struct Program(sys::nvrtcProgram);
+struct Program {
+    handle: sys::nvrtcProgram,
+    /// The source the program was created from, kept alive as long as the
+    /// program (as cudarc's own wrapper does).
+    _source: CString,
+}
 
 impl Program {
     /// The kernels compiled for `target` (`sm_90`, `compute_90`, ...). The
@@ -51,15 +56,16 @@ impl Program {
     /// flush-to-zero, so the kernels match the CPU backend.
     fn compile(target: &str) -> Result<Self> {
         let source = CString::new(kernels::source()).expect("the kernel source has no NUL");
-        let program = Program(
-            result::create_program(&source, None)
+        let program = Program {
+            handle: result::create_program(&source, None)
                 .map_err(|e| anyhow!("NVRTC could not start a program: {e:?}"))?,
-        );
+            _source: source,
+        };
         let options = [format!("--gpu-architecture={target}")];
         // SAFETY: a live program; the options are plain strings.
-        if let Err(e) = unsafe { result::compile_program(program.0, &options) } {
+        if let Err(e) = unsafe { result::compile_program(program.handle, &options) } {
             // SAFETY: as above.
-            let log = unsafe { result::get_program_log(program.0) }
+            let log = unsafe { result::get_program_log(program.handle) }
                 .ok()
                 // SAFETY: NVRTC's log is NUL-terminated.
                 .map(|l| {
@@ -79,7 +85,7 @@ impl Program {
 impl Drop for Program {
     fn drop(&mut self) {
         // SAFETY: created by create_program, destroyed once.
-        let _ = unsafe { result::destroy_program(self.0) };
+        let _ = unsafe { result::destroy_program(self.handle) };
     }
 }
 
@@ -89,15 +95,22 @@ mod tests {
     use crate::measure::cuda::libs;
 
     /// Whether NVRTC can be opened here; where a folder was named (`make
-    /// test` names the nvidia-cuda-nvrtc wheel's in .venv), it must be: a
+    /// test` names the nvidia-cuda-nvrtc wheel's in .venv) or a GPU is
+    /// required (LATSCOPE_REQUIRE_GPU, on a GPU machine), it must be: a
     /// broken set-up fails instead of skipping.
     fn nvrtc_here() -> bool {
         match libs::ensure(libs::NVRTC) {
             Ok(()) => true,
             Err(e) => {
-                let named =
-                    std::env::var_os("LATSCOPE_CUDA_LIB_DIRS").is_some_and(|v| !v.is_empty());
-                assert!(!named, "LATSCOPE_CUDA_LIB_DIRS is set but {e}");
+                let set = |var| std::env::var(var).is_ok_and(|v| !v.is_empty() && v != "0");
+                assert!(
+                    !set("LATSCOPE_CUDA_LIB_DIRS"),
+                    "LATSCOPE_CUDA_LIB_DIRS is set but {e}"
+                );
+                assert!(
+                    !set("LATSCOPE_REQUIRE_GPU"),
+                    "LATSCOPE_REQUIRE_GPU is set but {e}"
+                );
                 eprintln!("skipped: {e}");
                 false
             }

@@ -13,7 +13,7 @@ use cudarc::cublas::sys as cublas_sys;
 use cudarc::cudnn::sys as cudnn_sys;
 use cudarc::driver::{CudaContext, CudaFunction, CudaSlice, CudaStream, DevicePtr};
 use cudarc::nvrtc::Ptx;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::{Arc, Once};
 
@@ -231,7 +231,12 @@ thread_local! {
     /// Set while [`catch_missing_symbols`] runs on this thread: the panic
     /// hook stays quiet there, because the panic becomes an error.
     static QUIET_PANICS: Cell<bool> = const { Cell::new(false) };
+    /// Where the last quiet panic on this thread happened, for its error.
+    static QUIET_PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
 }
+
+/// How the error of a panic that is not a missing library function starts.
+pub const INTERNAL_ERROR: &str = "internal error in latscope's CUDA backend";
 
 /// Installs, once per process, a panic hook that is silent on threads
 /// inside [`catch_missing_symbols`] and hands every other panic to the hook
@@ -243,7 +248,10 @@ fn install_quiet_hook() {
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if !QUIET_PANICS.with(Cell::get) {
+            if QUIET_PANICS.with(Cell::get) {
+                let at = info.location().map(|l| l.to_string());
+                QUIET_PANIC_AT.with(|a| *a.borrow_mut() = at);
+            } else {
                 previous(info);
             }
         }));
@@ -260,7 +268,10 @@ pub fn catch_missing_symbols<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     QUIET_PANICS.with(|q| q.set(was_quiet));
     match outcome {
         Ok(result) => result,
-        Err(payload) => Err(panic_error(&panic_message(payload.as_ref()))),
+        Err(payload) => {
+            let at = QUIET_PANIC_AT.with(|a| a.borrow_mut().take());
+            Err(panic_error(&panic_message(payload.as_ref()), at.as_deref()))
+        }
     }
 }
 
@@ -275,15 +286,16 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// The error a caught panic becomes: a missing library function (cudarc's
 /// "Missing symbol" / "Unable to dynamically load") names the versions
-/// latscope needs; anything else says it is a bug.
-fn panic_error(message: &str) -> anyhow::Error {
+/// latscope needs; anything else says it is a bug, and where it happened.
+fn panic_error(message: &str, at: Option<&str>) -> anyhow::Error {
     if message.contains("Missing symbol") || message.contains("Unable to dynamically load") {
         anyhow!(
             "a CUDA library is missing a function latscope needs ({message}); \
              latscope needs the CUDA 13 driver API, NVRTC 13, cuBLAS 13 and cuDNN 9"
         )
     } else {
-        anyhow!("internal error in latscope's CUDA backend (please report it): {message}")
+        let at = at.map(|a| format!(" at {a}")).unwrap_or_default();
+        anyhow!("{INTERNAL_ERROR} (please report it): {message}{at}")
     }
 }
 
@@ -301,6 +313,8 @@ mod tests {
             "{text}"
         );
         let e = catch_missing_symbols::<()>(|| panic!("index out of bounds")).unwrap_err();
-        assert!(format!("{e:#}").contains("internal error"), "{e:#}");
+        let text = format!("{e:#}");
+        assert!(text.starts_with(INTERNAL_ERROR), "{text}");
+        assert!(text.contains("session.rs:"), "where it happened: {text}");
     }
 }

@@ -35,24 +35,14 @@ impl TimingMode {
     }
 }
 
-/// The timed runs of one architecture, and how they were issued.
-pub struct Timed {
-    /// Per-run latencies, ms.
-    pub runs_ms: Vec<f64>,
-    /// In graph mode, why the forward pass could not be captured into a
-    /// CUDA graph (the runs were then launched eagerly); `None` when the
-    /// runs were issued in the mode asked for.
-    pub capture_failure: Option<String>,
-}
-
 /// Warm-up, then timed runs until both `runs` samples and `min_time_ms` of
-/// GPU time are collected.
+/// GPU time are collected. Returns the per-run latencies, ms.
 ///
 /// In graph mode, a forward pass that cannot be captured (a cuDNN kernel
-/// that refuses stream capture, say) is timed eagerly instead and the
-/// reason returned, so one such architecture neither stops a campaign nor
-/// passes for a graph timing: a failed capture leaves the context usable.
-pub fn time(session: &GpuSession, net: &GpuNetwork, s: &CudaSettings) -> Result<Timed> {
+/// that refuses stream capture, say) is an error for this architecture
+/// only: a failed capture leaves the context usable, so a campaign goes on
+/// with the next one, and a graph dataset holds graph timings only.
+pub fn time(session: &GpuSession, net: &GpuNetwork, s: &CudaSettings) -> Result<Vec<f64>> {
     let stream = &session.stream;
     // Eager warm-up also lets cuDNN and the driver finish lazy set-up, which
     // must not happen during graph capture.
@@ -60,23 +50,16 @@ pub fn time(session: &GpuSession, net: &GpuNetwork, s: &CudaSettings) -> Result<
         net.forward(session)?;
     }
     stream.synchronize().context("warm-up")?;
-    let (graph, capture_failure) = match s.mode {
-        TimingMode::Eager => (None, None),
-        TimingMode::Graph => match capture(session, net, s.warmup) {
-            Ok(graph) => (Some(graph), None),
-            Err(e) => {
-                // The stream must work again before eager timing.
-                stream
-                    .synchronize()
-                    .context("after a failed CUDA-graph capture")?;
-                (None, Some(format!("{e:#}")))
-            }
-        },
+    let graph = match s.mode {
+        TimingMode::Eager => None,
+        TimingMode::Graph => Some(capture(session, net, s.warmup).context(
+            "this architecture cannot be timed in graph mode (--timing eager can time it)",
+        )?),
     };
     let timed = Some(CUevent_flags::CU_EVENT_DEFAULT);
     let start = session.ctx.new_event(timed)?;
     let end = session.ctx.new_event(timed)?;
-    let runs_ms = timed_runs(s.runs, s.min_time_ms, || {
+    timed_runs(s.runs, s.min_time_ms, || {
         start.record(stream)?;
         match &graph {
             Some(g) => g.launch()?,
@@ -85,25 +68,31 @@ pub fn time(session: &GpuSession, net: &GpuNetwork, s: &CudaSettings) -> Result<
         end.record(stream)?;
         end.synchronize()?;
         Ok(f64::from(start.elapsed_ms(&end)?))
-    })?;
-    Ok(Timed {
-        runs_ms,
-        capture_failure,
     })
 }
 
 /// The forward pass captured into an uploaded CUDA graph, replayed
-/// `warmup` times (at least once).
-fn capture(session: &GpuSession, net: &GpuNetwork, warmup: usize) -> Result<CudaGraph> {
+/// `warmup` times (at least once). After a failed capture the stream is
+/// synchronised: an error there (a sticky one) is returned instead.
+pub(super) fn capture(session: &GpuSession, net: &GpuNetwork, warmup: usize) -> Result<CudaGraph> {
     let stream = &session.stream;
     stream.begin_capture(CUstreamCaptureMode::CU_STREAM_CAPTURE_MODE_RELAXED)?;
     let captured = net.forward(session);
     // End the capture whatever happened, so the stream is usable again.
     let graph = stream.end_capture(CUgraphInstantiate_flags(0));
-    captured.context("capturing the forward pass into a CUDA graph")?;
-    let graph = graph
-        .context("instantiating the CUDA graph")?
-        .ok_or_else(|| anyhow!("the CUDA graph capture recorded nothing"))?;
+    let graph = captured
+        .context("capturing the forward pass into a CUDA graph")
+        .and_then(|()| graph.context("instantiating the CUDA graph"))
+        .and_then(|g| g.ok_or_else(|| anyhow!("the CUDA graph capture recorded nothing")));
+    let graph = match graph {
+        Ok(graph) => graph,
+        Err(e) => {
+            stream
+                .synchronize()
+                .context("the stream after a failed CUDA-graph capture")?;
+            return Err(e);
+        }
+    };
     graph.upload()?;
     for _ in 0..warmup.max(1) {
         graph.launch()?;

@@ -195,13 +195,14 @@ impl Builder<'_> {
                 y as *mut c_void,
             )
         };
-        match call {
-            Ok(()) => {
-                self.session.stream.synchronize()?;
-                Ok(None)
-            }
-            Err(e) => Ok(Some(format!("{e:?}"))),
-        }
+        let refusal = match call {
+            Ok(()) => None,
+            Err(e) if is_refusal(&format!("{e:?}")) => Some(format!("{e:?}")),
+            Err(e) => return Err(anyhow!("cudnnConvolutionForward: {e:?}")),
+        };
+        // A sticky error behind a refusal shows here, as an error.
+        self.session.stream.synchronize()?;
+        Ok(refusal)
     }
 
     /// The activation descriptor of the fused call, and its mode when the
@@ -275,12 +276,14 @@ impl Builder<'_> {
     fn fused_call_runs(&mut self, launch: &ConvLaunch) -> Result<bool> {
         let probe = enqueue_conv(self.session, launch)
             .and_then(|()| Ok(self.session.stream.synchronize()?));
-        // Any cuDNN refusal (NOT_SUPPORTED, or BAD_PARAM for a data-type
-        // combination this cuDNN lacks) falls back to the unfused pair,
-        // which is always valid; driver errors are real errors.
+        // A cuDNN refusal falls back to the unfused pair, which is always
+        // valid; anything else is a real error.
         match probe {
             Ok(()) => Ok(true),
-            Err(e) if format!("{e:#}").contains("CUDNN_STATUS") => Ok(false),
+            Err(e) if is_refusal(&format!("{e:#}")) => {
+                self.session.stream.synchronize()?;
+                Ok(false)
+            }
             Err(e) => Err(e),
         }
     }
@@ -337,6 +340,15 @@ impl Builder<'_> {
         }
         Ok(candidates)
     }
+}
+
+/// Whether a cuDNN error (its text) is cuDNN declining a configuration
+/// (NOT_SUPPORTED, or BAD_PARAM for a data-type combination this cuDNN
+/// lacks, with cuDNN 9's sub-codes) rather than a failure: EXECUTION_FAILED
+/// or INTERNAL_ERROR may hide a broken context and must not be taken for a
+/// refusal.
+fn is_refusal(text: &str) -> bool {
+    text.contains("NOT_SUPPORTED") || text.contains("BAD_PARAM")
 }
 
 /// Sets the math type a convolution is run with.
@@ -498,6 +510,15 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn only_refusals_let_the_next_algorithm_be_tried() {
+        assert!(is_refusal("CudnnError(CUDNN_STATUS_NOT_SUPPORTED)"));
+        assert!(is_refusal("CudnnError(CUDNN_STATUS_NOT_SUPPORTED_SHAPE)"));
+        assert!(is_refusal("CudnnError(CUDNN_STATUS_BAD_PARAM)"));
+        assert!(!is_refusal("CudnnError(CUDNN_STATUS_EXECUTION_FAILED)"));
+        assert!(!is_refusal("CudnnError(CUDNN_STATUS_INTERNAL_ERROR)"));
     }
 
     #[test]
