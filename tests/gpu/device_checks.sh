@@ -67,7 +67,7 @@ trap pack EXIT
 
 # step NAME CAP_S COMMAND...: runs COMMAND under a limit of CAP_S seconds
 # or what is left of the budget, whichever is less; its output goes to
-# $WORK/NAME.log and its last lines to the screen. The results are packed
+# $WORK/NAME.log and its last lines to the screen (status 3: not run). The results are packed
 # after every step, so a run killed from outside (SIGKILL skips the EXIT
 # trap) still returns what it had measured. With NEED_S set, the step runs
 # only if that many seconds are left (for steps that keep nothing when
@@ -78,7 +78,7 @@ step() {
   local limit=$(($(left) - RESERVE))
   if ((limit < ${NEED_S:-5})); then
     say "== $name: not run (${limit} s of the budget left)"
-    return 0
+    return 3
   fi
   ((cap < limit)) && limit=$cap
   local began=$(date +%s)
@@ -100,7 +100,7 @@ campaign() {
   shift 3
   local before began=$(date +%s)
   before=$(rows "$file")
-  step "$name" "$cap" "$@"
+  step "$name" "$cap" "$@" || return 0
   local added=$(($(rows "$file") - before)) secs=$(($(date +%s) - began))
   ((secs < 1)) && secs=1
   say "   $name: $added new rows in $secs s ($((added * 60 / secs)) per minute, set-up included)"
