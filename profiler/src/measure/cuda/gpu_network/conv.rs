@@ -4,9 +4,9 @@
 //! with its fallback to the conv followed by our `channel_affine` kernel.
 
 use super::builder::Builder;
-use super::enqueue::enqueue_conv;
+use super::enqueue::{enqueue_conv, plain_conv};
 use super::host_layout::{act_code, weight_bytes};
-use super::{dnn_err, Arg, ChosenAlgo, ConvLaunch, KernelLaunch};
+use super::{dnn_err, Arg, ChosenAlgo, ConvLaunch, ConvOperands, KernelLaunch};
 use crate::measure::cuda::kernels;
 use crate::measure::cuda::plan::ConvGeometry;
 use crate::measure::cuda::session::ConvKey;
@@ -16,14 +16,6 @@ use cudarc::cudnn::result as cudnn;
 use cudarc::cudnn::sys as dnn;
 use latscope_shared::ir::{Activation, Shape};
 use std::ffi::c_void;
-
-/// The cuDNN descriptors of one convolution.
-struct ConvDescriptors {
-    x_desc: dnn::cudnnTensorDescriptor_t,
-    w_desc: dnn::cudnnFilterDescriptor_t,
-    conv_desc: dnn::cudnnConvolutionDescriptor_t,
-    y_desc: dnn::cudnnTensorDescriptor_t,
-}
 
 impl Builder<'_> {
     /// Prepares `y = act(conv(x, weight) + bias)` for geometry `g`.
@@ -46,22 +38,16 @@ impl Builder<'_> {
         ))?;
         let bias_typed = self.upload(&self.precision.encode(bias))?;
         let bias_f32 = self.upload_f32(bias)?;
-        let d = self.conv_descriptors(g, dims)?;
+        let operands = self.conv_operands(g, dims, x, w, y)?;
         let bias_desc = self.tensor_desc_as(
             dnn::cudnnTensorFormat_t::CUDNN_TENSOR_NCHW,
             1,
             Shape::new(g.output.channels, 1, 1),
         )?;
-        let chosen = self.choose_algo(g, &d, x, w, y)?;
+        let chosen = self.choose_algo(g, &operands)?;
         let (act_desc, fused_mode) = self.fused_activation(chosen, act)?;
         let mut launch = ConvLaunch {
-            x_desc: d.x_desc,
-            x,
-            w_desc: d.w_desc,
-            w,
-            conv_desc: d.conv_desc,
-            y_desc: d.y_desc,
-            y,
+            operands,
             bias_desc,
             bias: bias_typed,
             act_desc,
@@ -76,8 +62,16 @@ impl Builder<'_> {
     }
 
     /// Input, filter, convolution and output descriptors for geometry `g`
-    /// (`dims`: the filter's [out, in/groups, kh, kw]).
-    fn conv_descriptors(&mut self, g: ConvGeometry, dims: [usize; 4]) -> Result<ConvDescriptors> {
+    /// (`dims`: the filter's [out, in/groups, kh, kw]), with the buffers
+    /// `x`, `w` and `y` they describe.
+    fn conv_operands(
+        &mut self,
+        g: ConvGeometry,
+        dims: [usize; 4],
+        x: u64,
+        w: u64,
+        y: u64,
+    ) -> Result<ConvOperands> {
         let x_desc = self.tensor_desc(g.input)?;
         let y_desc = self.tensor_desc(g.output)?;
         let w_desc =
@@ -113,11 +107,14 @@ impl Builder<'_> {
             cudnn::set_convolution_math_type(conv_desc, self.precision.math_type())
                 .map_err(dnn_err("cudnnSetConvolutionMathType"))?;
         }
-        Ok(ConvDescriptors {
+        Ok(ConvOperands {
             x_desc,
+            x,
             w_desc,
+            w,
             conv_desc,
             y_desc,
+            y,
         })
     }
 
@@ -126,14 +123,7 @@ impl Builder<'_> {
     /// convolution call runs here with the math type it will be timed with
     /// (a refusal then would only show while timing). The convolution
     /// descriptor is left with that math type.
-    fn choose_algo(
-        &mut self,
-        g: ConvGeometry,
-        d: &ConvDescriptors,
-        x: u64,
-        w: u64,
-        y: u64,
-    ) -> Result<ChosenAlgo> {
+    fn choose_algo(&mut self, g: ConvGeometry, o: &ConvOperands) -> Result<ChosenAlgo> {
         let key = ConvKey {
             geometry: g,
             batch: self.batch,
@@ -141,14 +131,14 @@ impl Builder<'_> {
             layout: self.layout,
         };
         if let Some(&chosen) = self.session.algos.get(&key) {
-            set_math(d.conv_desc, chosen.math)?;
+            set_math(o.conv_desc, chosen.math)?;
             return Ok(chosen);
         }
-        let candidates = self.search(d.x_desc, x, d.w_desc, w, d.conv_desc, d.y_desc, y)?;
+        let candidates = self.search(o)?;
         let mut refusals = Vec::new();
         for candidate in candidates {
-            set_math(d.conv_desc, candidate.math)?;
-            match self.plain_call_runs(d, x, w, y, candidate)? {
+            set_math(o.conv_desc, candidate.math)?;
+            match self.plain_call_runs(o, candidate)? {
                 None => {
                     self.session.algos.insert(key, candidate);
                     return Ok(candidate);
@@ -167,38 +157,21 @@ impl Builder<'_> {
 
     /// Runs the plain convolution once with `candidate` (the descriptor
     /// already has its math type): `None` if it ran, else cuDNN's refusal.
-    /// Driver errors are real errors.
+    /// Other failures are errors.
     fn plain_call_runs(
         &mut self,
-        d: &ConvDescriptors,
-        x: u64,
-        w: u64,
-        y: u64,
+        o: &ConvOperands,
         candidate: ChosenAlgo,
     ) -> Result<Option<String>> {
-        let (one, zero) = (1.0f32, 0.0f32);
-        // SAFETY: the descriptors match the buffers; the workspace is the session's.
-        let call = unsafe {
-            cudnn::convolution_forward(
-                self.session.cudnn,
-                &one as *const f32 as *const c_void,
-                d.x_desc,
-                x as *const c_void,
-                d.w_desc,
-                w as *const c_void,
-                d.conv_desc,
-                candidate.algo,
-                self.session.workspace_ptr() as *mut c_void,
-                self.session.workspace_bytes(),
-                &zero as *const f32 as *const c_void,
-                d.y_desc,
-                y as *mut c_void,
-            )
-        };
-        let refusal = match call {
+        let refusal = match plain_conv(self.session, o, candidate.algo) {
             Ok(()) => None,
-            Err(e) if is_refusal(&format!("{e:?}")) => Some(format!("{e:?}")),
-            Err(e) => return Err(anyhow!("cudnnConvolutionForward: {e:?}")),
+            Err(e) => {
+                let text = format!("{e:?}");
+                if !is_refusal(&text) {
+                    return Err(anyhow!("cudnnConvolutionForward: {text}"));
+                }
+                Some(text)
+            }
         };
         // A sticky error behind a refusal shows here, as an error.
         self.session.stream.synchronize()?;
@@ -290,17 +263,7 @@ impl Builder<'_> {
 
     /// cuDNN's own search: every algorithm timed on these buffers, ranked
     /// by [`rank_candidates`].
-    #[allow(clippy::too_many_arguments)]
-    fn search(
-        &mut self,
-        x_desc: dnn::cudnnTensorDescriptor_t,
-        x: u64,
-        w_desc: dnn::cudnnFilterDescriptor_t,
-        w: u64,
-        conv_desc: dnn::cudnnConvolutionDescriptor_t,
-        y_desc: dnn::cudnnTensorDescriptor_t,
-        y: u64,
-    ) -> Result<Vec<ChosenAlgo>> {
+    fn search(&mut self, o: &ConvOperands) -> Result<Vec<ChosenAlgo>> {
         const MAX: usize =
             dnn::cudnnConvolutionFwdAlgo_t::CUDNN_CONVOLUTION_FWD_ALGO_COUNT as usize;
         // SAFETY: zeroed plain-data structs that cuDNN fills.
@@ -310,13 +273,13 @@ impl Builder<'_> {
         unsafe {
             dnn::cudnnFindConvolutionForwardAlgorithmEx(
                 self.session.cudnn,
-                x_desc,
-                x as *const c_void,
-                w_desc,
-                w as *const c_void,
-                conv_desc,
-                y_desc,
-                y as *mut c_void,
+                o.x_desc,
+                o.x as *const c_void,
+                o.w_desc,
+                o.w as *const c_void,
+                o.conv_desc,
+                o.y_desc,
+                o.y as *mut c_void,
                 MAX as i32,
                 &mut returned,
                 perf.as_mut_ptr(),

@@ -2,7 +2,7 @@
 //! convolutions and pools, cuBLAS GEMMs, NVRTC kernels and memsets. Nothing
 //! here synchronises; the caller times or waits.
 
-use super::{dnn_err, ConvLaunch, GpuNetwork, KernelLaunch, Launch};
+use super::{dnn_err, ConvLaunch, ConvOperands, GpuNetwork, KernelLaunch, Launch};
 use crate::measure::cuda::kernels;
 use crate::measure::cuda::session::GpuSession;
 use anyhow::{anyhow, Context, Result};
@@ -118,55 +118,70 @@ pub(super) fn launch_kernel(s: &GpuSession, k: &KernelLaunch) -> Result<()> {
 
 /// One convolution: the fused cuDNN call, or the conv and our bias kernel.
 pub(super) fn enqueue_conv(s: &GpuSession, c: &ConvLaunch) -> Result<()> {
+    if !c.fused {
+        plain_conv(s, &c.operands, c.chosen.algo).map_err(dnn_err("cudnnConvolutionForward"))?;
+        return launch_kernel(s, &c.bias_act);
+    }
+    let o = &c.operands;
     let one = &ONE as *const f32 as *const c_void;
     let zero = &ZERO as *const f32 as *const c_void;
     // SAFETY: descriptors and pointers were set up by `Builder::conv` for
-    // these buffers. Both calls get the session's whole workspace: the
-    // fused call may need more than the plain convolution cuDNN's search
-    // sized, and given too little it would quietly run unfused.
+    // these buffers. The fused call gets the session's whole workspace: it
+    // may need more than the plain convolution cuDNN's search sized, and
+    // given too little it would quietly run unfused.
     unsafe {
-        if c.fused {
-            dnn::cudnnConvolutionBiasActivationForward(
-                s.cudnn,
-                one,
-                c.x_desc,
-                c.x as *const c_void,
-                c.w_desc,
-                c.w as *const c_void,
-                c.conv_desc,
-                c.chosen.algo,
-                s.workspace_ptr() as *mut c_void,
-                s.workspace_bytes(),
-                zero,
-                c.y_desc,
-                c.y as *const c_void,
-                c.bias_desc,
-                c.bias as *const c_void,
-                c.act_desc,
-                c.y_desc,
-                c.y as *mut c_void,
-            )
-            .result()
-            .map_err(dnn_err("cudnnConvolutionBiasActivationForward"))?;
-        } else {
-            cudnn::convolution_forward(
-                s.cudnn,
-                one,
-                c.x_desc,
-                c.x as *const c_void,
-                c.w_desc,
-                c.w as *const c_void,
-                c.conv_desc,
-                c.chosen.algo,
-                s.workspace_ptr() as *mut c_void,
-                s.workspace_bytes(),
-                zero,
-                c.y_desc,
-                c.y as *mut c_void,
-            )
-            .map_err(dnn_err("cudnnConvolutionForward"))?;
-            launch_kernel(s, &c.bias_act)?;
-        }
+        dnn::cudnnConvolutionBiasActivationForward(
+            s.cudnn,
+            one,
+            o.x_desc,
+            o.x as *const c_void,
+            o.w_desc,
+            o.w as *const c_void,
+            o.conv_desc,
+            c.chosen.algo,
+            s.workspace_ptr() as *mut c_void,
+            s.workspace_bytes(),
+            zero,
+            o.y_desc,
+            o.y as *const c_void,
+            c.bias_desc,
+            c.bias as *const c_void,
+            c.act_desc,
+            o.y_desc,
+            o.y as *mut c_void,
+        )
+        .result()
+        .map_err(dnn_err("cudnnConvolutionBiasActivationForward"))?;
     }
     Ok(())
+}
+
+/// The plain convolution `y = conv(x, w)` with `algo` and the session's
+/// whole workspace (the descriptor carries the math type): the unfused half
+/// of [`enqueue_conv`], and the trial call of an algorithm at build time.
+pub(super) fn plain_conv(
+    s: &GpuSession,
+    o: &ConvOperands,
+    algo: dnn::cudnnConvolutionFwdAlgo_t,
+) -> Result<(), cudnn::CudnnError> {
+    let one = &ONE as *const f32 as *const c_void;
+    let zero = &ZERO as *const f32 as *const c_void;
+    // SAFETY: the descriptors were set up for these buffers by `Builder::conv`.
+    unsafe {
+        cudnn::convolution_forward(
+            s.cudnn,
+            one,
+            o.x_desc,
+            o.x as *const c_void,
+            o.w_desc,
+            o.w as *const c_void,
+            o.conv_desc,
+            algo,
+            s.workspace_ptr() as *mut c_void,
+            s.workspace_bytes(),
+            zero,
+            o.y_desc,
+            o.y as *mut c_void,
+        )
+    }
 }

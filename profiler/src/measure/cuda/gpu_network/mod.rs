@@ -59,7 +59,10 @@ enum Launch {
     },
 }
 
-struct ConvLaunch {
+/// What a convolution reads and writes: the cuDNN descriptors and the
+/// device addresses of its input, filter and output.
+#[derive(Clone, Copy)]
+struct ConvOperands {
     x_desc: dnn::cudnnTensorDescriptor_t,
     x: u64,
     w_desc: dnn::cudnnFilterDescriptor_t,
@@ -67,6 +70,10 @@ struct ConvLaunch {
     conv_desc: dnn::cudnnConvolutionDescriptor_t,
     y_desc: dnn::cudnnTensorDescriptor_t,
     y: u64,
+}
+
+struct ConvLaunch {
+    operands: ConvOperands,
     bias_desc: dnn::cudnnTensorDescriptor_t,
     /// The bias in the tensors' precision (for the fused call).
     bias: u64,
