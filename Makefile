@@ -83,7 +83,7 @@ lint: setup
 	$(CARGO) clippy -p latscope-model -p latscope-web --no-default-features --lib -- -D warnings
 
 test-rust: setup setup-python
-	LATSCOPE_PYTHON=$(CURDIR)/$(PYTHON) LATSCOPE_CUDA_LIB_DIRS=$(NVRTC_LIB) \
+	LATSCOPE_PYTHON=$(CURDIR)/$(PYTHON) LATSCOPE_CUDA_LIB_DIRS=$(NVRTC_LIB) LATSCOPE_REQUIRE_DEPS=1 \
 	  $(CARGO) test --workspace
 
 ## shared and model must keep building for wasm32 on their own too, and

@@ -76,6 +76,50 @@ fn validation_tasks_never_touch_a_reported_test_device() {
     }
 }
 
+/// Spearman ρ of two devices over the architectures both measured.
+fn device_rho(space: SpaceId, a: &str, b: &str) -> f64 {
+    let t = common::table(space);
+    let (ca, cb) = (
+        t.device_column(t.device_position(a).unwrap()),
+        t.device_column(t.device_position(b).unwrap()),
+    );
+    let (xa, xb): (Vec<f64>, Vec<f64>) = ca
+        .iter()
+        .zip(&cb)
+        .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
+        .unzip();
+    latscope_shared::metrics::spearman(&xa, &xb).unwrap()
+}
+
+/// A validation test device that ranks the space like a reported test device (ρ ≥ .99) is a
+/// near-copy of it: choosing on it would be choosing on the reported task. (The proxy tasks test
+/// on every other device of their space, so they cannot be disjoint from validation; the README
+/// says so.)
+#[test]
+fn validation_test_devices_are_no_near_copies_of_reported_ones() {
+    for name in VALIDATION_TASKS {
+        let val = Task::builtin(name).unwrap();
+        for reported in BUILTIN_TASKS.map(|n| Task::builtin(n).unwrap()) {
+            if reported.space != val.space {
+                continue;
+            }
+            for v in &val.test_devices {
+                for r in &reported.test_devices {
+                    let rho = device_rho(val.space, v, r);
+                    assert!(
+                        rho < 0.99,
+                        "{name}'s test device {v} ranks {} like {}'s {r}: ρ {rho:.4}",
+                        val.space,
+                        reported.name
+                    );
+                }
+            }
+        }
+    }
+    // The check bites: 2080ti_256 (once a validation test device) copies titan_rtx_256.
+    assert!(device_rho(SpaceId::Nb201, "2080ti_256", "titan_rtx_256") >= 0.99);
+}
+
 #[test]
 fn generated_and_single_device_tasks_are_sound() {
     for space in SpaceId::ALL {

@@ -266,3 +266,50 @@ fn suggestions_and_stated_confidence() {
         .stated
         .is_none());
 }
+
+/// The cost fit is the zero-shot cost ranking itself (its slope is physics, never fitted, so
+/// five samples cannot turn it round); the cost residual starts from it; without an ln MACs
+/// column the default adapts without the cost fits and asking for one alone is an error.
+#[test]
+fn cost_fits_start_from_the_macs_ranking() {
+    let table = nb201_subset(600);
+    let train = table.select_devices(&common::NB201_TRAIN).unwrap();
+    let ctx = PretrainContext {
+        space: table.space(),
+        archs: table.archs(),
+        train: &train,
+        seed: 4,
+    };
+    let flops = Flops.pretrain(&ctx).unwrap();
+    let cost = small_structured(&[FitKind::Cost], 2)
+        .pretrain(&ctx)
+        .unwrap();
+    for (device, seed) in [("pixel2", 0), ("eyeriss", 1), ("gold_6226", 2)] {
+        let (samples, query, truth) = split(&table, device, 5, seed);
+        let by_macs = flops.adapt_and_predict(&samples, &query).unwrap();
+        let by_cost = cost.adapt_and_predict(&samples, &query).unwrap();
+        let agreement = spearman(&by_macs, &by_cost).unwrap();
+        assert!(agreement > 0.9999, "{device}: cost vs flops ρ {agreement}");
+        // Same slope as flops (latency ∝ MACs): only the scale is fitted.
+        let ratios: Vec<f64> = by_cost.iter().zip(&by_macs).map(|(c, f)| c / f).collect();
+        let spread = ratios.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+            / ratios.iter().cloned().fold(f64::INFINITY, f64::min);
+        assert!(spread < 1.01, "{device}: cost / flops varies by {spread}");
+        assert!(spearman(&by_cost, &truth).unwrap() > 0.0);
+    }
+
+    let mut no_macs = small_mlp(Adaptation::Auto, 2);
+    no_macs.config.flops_output = false;
+    let model = no_macs.pretrain(&ctx).unwrap();
+    let (samples, query, _) = split(&table, "fpga", 10, 3);
+    let predictions = model.adapt_and_predict(&samples, &query).unwrap();
+    assert!(predictions.iter().all(|v| v.is_finite() && *v > 0.0));
+    let mut only_cost = small_structured(&[FitKind::Cost], 2);
+    only_cost.config.flops_output = false;
+    let err = only_cost
+        .pretrain(&ctx)
+        .unwrap()
+        .adapt_and_predict(&samples, &query)
+        .unwrap_err();
+    assert!(err.to_string().contains("ln MACs"), "{err}");
+}

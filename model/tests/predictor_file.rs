@@ -293,9 +293,9 @@ fn onnxruntime_gives_the_numbers_of_tract() {
     {
         Ok(out) if out.status.success() => {}
         other => {
-            eprintln!(
-                "skipped: {py} with onnx, onnxruntime and numpy is not available ({other:?})"
-            );
+            latscope_shared::test_dependency::skip_or_fail(&format!(
+                "{py} with onnx, onnxruntime and numpy is not available ({other:?})"
+            ));
             return;
         }
     }

@@ -106,7 +106,9 @@ fn join(dims: &[usize]) -> String {
 #[test]
 fn onnx_checker_and_onnxruntime_agree_with_tract() {
     if let Some(why) = missing_python() {
-        println!("skipping the onnxruntime cross-check: {why}");
+        latscope_shared::test_dependency::skip_or_fail(&format!(
+            "the onnxruntime cross-check: {why}"
+        ));
         return;
     }
     let cases: Vec<(&str, Network, usize, Option<usize>)> = vec![

@@ -30,7 +30,7 @@ fn profiler_predict(predictor: &Path, archs: &[String]) -> String {
 #[test]
 fn onnxruntime_predicts_from_architecture_strings_as_profiler_predict_does() {
     if let Some(why) = missing_python() {
-        eprintln!("skipped: {why}");
+        latscope_shared::test_dependency::skip_or_fail(&why);
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -74,7 +74,7 @@ fn onnxruntime_predicts_from_architecture_strings_as_profiler_predict_does() {
 #[test]
 fn the_readme_snippet_gives_profiler_predict_numbers() {
     if let Some(why) = missing_python() {
-        eprintln!("skipped: {why}");
+        latscope_shared::test_dependency::skip_or_fail(&why);
         return;
     }
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();

@@ -17,5 +17,6 @@ pub mod ir;
 pub mod metrics;
 pub mod monotonicity;
 pub mod space;
+pub mod test_dependency;
 
 pub use error::{Error, Result};

@@ -102,7 +102,7 @@ impl FromStr for Adaptation {
 
 /// How the adaptation feature row is laid out: equal blocks (one per
 /// ensemble member), then optionally the structure columns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FeatureLayout {
     /// Ensemble members (equal-width blocks side by side).
     pub blocks: usize,
@@ -112,6 +112,19 @@ pub struct FeatureLayout {
     /// The structure columns after the blocks (None in files written
     /// before structured adaptation).
     pub structure: Option<StructureLayout>,
+    /// The output column of each block that holds ln MACs, and its scale (None where the blocks
+    /// have none, or a file written before the cost fits).
+    pub cost: Option<CostColumn>,
+}
+
+/// Where ln MACs stands in each block, and how many ln MACs one unit of that standardised
+/// column is: the zero-shot cost model `ln ms = c + ln MACs` is `c + slope · column`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CostColumn {
+    /// Output column (within each block) holding the standardised ln MACs.
+    pub column: usize,
+    /// ln MACs per unit of that column.
+    pub slope: f64,
 }
 
 /// The structure columns: the training devices' predicted ms, then the
@@ -124,6 +137,13 @@ pub struct StructureLayout {
     /// Operation counts after the device columns (operations per searchable position of the
     /// space).
     pub ops: usize,
+}
+
+/// ln MACs per unit of an embedding's ln MACs column, from how the column was made: the raw
+/// input ln(1 + MACs) standardised with `input_std`, then scaled by `column_scale` (the
+/// embedding's `(x − mean) · scale`).
+pub fn cost_slope(input_std: f64, column_scale: f32) -> f64 {
+    input_std / f64::from(column_scale)
 }
 
 impl StructureLayout {
@@ -193,6 +213,22 @@ pub struct AdaptConfig {
     pub criterion: LooCriterion,
     /// λ grid relative to the design's scale.
     pub relative_lambdas: Vec<f64>,
+    /// Which output the head adaptation starts from, and how its line is fitted.
+    pub head_base: HeadBase,
+    /// Whether the head adaptation adds its ridge correction on the residuals (false: the line
+    /// on the base output alone).
+    pub head_correction: bool,
+}
+
+/// The output column a head adaptation maps onto the new device.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum HeadBase {
+    /// The output that ranks the samples best ([`best_matching_output`]), mapped by a fitted
+    /// line.
+    BestMatching,
+    /// The cost model: ln ms = c + ln MACs, only `c` fitted. Its slope is physics, not a fit: a
+    /// slope fitted on 5 noisy samples can turn negative and rank the space backwards.
+    Cost(CostColumn),
 }
 
 impl Default for AdaptConfig {
@@ -201,6 +237,8 @@ impl Default for AdaptConfig {
             adaptation: Adaptation::Head,
             criterion: LooCriterion::Mse,
             relative_lambdas: log_grid(1e-4, 1e3, 22),
+            head_base: HeadBase::BestMatching,
+            head_correction: true,
         }
     }
 }
@@ -302,14 +340,29 @@ fn adapt_block(
             (vec![0.0; xq.nrows()], y.to_vec())
         }
         Adaptation::Head => {
-            let j = best_matching_output(&xs.view(), y, outputs);
+            let (j, slope) = match config.head_base {
+                HeadBase::BestMatching => (best_matching_output(&xs.view(), y, outputs), None),
+                HeadBase::Cost(c) => (c.column, Some(c.slope)),
+            };
             let col: Vec<f64> = xs.column(j).to_vec();
-            let (a, b) = fit_line(&col, y);
+            let (a, b) = match slope {
+                None => fit_line(&col, y),
+                Some(b) => {
+                    let n = y.len() as f64;
+                    (
+                        y.iter().zip(&col).map(|(t, c)| t - b * c).sum::<f64>() / n,
+                        b,
+                    )
+                }
+            };
             let base_q = xq.column(j).iter().map(|&v| a + b * f64::from(v)).collect();
             let target = y.iter().zip(&col).map(|(t, c)| t - (a + b * c)).collect();
             (base_q, target)
         }
     };
+    if adaptation == Adaptation::Head && !config.head_correction {
+        return Ok(base_q);
+    }
     let path = RidgePath::new(xs.view(), &target)?;
     let scale = path.lambda_scale();
     let mut lambdas: Vec<f64> = config.relative_lambdas.iter().map(|l| l * scale).collect();
@@ -373,6 +426,7 @@ mod tests {
             blocks: 2,
             outputs: 2,
             structure: None,
+            cost: None,
         };
         let rows: Vec<usize> = (0..30).step_by(3).collect();
         let xs = x.select(Axis(0), &rows);
@@ -400,6 +454,7 @@ mod tests {
             blocks: 4,
             outputs: 2,
             structure: None,
+            cost: None,
         };
         let c = AdaptConfig::default();
         let err = adapt_log_latency(x.view(), &[0.0; 30], x.view(), layout, &c).unwrap_err();
@@ -408,6 +463,7 @@ mod tests {
             blocks: 2,
             outputs: 2,
             structure: None,
+            cost: None,
         };
         assert!(adapt_log_latency(x.view(), &[0.0; 3], x.view(), layout, &c).is_err());
         assert!(adapt_log_latency(x.slice(s![..0, ..]), &[], x.view(), layout, &c).is_err());

@@ -29,7 +29,7 @@
 //! for the head, `w = 0, b = 0, p = 1` for the structured fit, and half of
 //! the head's `w, b` with `p = ½` for the blend.
 
-use super::{adapt_log_latency, AdaptConfig, Adaptation, FeatureLayout, StructureLayout};
+use super::{adapt_log_latency, AdaptConfig, Adaptation, FeatureLayout, HeadBase, StructureLayout};
 use crate::error::{Error, Result};
 use crate::ridge::{default_relative_lambdas, LooCriterion, RidgePath};
 use latscope_shared::metrics::spearman;
@@ -64,6 +64,15 @@ pub enum FitKind {
     /// Least squares in ms on the operation counts alone (the `op-count`
     /// baseline as a candidate).
     OpCount,
+    /// A line in ln ms on ln MACs: ranks as MACs do, the zero-shot cost ranking (the `flops`
+    /// baseline as a candidate).
+    Cost,
+    /// The line on ln MACs plus the head's ridge correction on the residuals (λ by
+    /// leave-one-out, "no correction" reachable): a learned residual on top of the cost model,
+    /// shrunk towards it.
+    CostResidual,
+    /// The geometric mean of the cost residual fit and the structured fit.
+    CostBlend,
 }
 
 impl FitKind {
@@ -75,6 +84,9 @@ impl FitKind {
             FitKind::Structured => "structured",
             FitKind::Blend => "blend",
             FitKind::OpCount => "op-count",
+            FitKind::Cost => "cost",
+            FitKind::CostResidual => "cost-residual",
+            FitKind::CostBlend => "cost-blend",
         }
     }
 }
@@ -102,11 +114,22 @@ pub struct StructuredConfig {
 }
 
 impl Default for StructuredConfig {
+    /// The cost blend by default, another fit at any K when its leave-one-out error is below
+    /// half the cost blend's (chosen on the validation tasks: `static/results/decisions.md`).
+    /// Where the embedding has no ln MACs column (files written before the cost fits), the
+    /// cost fits drop out and the blend comes first.
     fn default() -> Self {
         StructuredConfig {
-            candidates: vec![FitKind::Blend, FitKind::Head, FitKind::Structured],
+            candidates: vec![
+                FitKind::CostBlend,
+                FitKind::Blend,
+                FitKind::CostResidual,
+                FitKind::Structured,
+                FitKind::Head,
+                FitKind::Cost,
+            ],
             switch_ratio: 0.5,
-            min_samples_to_switch: 10,
+            min_samples_to_switch: 0,
             log: AdaptConfig {
                 adaptation: Adaptation::Head,
                 ..AdaptConfig::default()
@@ -259,40 +282,86 @@ pub fn fit_device(
             reason: "no candidate fit configured",
         });
     }
-    let needs_structure = config.candidates.iter().any(|c| *c != FitKind::Head);
+    let uses_cost = |k: &FitKind| {
+        matches!(
+            k,
+            FitKind::Cost | FitKind::CostResidual | FitKind::CostBlend
+        )
+    };
+    // Without an ln MACs column the cost fits are not candidates (the rest keep their order).
+    let candidates: Vec<FitKind> = config
+        .candidates
+        .iter()
+        .copied()
+        .filter(|k| layout.cost.is_some() || !uses_cost(k))
+        .collect();
+    if candidates.is_empty() {
+        return Err(missing_cost_column());
+    }
+    let config = &StructuredConfig {
+        candidates,
+        ..config.clone()
+    };
+    let needs_structure = config.candidates.iter().any(|c| !is_log_space(*c));
     if needs_structure && layout.structure.is_none() {
         return Err(missing_structure());
     }
-    let head = head_fit(sample_features, ms, layout, config)?;
+    let wants = |kinds: &[FitKind]| kinds.iter().any(|k| config.candidates.contains(k));
+    let needs_cost = wants(&[FitKind::Cost, FitKind::CostResidual, FitKind::CostBlend]);
+    let cost_column = layout.cost;
     // Leave-one-out needs at least three samples to mean anything.
-    if k < 3 || !needs_structure {
-        let mut fit = head.fit;
-        if k >= 3 {
-            fit.loo = summary(&head.loo_ms, ms);
-            fit.candidates = vec![(FitKind::Head, fit.loo)];
-        }
-        return Ok(fit);
+    if k < 3 {
+        let first = config.candidates[0];
+        let base = match (first, cost_column) {
+            (FitKind::Cost | FitKind::CostResidual | FitKind::CostBlend, Some(c)) => {
+                HeadBase::Cost(c)
+            }
+            _ => HeadBase::BestMatching,
+        };
+        let correction = first != FitKind::Cost;
+        return Ok(log_space_fit(sample_features, ms, layout, config, base, correction)?.fit);
     }
-    let structure = layout.structure.ok_or_else(missing_structure)?;
-    let structured = structured_fit(sample_features, ms, structure)?;
-    let blend = Candidate {
-        fit: DeviceFit {
-            kind: FitKind::Blend,
-            log_weights: head.fit.log_weights.iter().map(|w| 0.5 * w).collect(),
-            log_bias: 0.5 * head.fit.log_bias,
-            power: 0.5,
-            ..structured.fit.clone()
-        },
-        loo_ms: head
-            .loo_ms
-            .iter()
-            .zip(&structured.loo_ms)
-            .map(|(a, b)| (a * b).sqrt())
-            .collect(),
-    };
-    let mut all = vec![head, structured, blend];
-    if config.candidates.contains(&FitKind::OpCount) {
-        all.extend(op_count_fit(sample_features, ms, structure)?);
+    let mut all = Vec::new();
+    if wants(&[FitKind::Head, FitKind::Blend]) {
+        all.push(log_space_fit(
+            sample_features,
+            ms,
+            layout,
+            config,
+            HeadBase::BestMatching,
+            true,
+        )?);
+    }
+    if let Some(c) = cost_column.filter(|_| needs_cost) {
+        let mut cost = log_space_fit(
+            sample_features,
+            ms,
+            layout,
+            config,
+            HeadBase::Cost(c),
+            false,
+        )?;
+        cost.fit.kind = FitKind::Cost;
+        let mut residual =
+            log_space_fit(sample_features, ms, layout, config, HeadBase::Cost(c), true)?;
+        residual.fit.kind = FitKind::CostResidual;
+        all.extend([cost, residual]);
+    }
+    if needs_structure {
+        let structure = layout.structure.ok_or_else(missing_structure)?;
+        let structured = structured_fit(sample_features, ms, structure)?;
+        for (log_kind, kind) in [
+            (FitKind::Head, FitKind::Blend),
+            (FitKind::CostResidual, FitKind::CostBlend),
+        ] {
+            if let Some(log) = all.iter().find(|c| c.fit.kind == log_kind) {
+                all.push(geometric_blend(kind, log, &structured));
+            }
+        }
+        all.push(structured);
+        if config.candidates.contains(&FitKind::OpCount) {
+            all.extend(op_count_fit(sample_features, ms, structure)?);
+        }
     }
     let mut chosen: Vec<&Candidate> = config
         .candidates
@@ -328,6 +397,11 @@ pub fn fit_device(
     Ok(fit)
 }
 
+/// Whether `kind` is fitted in log space on the blocks alone (no structure columns needed).
+fn is_log_space(kind: FitKind) -> bool {
+    matches!(kind, FitKind::Head | FitKind::Cost | FitKind::CostResidual)
+}
+
 pub(super) fn missing_structure() -> Error {
     Error::MissingStructure
 }
@@ -351,14 +425,46 @@ fn summary(loo_ms: &[f64], ms: &[f64]) -> LooSummary {
     }
 }
 
-/// The head adaptation as an affine map of the embedding (recovered by
+/// The geometric mean of a log-space fit and the structured fit: half of the log-space part,
+/// the structured part to the power ½.
+fn geometric_blend(kind: FitKind, log: &Candidate, structured: &Candidate) -> Candidate {
+    Candidate {
+        fit: DeviceFit {
+            kind,
+            log_weights: log.fit.log_weights.iter().map(|w| 0.5 * w).collect(),
+            log_bias: 0.5 * log.fit.log_bias,
+            power: 0.5,
+            ..structured.fit.clone()
+        },
+        loo_ms: log
+            .loo_ms
+            .iter()
+            .zip(&structured.loo_ms)
+            .map(|(a, b)| (a * b).sqrt())
+            .collect(),
+    }
+}
+
+fn missing_cost_column() -> Error {
+    Error::InvalidConfig {
+        context: "adaptation".into(),
+        field: "candidates",
+        value: "cost fits".into(),
+        reason: "the embedding has no ln MACs output column of known scale (trained with \
+                 flops_output off, or a predictor file written before the cost fits)",
+    }
+}
+
+/// A log-space head adaptation as an affine map of the embedding (recovered by
 /// evaluating it at the origin and every unit vector: the adaptation is
 /// affine in the query row), and its leave-one-out predictions.
-fn head_fit(
+fn log_space_fit(
     xs: ArrayView2<'_, f32>,
     ms: &[f64],
     layout: FeatureLayout,
     config: &StructuredConfig,
+    head_base: HeadBase,
+    head_correction: bool,
 ) -> Result<Candidate> {
     let log_ms: Vec<f64> = ms.iter().map(|v| v.ln()).collect();
     let e = xs.ncols();
@@ -368,6 +474,8 @@ fn head_fit(
     }
     let log_config = AdaptConfig {
         adaptation: Adaptation::Head,
+        head_base,
+        head_correction,
         ..config.log.clone()
     };
     let at = adapt_log_latency(xs, &log_ms, probes.view(), layout, &log_config)?;

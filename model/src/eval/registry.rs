@@ -39,6 +39,7 @@ pub fn methods() -> Vec<MethodEntry> {
         baseline_methods(),
         mlp_ensemble_methods(),
         mlp_auto_alternatives(),
+        cost_anchored_alternatives(),
         other_mlp_methods(),
         gnn_methods(),
         op_lut_methods(),
@@ -96,8 +97,9 @@ fn mlp_ensemble_methods() -> Vec<MethodEntry> {
         ),
         entry(
             "mlp-auto",
-            "the default: per device the blend of mlp-head and mlp-struct; from 10 samples on, \
-             mlp-head or mlp-struct instead when its leave-one-out log error is < ½ the blend's",
+            "the default: per device mlp-cost-blend, or another of the six fits (cost, \
+             cost-residual, head, structured, their blends) when its leave-one-out log error \
+             is < ½ the cost blend's",
             || Box::new(auto_with("mlp-auto", StructuredConfig::default())),
         ),
         entry(
@@ -114,9 +116,27 @@ fn mlp_ensemble_methods() -> Vec<MethodEntry> {
     ]
 }
 
+/// `mlp-auto` before the cost fits: the blend of head and structured fit, switching to one of
+/// them from 10 samples on below half the blend's leave-one-out error. The alternatives below
+/// vary this rule.
+fn previous_auto() -> StructuredConfig {
+    StructuredConfig {
+        candidates: vec![FitKind::Blend, FitKind::Head, FitKind::Structured],
+        switch_ratio: 0.5,
+        min_samples_to_switch: 10,
+        ..StructuredConfig::default()
+    }
+}
+
 /// Variants of `mlp-auto`'s switching rule, kept to validate its choice.
 fn mlp_auto_alternatives() -> Vec<MethodEntry> {
     vec![
+        entry(
+            "mlp-auto-previous",
+            "validation alternative: mlp-auto before the cost fits (the blend of mlp-head and \
+             mlp-struct; from 10 samples on, one of them below ½ the blend's LOO error)",
+            || Box::new(auto_with("mlp-auto-previous", previous_auto())),
+        ),
         entry(
             "mlp-auto-any-k",
             "validation alternative: mlp-auto switching at any K",
@@ -125,7 +145,7 @@ fn mlp_auto_alternatives() -> Vec<MethodEntry> {
                     "mlp-auto-any-k",
                     StructuredConfig {
                         min_samples_to_switch: 0,
-                        ..StructuredConfig::default()
+                        ..previous_auto()
                     },
                 ))
             },
@@ -139,7 +159,7 @@ fn mlp_auto_alternatives() -> Vec<MethodEntry> {
                     StructuredConfig {
                         candidates: vec![FitKind::Head, FitKind::Structured, FitKind::Blend],
                         min_samples_to_switch: 0,
-                        ..StructuredConfig::default()
+                        ..previous_auto()
                     },
                 ))
             },
@@ -153,7 +173,7 @@ fn mlp_auto_alternatives() -> Vec<MethodEntry> {
                     StructuredConfig {
                         switch_ratio: 1.0,
                         min_samples_to_switch: 0,
-                        ..StructuredConfig::default()
+                        ..previous_auto()
                     },
                 ))
             },
@@ -172,7 +192,116 @@ fn mlp_auto_alternatives() -> Vec<MethodEntry> {
                             FitKind::OpCount,
                         ],
                         min_samples_to_switch: 0,
-                        ..StructuredConfig::default()
+                        ..previous_auto()
+                    },
+                ))
+            },
+        ),
+    ]
+}
+
+/// Fits anchored on the zero-shot cost ranking (ln MACs), alone and among `mlp-auto`'s
+/// candidates, kept to validate the default's choice.
+fn cost_anchored_alternatives() -> Vec<MethodEntry> {
+    use FitKind::{Blend, Cost, CostBlend, CostResidual, Head, Structured};
+    fn all_blend_first() -> Vec<FitKind> {
+        vec![Blend, Head, Structured, Cost, CostResidual, CostBlend]
+    }
+    vec![
+        entry(
+            "mlp-head-no-macs",
+            "validation alternative: mlp-head without the ln MACs output (re-decides that output)",
+            || {
+                Box::new(MlpRidge::labelled(
+                    "mlp-head-no-macs",
+                    MlpRidgeConfig {
+                        adaptation: Adaptation::Head,
+                        flops_output: false,
+                        ..MlpRidgeConfig::default()
+                    },
+                ))
+            },
+        ),
+        entry(
+            "mlp-cost",
+            "MLP ensemble's adaptation features; a line in ln ms on ln MACs alone (ranks as flops)",
+            || Box::new(auto_with("mlp-cost", only(Cost))),
+        ),
+        entry(
+            "mlp-cost-residual",
+            "the line on ln MACs plus a ridge correction on the ensemble's features (LOO λ)",
+            || Box::new(auto_with("mlp-cost-residual", only(CostResidual))),
+        ),
+        entry(
+            "mlp-cost-blend",
+            "geometric mean of mlp-cost-residual and mlp-struct",
+            || Box::new(auto_with("mlp-cost-blend", only(CostBlend))),
+        ),
+        entry(
+            "mlp-auto-cost",
+            "validation alternative: mlp-auto with the cost fits as candidates too",
+            || {
+                Box::new(auto_with(
+                    "mlp-auto-cost",
+                    StructuredConfig {
+                        candidates: all_blend_first(),
+                        ..previous_auto()
+                    },
+                ))
+            },
+        ),
+        entry(
+            "mlp-auto-cost-any-k",
+            "validation alternative: mlp-auto-cost switching at any K",
+            || {
+                Box::new(auto_with(
+                    "mlp-auto-cost-any-k",
+                    StructuredConfig {
+                        candidates: all_blend_first(),
+                        min_samples_to_switch: 0,
+                        ..previous_auto()
+                    },
+                ))
+            },
+        ),
+        entry(
+            "mlp-auto-residual-first",
+            "validation alternative: mlp-cost-residual by default, switching at any K below ½ its error",
+            || {
+                Box::new(auto_with(
+                    "mlp-auto-residual-first",
+                    StructuredConfig {
+                        candidates: vec![CostResidual, Head, Structured, Blend, CostBlend, Cost],
+                        min_samples_to_switch: 0,
+                        ..previous_auto()
+                    },
+                ))
+            },
+        ),
+        entry(
+            "mlp-auto-cost-blend-first",
+            "validation alternative: mlp-cost-blend by default, switching from 10 samples below ½ its error",
+            || {
+                Box::new(auto_with(
+                    "mlp-auto-cost-blend-first",
+                    StructuredConfig {
+                        candidates: vec![CostBlend, CostResidual, Structured, Head, Blend, Cost],
+                        ..previous_auto()
+                    },
+                ))
+            },
+        ),
+        entry(
+            "mlp-auto-cost-free",
+            "validation alternative: the smallest leave-one-out error among all six fits wins, at any K",
+            || {
+                Box::new(auto_with(
+                    "mlp-auto-cost-free",
+                    StructuredConfig {
+                        candidates: all_blend_first(),
+                        switch_ratio: 1.0,
+                        min_samples_to_switch: 0,
+                        ..previous_auto()
                     },
                 ))
             },

@@ -115,14 +115,14 @@ impl Task {
                     "val-N0",
                     SpaceId::Nb201,
                     "1080ti_1,1080ti_32,1080ti_256,silver_4114,gold_6240,samsung_a50,titanx_1,titanx_32,titanxp_1",
-                    "2080ti_256,silver_4210r,pixel3,titan_rtx_1,titan_rtx_32,titanxp_32",
+                    "titanx_256,silver_4210r,pixel3,titan_rtx_1,titan_rtx_32,titanxp_32",
                     vec!["validation (N0's shape: GPUs at 3 batch sizes, CPUs, a phone → a large-batch GPU, a CPU, a phone, GPUs)".into()],
                 ),
                 "VAL-N5" => (
                     "val-N5",
                     SpaceId::Nb201,
                     "titan_rtx_1,2080ti_1,titanx_1,1080ti_1,titanx_32,2080ti_32,1080ti_32,silver_4114,gold_6240,samsung_a50,pixel3",
-                    "titanxp_256,2080ti_256",
+                    "titanxp_256,titanx_256",
                     vec!["validation (N5's shape: no training device resembles the additive test devices)".into()],
                 ),
                 "VAL-F0" => (

@@ -189,6 +189,7 @@ impl GnnRidgeModel {
             structure: None,
             blocks: self.members.len(),
             outputs: self.devices.len() + usize::from(self.config.ln_macs),
+            cost: None,
         }
     }
 

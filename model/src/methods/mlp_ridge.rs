@@ -14,8 +14,8 @@
 use super::{adapt_feature_rows, check_samples, ArchInputs, Configured, MethodConfig};
 pub use crate::adapt::Adaptation;
 use crate::adapt::{
-    fit_device, suggest_rows, DesignColumns, DeviceFit, FeatureLayout, StructureLayout,
-    StructuredConfig,
+    cost_slope, fit_device, suggest_rows, CostColumn, DesignColumns, DeviceFit, FeatureLayout,
+    StructureLayout, StructuredConfig,
 };
 use crate::error::{Error, Result};
 use crate::fewshot::{Adapted, PretrainContext, PretrainedModel, StatedConfidence};
@@ -368,6 +368,13 @@ impl MlpRidgeModel {
             structure: Some(StructureLayout {
                 devices: self.devices.len(),
                 ops: self.structure_ops,
+            }),
+            cost: self.config.flops_output.then(|| CostColumn {
+                column: self.devices.len(),
+                slope: cost_slope(
+                    f64::from(self.input_standardizer.std[self.n_onehot] as f32),
+                    self.adapt_scale[self.devices.len()],
+                ),
             }),
         }
     }

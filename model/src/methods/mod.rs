@@ -78,6 +78,7 @@ pub(crate) fn adapt_feature_rows(
         adaptation,
         criterion,
         relative_lambdas: relative_lambdas.to_vec(),
+        ..AdaptConfig::default()
     };
     let y = check_samples(samples, query, features.nrows())?;
     let rows: Vec<usize> = samples.iter().map(|s| s.0).collect();

@@ -235,6 +235,8 @@ impl PredictorMeta {
             structure,
             blocks: parse_usize(EMBEDDING_BLOCKS, get(EMBEDDING_BLOCKS)?)?,
             outputs: parse_usize(EMBEDDING_OUTPUTS, get(EMBEDDING_OUTPUTS)?)?,
+            // How ln MACs is scaled is in the weights, not the metadata: filled in below.
+            cost: None,
         };
         layout.block_width(embedding_dim).map_err(|e| {
             // Any of these keys may be the wrong one: name them all.
@@ -265,7 +267,7 @@ impl PredictorMeta {
             .get(RAW_INPUT)
             .map(|v| parse_raw_input(space, v))
             .transpose()?;
-        Ok(PredictorMeta {
+        let mut meta = PredictorMeta {
             space,
             encodings,
             input_dim,
@@ -279,7 +281,9 @@ impl PredictorMeta {
             extra,
             scan,
             raw_input,
-        })
+        };
+        meta.layout.cost = super::read::cost_column_of_file(model, &meta)?;
+        Ok(meta)
     }
 }
 

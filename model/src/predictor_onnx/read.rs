@@ -211,6 +211,35 @@ fn read_input_columns(tensors: &Tensors<'_>) -> Result<Vec<usize>> {
     }
 }
 
+/// The ln MACs column of a decoded predictor file's embedding and its scale, from its weights
+/// and metadata ([`super::spec::cost_column_from`]); None where the embedding has none.
+pub(crate) fn cost_column_of_file(
+    model: &ModelProto,
+    m: &PredictorMeta,
+) -> Result<Option<crate::adapt::CostColumn>> {
+    let graph = model
+        .graph
+        .as_ref()
+        .ok_or_else(|| invalid("no graph".into()))?;
+    let tensors = Tensors(
+        graph
+            .initializer
+            .iter()
+            .map(|t| (t.name.as_str(), t))
+            .collect(),
+    );
+    let props = metadata_props(model);
+    let (_, scale) = tensors.f32s("adapt.scale")?;
+    Ok(super::spec::cost_column_from(
+        m.space,
+        &m.encodings,
+        m.trained_devices,
+        &read_input_columns(&tensors)?,
+        &json_f32s(&props, meta::INPUT_STD)?,
+        &scale,
+    ))
+}
+
 /// The adapted devices' names and fit details from the metadata (none when
 /// the file has no adapted device).
 fn read_adapted_meta(props: &BTreeMap<&str, &str>) -> Result<Vec<AdaptedMeta>> {

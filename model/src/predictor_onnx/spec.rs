@@ -1,7 +1,7 @@
 //! [`PredictorSpec`]: everything a predictor file holds, in Rust form.
 
 use super::scan::ScanNetwork;
-use crate::adapt::{FeatureLayout, StructureLayout};
+use crate::adapt::{cost_slope, CostColumn, FeatureLayout, StructureLayout};
 use crate::error::{Error, Result};
 use crate::nn::Mlp;
 use latscope_shared::encoding::Encoding;
@@ -186,6 +186,18 @@ impl PredictorSpec {
         self.members.len() * self.block_width() + self.structure_width()
     }
 
+    /// The ln MACs output of each embedding block and its scale ([`cost_column_from`]).
+    pub fn cost_column(&self) -> Option<CostColumn> {
+        cost_column_from(
+            self.space,
+            &self.encodings,
+            self.devices.len(),
+            &self.adaptation.input_columns,
+            &self.input_std,
+            &self.adaptation.scale,
+        )
+    }
+
     /// How [`crate::adapt`] reads the `embedding` output.
     pub fn layout(&self) -> FeatureLayout {
         FeatureLayout {
@@ -195,6 +207,7 @@ impl PredictorSpec {
                 devices: self.devices.len(),
                 ops: s.ops,
             }),
+            cost: self.cost_column(),
         }
     }
 
@@ -491,4 +504,35 @@ fn inconsistent(what: String) -> Result<()> {
     Err(Error::InvalidModel(format!(
         "inconsistent predictor: {what}"
     )))
+}
+
+/// The ln MACs output column of each embedding block and how many ln MACs one unit of it is:
+/// there when the one input column appended to the `devices` outputs is `features-v1`'s first,
+/// ln(1 + MACs) (how [`crate::methods::MlpRidge`] builds it), standardised with `input_std` and
+/// scaled by the block's `scale`.
+pub fn cost_column_from(
+    space: SpaceId,
+    encodings: &[Encoding],
+    devices: usize,
+    input_columns: &[usize],
+    input_std: &[f32],
+    scale: &[f32],
+) -> Option<CostColumn> {
+    let &[input] = input_columns else {
+        return None;
+    };
+    let before: usize = encodings
+        .iter()
+        .take_while(|e| **e != Encoding::FeaturesV1)
+        .map(|e| e.dim(space))
+        .sum();
+    let is_macs = encodings.contains(&Encoding::FeaturesV1)
+        && input == before
+        && latscope_shared::encoding::feature_names()[0] == "ln1p_macs";
+    let column_scale = *scale.get(devices)?;
+    let std = f64::from(*input_std.get(input)?);
+    (is_macs && column_scale > 0.0).then(|| CostColumn {
+        column: devices,
+        slope: cost_slope(std, column_scale),
+    })
 }

@@ -111,7 +111,7 @@ mod tests {
                     !set("LATSCOPE_REQUIRE_GPU"),
                     "LATSCOPE_REQUIRE_GPU is set but {e}"
                 );
-                eprintln!("skipped: {e}");
+                latscope_shared::test_dependency::skip_or_fail(&e.to_string());
                 false
             }
         }

@@ -84,7 +84,7 @@ macro_rules! kernels_or_skip {
         let $lib = match library() {
             Ok(lib) => lib,
             Err(why) => {
-                eprintln!("skipped: {why}");
+                latscope_shared::test_dependency::skip_or_fail(&why);
                 return;
             }
         };
