@@ -302,3 +302,34 @@ fn a_second_campaign_on_the_same_output_is_refused_while_the_first_runs() {
     ));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// A network whose output cannot depend on its input (the all-`none` NB201 cell) is folded
+/// into a constant by tract: the row says so in its source, and a real network's does not.
+#[test]
+fn measure_says_when_the_runtime_computed_a_constant() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.txt");
+    let none = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
+    let conv = "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|";
+    std::fs::write(&list, format!("{none}\n{conv}\n")).unwrap();
+    let out = dir.path().join("cpu.csv");
+    let o = profiler(&measure_to(
+        &out,
+        &format!(
+            "-s nb201 --list {} --warmup 1 --runs 3 --quiet",
+            list.display()
+        ),
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("computed a constant"), "{stderr}");
+    let rows = long_rows(&out);
+    let source = |arch: &str| {
+        rows.iter()
+            .find(|r| r.arch.to_string() == arch)
+            .and_then(|r| r.source.clone())
+            .unwrap()
+    };
+    assert_eq!(source(none), "latscope-cpu(tract)+constant-output");
+    assert_eq!(source(conv), "latscope-cpu(tract)");
+}

@@ -643,9 +643,9 @@ impl SpaceTable {
     /// adapt --suggest` over these architectures).
     pub fn suggest(&self, measured: &[String], n: usize) -> Result<Vec<String>> {
         let measured = self.predictor.parse_measured_archs(measured)?;
-        let picked = self
-            .predictor
-            .suggest_among(&measured, &self.parsed, self.embedding()?, n)?;
+        let picked =
+            self.predictor
+                .suggest_among(&measured, &self.parsed, self.embedding()?, n, false)?;
         Ok(picked.into_iter().map(|i| self.arch_string(i)).collect())
     }
 
@@ -668,11 +668,18 @@ impl SpaceTable {
             return Err(Error::FileDevice(name.to_string()));
         }
         let samples = self.predictor.parse_samples(sample_archs, sample_ms)?;
-        let archs: Vec<Arch> = samples.into_iter().map(|(a, _)| a).collect();
+        // As `profiler adapt`: samples the runtime folded into a constant are left out.
+        let folded = latscope_model::predictor_onnx::folded_samples(&samples);
+        let (archs, kept_ms): (Vec<Arch>, Vec<f64>) = samples
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !folded.contains(i))
+            .map(|(_, s)| s)
+            .unzip();
         let sample_embedding = self.predictor.predict_archs(&archs)?.embedding;
         let predicted =
             self.predictor
-                .adapt_features(&sample_embedding, sample_ms, self.embedding()?, None)?;
+                .adapt_features(&sample_embedding, &kept_ms, self.embedding()?, None)?;
         let column: Vec<f32> = predicted.into_iter().map(|v| v as f32).collect();
         match existing {
             Some(i) => {

@@ -21,9 +21,11 @@
 //!
 //! Members' ln predictions are averaged.
 
+mod folded;
 mod structured;
 mod suggest;
 
+pub use folded::folded;
 pub use structured::{
     fit_device, latency_floor, DeviceFit, FitKind, LooSummary, StructuredConfig, FLOOR_FRACTION,
 };

@@ -109,6 +109,11 @@ pub struct StructuredConfig {
     /// Below this many samples the first candidate is kept whatever the
     /// leave-one-out errors say (they are too noisy to act on).
     pub min_samples_to_switch: usize,
+    /// Fits whose leave-one-out error is trusted as it stands: one of them replaces the first
+    /// candidate whenever its error is lower (no [`Self::switch_ratio`] margin). Meant for the
+    /// one-parameter cost fit, whose leave-one-out error is an honest estimate even from 5
+    /// samples, where a flexible fit's is optimistic.
+    pub trusted: Vec<FitKind>,
     /// Settings of the head's log-space ridge.
     pub log: AdaptConfig,
 }
@@ -130,6 +135,7 @@ impl Default for StructuredConfig {
             ],
             switch_ratio: 0.5,
             min_samples_to_switch: 0,
+            trusted: vec![],
             log: AdaptConfig {
                 adaptation: Adaptation::Head,
                 ..AdaptConfig::default()
@@ -382,10 +388,15 @@ pub fn fit_device(
     // The first candidate is the default; another must beat it clearly.
     let first_error = summaries[0].1.log_rmse.powi(2);
     let mut best = 0;
-    for (i, (_, s)) in summaries.iter().enumerate().skip(1) {
+    for (i, (kind, s)) in summaries.iter().enumerate().skip(1) {
         let e = s.log_rmse.powi(2);
+        let ratio = if config.trusted.contains(kind) {
+            1.0
+        } else {
+            config.switch_ratio
+        };
         if k >= config.min_samples_to_switch
-            && e < config.switch_ratio * first_error
+            && e < ratio * first_error
             && e < summaries[best].1.log_rmse.powi(2)
         {
             best = i;

@@ -292,6 +292,33 @@ fn cost_anchored_alternatives() -> Vec<MethodEntry> {
             },
         ),
         entry(
+            "mlp-auto-cost-guard",
+            "validation alternative: mlp-auto, and the cost fit whenever its leave-one-out \
+             error is below the cost blend's",
+            || {
+                Box::new(auto_with(
+                    "mlp-auto-cost-guard",
+                    StructuredConfig {
+                        trusted: vec![Cost],
+                        ..StructuredConfig::default()
+                    },
+                ))
+            },
+        ),
+        entry(
+            "mlp-auto-cost-guard-residual",
+            "validation alternative: mlp-auto-cost-guard, the cost residual fit trusted too",
+            || {
+                Box::new(auto_with(
+                    "mlp-auto-cost-guard-residual",
+                    StructuredConfig {
+                        trusted: vec![Cost, CostResidual],
+                        ..StructuredConfig::default()
+                    },
+                ))
+            },
+        ),
+        entry(
             "mlp-auto-cost-free",
             "validation alternative: the smallest leave-one-out error among all six fits wins, at any K",
             || {

@@ -300,7 +300,7 @@ impl EvalReport {
         if published_task(&task.name).is_some() || !published_rows.is_empty() {
             let _ = writeln!(
                 out,
-                "* published numbers (ANCHORS.md: NASFLAT MLSys 2024, HELP NeurIPS 2021), \
+                "* published numbers (NASFLAT MLSys 2024, HELP NeurIPS 2021), \
                  not measured here; NASFLAT's task means likely use 20 target samples"
             );
         }

@@ -203,6 +203,9 @@ pub struct MlpRidgeModel {
     adapt_scale: Vec<f32>,
     /// Width of the onehot-v1 part of the input.
     n_onehot: usize,
+    /// Per architecture: its output cannot depend on its input (samples of such networks that
+    /// the runtime folded are left out of adaptation, [`crate::adapt::folded`]).
+    constant_output: Vec<bool>,
 }
 
 impl MlpRidgeModel {
@@ -274,6 +277,11 @@ impl MlpRidgeModel {
             adapt_mean,
             adapt_scale,
             n_onehot,
+            constant_output: ctx
+                .archs
+                .iter()
+                .map(|a| !a.output_depends_on_input())
+                .collect(),
         };
         let devices_ms = partial.predict_training_devices(raw.view());
         let counts = counts_from_onehot(
@@ -328,6 +336,7 @@ impl MlpRidgeModel {
         samples: &[(usize, f64)],
         query: &[usize],
     ) -> Result<Vec<f64>> {
+        let samples = &self.without_folded(samples);
         if adaptation == Adaptation::Auto {
             let (fit, xq) = self.fit_auto(samples, query)?;
             return fit.predict(xq.view());
@@ -344,6 +353,23 @@ impl MlpRidgeModel {
             samples,
             query,
         )
+    }
+
+    /// `samples` without those the runtime folded into a constant, as `profiler adapt` and the
+    /// page leave them out.
+    fn without_folded(&self, samples: &[(usize, f64)]) -> Vec<(usize, f64)> {
+        let constant: Vec<bool> = samples
+            .iter()
+            .map(|&(a, _)| self.constant_output.get(a).copied().unwrap_or(false))
+            .collect();
+        let ms: Vec<f64> = samples.iter().map(|s| s.1).collect();
+        let folded = crate::adapt::folded(&constant, &ms);
+        samples
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !folded.contains(i))
+            .map(|(_, s)| *s)
+            .collect()
     }
 
     /// The automatic fit from `samples`, and the query's feature rows.
@@ -466,7 +492,7 @@ impl PretrainedModel for MlpRidgeModel {
                 stated: None,
             });
         }
-        let (fit, xq) = self.fit_auto(samples, query)?;
+        let (fit, xq) = self.fit_auto(&self.without_folded(samples), query)?;
         Ok(Adapted {
             predictions: fit.predict(xq.view())?,
             // Below 3 samples there is no leave-one-out to state.

@@ -376,13 +376,22 @@ impl Predictor {
 
     /// Latency (ms) on a new device for each query architecture, adapted
     /// from measured `(architecture, ms)` samples with [`crate::adapt`]
-    /// (`adaptation`: None for the file's default).
+    /// (`adaptation`: None for the file's default). Samples the runtime folded into a
+    /// constant ([`folded_samples`]) are left out of the fit.
     pub fn adapt(
         &self,
         samples: &[(Arch, f64)],
         query: &[Arch],
         adaptation: Option<Adaptation>,
     ) -> Result<Vec<f64>> {
+        let folded = folded_samples(samples);
+        let kept: Vec<(Arch, f64)> = samples
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !folded.contains(i))
+            .map(|(_, s)| s.clone())
+            .collect();
+        let samples = kept.as_slice();
         let sample_archs: Vec<Arch> = samples.iter().map(|(a, _)| a.clone()).collect();
         let sample_features = self.predict_archs(&sample_archs)?.embedding;
         let query_features = self.predict_archs(query)?.embedding;
@@ -455,6 +464,7 @@ impl Predictor {
         candidates: &[Arch],
         candidate_embedding: &Array2<f32>,
         n: usize,
+        include_constant_output: bool,
     ) -> Result<Vec<usize>> {
         if candidate_embedding.nrows() != candidates.len() {
             return Err(Error::CountMismatch {
@@ -466,8 +476,11 @@ impl Predictor {
             });
         }
         let measured_set: std::collections::HashSet<&Arch> = measured.iter().collect();
+        // A network whose output cannot depend on its input times nothing on a runtime that
+        // folds it into a constant: not worth a measurement unless asked for.
         let open: Vec<usize> = (0..candidates.len())
             .filter(|&i| !measured_set.contains(&candidates[i]))
+            .filter(|&i| include_constant_output || candidates[i].output_depends_on_input())
             .collect();
         let measured_rows = self.predict_archs(measured)?.embedding;
         let rows = ndarray::concatenate(
@@ -544,4 +557,15 @@ impl Predictor {
             adaptation.name(),
         ))
     }
+}
+
+/// The samples a runtime folded into a constant ([`crate::adapt::folded`]), as indices into
+/// `samples`.
+pub fn folded_samples(samples: &[(Arch, f64)]) -> Vec<usize> {
+    let constant: Vec<bool> = samples
+        .iter()
+        .map(|(a, _)| !a.output_depends_on_input())
+        .collect();
+    let ms: Vec<f64> = samples.iter().map(|(_, v)| *v).collect();
+    crate::adapt::folded(&constant, &ms)
 }

@@ -5,7 +5,7 @@ use super::files::check_new_file;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use latscope_model::adapt::Adaptation;
-use latscope_model::predictor_onnx::Predictor;
+use latscope_model::predictor_onnx::{folded_samples, Predictor};
 use latscope_shared::dataset::{format_latency, read_samples_path, write_long_path, LatencyRecord};
 use latscope_shared::space::{Arch, SpaceId};
 use std::collections::HashSet;
@@ -64,6 +64,12 @@ pub struct AdaptArgs {
     /// to measure next on the device.
     #[arg(long, value_name = "N")]
     suggest: Option<usize>,
+
+    /// Let --suggest propose networks whose output cannot depend on their input (NB201 cells
+    /// with no path from input to output): a runtime that folds them into a constant (tract
+    /// does) times nothing, so they are left out by default.
+    #[arg(long, requires = "suggest")]
+    include_constant_output: bool,
 
     /// Write the suggested architectures to this file, one per line (the
     /// format `profiler measure --list` reads).
@@ -147,10 +153,34 @@ fn adapt_and_write(
     out: &mut impl Write,
 ) -> Result<Vec<f64>> {
     let predicted = predictor.adapt(samples, query, adaptation)?;
+    let folded = folded_samples(samples);
+    for (i, (arch, ms)) in samples.iter().enumerate() {
+        if !arch.output_depends_on_input() {
+            let what = if folded.contains(&i) {
+                "left out of the fit: below a tenth of the fastest other sample, the runtime \
+                 folded it into a constant"
+            } else {
+                "kept: its time is in line with the other samples"
+            };
+            writeln!(
+                out,
+                "note: sample {} ({arch}, {} ms) computes a constant (its output cannot \
+                 depend on its input); {what}",
+                i + 1,
+                format_latency(*ms)
+            )?;
+        }
+    }
     let used = adaptation.unwrap_or(predictor.meta().adaptation);
     let fit = if used == Adaptation::Auto {
-        let archs: Vec<Arch> = samples.iter().map(|(a, _)| a.clone()).collect();
-        let ms: Vec<f64> = samples.iter().map(|(_, v)| *v).collect();
+        let kept: Vec<&(Arch, f64)> = samples
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !folded.contains(i))
+            .map(|(_, s)| s)
+            .collect();
+        let archs: Vec<Arch> = kept.iter().map(|(a, _)| a.clone()).collect();
+        let ms: Vec<f64> = kept.iter().map(|(_, v)| *v).collect();
         Some(predictor.fit_device(&predictor.predict_archs(&archs)?.embedding, &ms)?)
     } else {
         None
@@ -179,7 +209,7 @@ fn adapt_and_write(
         args.predictor.display(),
         used,
         args.name,
-        samples.len(),
+        samples.len() - folded.len(),
         records.len(),
         path.display()
     )?;
@@ -218,7 +248,13 @@ fn suggest(
     }
     let sample_archs: Vec<Arch> = samples.iter().map(|(a, _)| a.clone()).collect();
     let query_rows = predictor.predict_archs(query)?.embedding;
-    let picked = predictor.suggest_among(&sample_archs, query, &query_rows, n)?;
+    let picked = predictor.suggest_among(
+        &sample_archs,
+        query,
+        &query_rows,
+        n,
+        args.include_constant_output,
+    )?;
     writeln!(
         out,
         "measure next on {} ({} of {} architectures, most informative first{}):",

@@ -109,7 +109,19 @@ pub fn run(
                 row.runs = Some(t.runs as u32);
                 row.batch = Some(backend.batch() as u32);
                 row.precision = Some(backend.precision().to_string());
-                row.source = Some(backend.source());
+                row.source = Some(if t.constant_output {
+                    bar.suspend(|| {
+                        eprintln!(
+                            "note: {arch}: the runtime computed a constant (the output does not \
+                             depend on the input), so {:.5} ms is not the network's work; the \
+                             row's source says constant-output",
+                            t.median_ms
+                        )
+                    });
+                    format!("{}+constant-output", backend.source())
+                } else {
+                    backend.source()
+                });
                 writer.append(&row)?;
                 report.measured += 1;
                 bar.set_message(format!("last {:.3} ms", t.median_ms));

@@ -14,6 +14,10 @@ pub struct TimingSummary {
     pub p90_ms: f64,
     /// Runs kept after outlier removal.
     pub runs: usize,
+    /// The runtime computed a constant: two different inputs gave the same output, so what
+    /// was timed is not the network's work (a network whose output cannot depend on its
+    /// input, folded away by the runtime). Recorded in the row's `source`.
+    pub constant_output: bool,
 }
 
 /// Times `run_once` (which returns one run's latency, ms) until both
@@ -56,6 +60,7 @@ pub fn summarise(timings_ms: &[f64]) -> Option<TimingSummary> {
         p10_ms: quantile(&sorted, 0.1),
         p90_ms: quantile(&sorted, 0.9),
         runs: sorted.len(),
+        constant_output: false,
     })
 }
 

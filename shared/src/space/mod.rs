@@ -224,6 +224,17 @@ macro_rules! each_space {
 }
 
 impl Arch {
+    /// Whether the network's output depends on its input at all. An NB201 cell with no path
+    /// of non-`none` edges from its input to its output makes the network compute a constant
+    /// ([`nb201::Cell::output_depends_on_input`]; 341 of the 15625 cells); every FBNet network
+    /// depends on its input (each layer is a block or a skip).
+    pub fn output_depends_on_input(&self) -> bool {
+        match self {
+            Arch::Nb201(cell) => cell.output_depends_on_input(),
+            Arch::Fbnet(_) => true,
+        }
+    }
+
     /// The space the architecture belongs to.
     pub fn space(&self) -> SpaceId {
         match self {

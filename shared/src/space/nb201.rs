@@ -139,6 +139,19 @@ impl Cell {
         Cell::from_code(code)
     }
 
+    /// Whether the cell's output (node 3) is reached from its input (node 0) through edges that
+    /// are not `none`. When it is not, the cell outputs zeros whatever its input, so the whole
+    /// network computes a constant: a runtime may fold it away and time nothing (tract does),
+    /// while a device that runs every layer still pays for the stem and the reductions.
+    pub fn output_depends_on_input(&self) -> bool {
+        let mut reached = [true, false, false, false];
+        // EDGES are ordered by destination node, so one pass sees every source settled.
+        for (&(to, from), op) in EDGES.iter().zip(self.ops) {
+            reached[to] |= reached[from] && op != Nb201Op::None;
+        }
+        reached[3]
+    }
+
     /// Which cell nodes are computed: node 0 always; node j when at least
     /// one incoming edge is not `none`. A node that is not computed is zero.
     pub fn computed_nodes(&self) -> [bool; 4] {
@@ -375,4 +388,40 @@ fn reduction_block(b: &mut NetworkBuilder, prefix: &str, x: NodeId, out_channels
         1,
     );
     b.sum(format!("{prefix}.sum"), &[main, shortcut])
+}
+
+#[cfg(test)]
+mod constant_output_tests {
+    use super::*;
+
+    /// 341 cells have no path from input to output (the count issue 26 reports from the space);
+    /// the all-`none` cell and a cell whose only path ends in `none` are among them, a skip
+    /// straight to the output is not.
+    #[test]
+    fn cells_without_an_input_to_output_path() {
+        let constant: Vec<Cell> = Cell::all()
+            .filter(|c| !c.output_depends_on_input())
+            .collect();
+        assert_eq!(constant.len(), 341);
+        assert!(constant.contains(&Cell::uniform(Nb201Op::None)));
+        let skip_only = Cell::new([
+            Nb201Op::None,
+            Nb201Op::None,
+            Nb201Op::None,
+            Nb201Op::SkipConnect,
+            Nb201Op::None,
+            Nb201Op::None,
+        ]);
+        assert!(skip_only.output_depends_on_input());
+        // Node 1 is fed, but nothing leaves it towards node 3 except through a `none` edge.
+        let dead_end = Cell::new([
+            Nb201Op::NorConv3x3,
+            Nb201Op::None,
+            Nb201Op::None,
+            Nb201Op::None,
+            Nb201Op::None,
+            Nb201Op::None,
+        ]);
+        assert!(!dead_end.output_depends_on_input());
+    }
 }
