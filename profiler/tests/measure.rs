@@ -326,7 +326,7 @@ fn measure_says_when_the_runtime_computed_a_constant() {
     let rows = long_rows(&out);
     let source = |arch: &str| {
         rows.iter()
-            .find(|r| r.arch.to_string() == arch)
+            .find(|r| r.arch == arch)
             .and_then(|r| r.source.clone())
             .unwrap()
     };

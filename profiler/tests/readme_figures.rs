@@ -22,10 +22,14 @@ struct Printed {
     decimals: i32,
 }
 
+/// An optional sign, digits with an optional fraction, or a bare fraction (".973").
+fn number_pattern() -> Regex {
+    Regex::new(r"[-−]?(?:\d+(?:\.\d+)?|\.\d+)").unwrap()
+}
+
 fn numbers(text: &str) -> Vec<Printed> {
-    // An optional sign, digits with an optional fraction, or a bare fraction (".973").
-    let re = Regex::new(r"[-−]?(?:\d+(?:\.\d+)?|\.\d+)").unwrap();
-    re.find_iter(text)
+    number_pattern()
+        .find_iter(text)
         .map(|m| {
             let s = m.as_str().replace('−', "-");
             let decimals = s.split_once('.').map_or(0, |(_, f)| f.len() as i32);
@@ -177,12 +181,12 @@ fn an_edited_figure_fails_the_check() {
         .expect("the F5 table is marked");
     assert!(check(table, &read_repo_file).is_empty());
     let mut edited_any = false;
+    let re = number_pattern();
     for (r, (_, _, rest)) in table.rows.iter().enumerate() {
         // Raise the row's first figure by two units of its last printed decimal.
         let Some(first) = numbers(rest).into_iter().next() else {
             continue;
         };
-        let re = Regex::new(r"[-−]?(?:\d+(?:\.\d+)?|\.\d+)").unwrap();
         let m = re.find(rest).unwrap();
         let bumped = first.value + 2.0 * 10f64.powi(-first.decimals);
         let printed = format!("{bumped:.*}", first.decimals as usize);
