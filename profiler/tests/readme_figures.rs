@@ -158,16 +158,16 @@ fn read_repo_file(f: &str) -> Option<String> {
 fn every_marked_readme_table_matches_its_results_files() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
     let tables = marked_tables(&readme);
-    assert!(
-        tables.len() >= 8,
-        "only {} marked tables in the README",
-        tables.len()
-    );
     let problems: Vec<String> = tables
         .iter()
         .flat_map(|t| check(t, &read_repo_file))
         .collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(
+        tables.len() >= 6,
+        "only {} marked tables in the README",
+        tables.len()
+    );
 }
 
 /// The check bites: editing any one figure of a marked table, or citing a missing file, fails.
