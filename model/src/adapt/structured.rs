@@ -11,23 +11,23 @@
 //!   per-operation costs, and phones the mixture of training devices they
 //!   resemble.
 //!
-//! Three fits are made on the samples: the log-space **head** adaptation
+//! Up to six fits are made on the samples: the log-space **head** adaptation
 //! ([`super::Adaptation::Head`]), the **structured** ridge in ms (λ by exact
-//! leave-one-out) and their **blend** (geometric mean). By default a device
-//! gets the blend; with at least
-//! [`StructuredConfig::min_samples_to_switch`] samples it moves to the head
-//! or the structured fit when that fit's leave-one-out error in log space is
-//! below [`StructuredConfig::switch_ratio`] times the blend's. Leave-one-out
-//! on 5 samples is too noisy to act on: on the validation tasks a free
-//! choice lost to the head on FBNet, while the blend was never far from the
-//! best and the switch at 10 samples kept the large gains on additive
-//! devices (README, "Choices and where they were made").
+//! leave-one-out), their **blend** (geometric mean), and three that start
+//! from physics, the zero-shot cost ranking: the **cost** line `ln ms = c +
+//! ln MACs` (slope fixed, only `c` fitted), the **cost residual** (that line
+//! plus the head's ridge correction) and the **cost blend** (geometric mean
+//! of the cost residual and the structured fit). Which one a device gets is
+//! [`StructuredConfig`]'s rule: the first candidate unless another's
+//! leave-one-out error in log space is below
+//! [`StructuredConfig::switch_ratio`] times its own. The default rule and
+//! the alternatives it was chosen over are in `static/results/decisions.md`.
 //!
 //! Every fit is one formula over the whole row `x`, so it is written into a
 //! predictor file as is: `ms = exp(x·w + b) · max(x·v + c, floor)^p`, with
 //! `v` zero on the blocks and `w` zero on the structure columns; `p = 0`
-//! for the head, `w = 0, b = 0, p = 1` for the structured fit, and half of
-//! the head's `w, b` with `p = ½` for the blend.
+//! for the head and the cost fits, `w = 0, b = 0, p = 1` for the structured
+//! fit, and half of the log-space fit's `w, b` with `p = ½` for the blends.
 
 use super::{adapt_log_latency, AdaptConfig, Adaptation, FeatureLayout, HeadBase, StructureLayout};
 use crate::error::{Error, Result};
