@@ -310,7 +310,7 @@ fn measure_says_when_the_runtime_computed_a_constant() {
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("list.txt");
     let none = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
-    let conv = "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|";
+    let conv = "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|nor_conv_3x3~1|none~2|";
     std::fs::write(&list, format!("{none}\n{conv}\n")).unwrap();
     let out = dir.path().join("cpu.csv");
     let o = profiler(&measure_to(
