@@ -164,7 +164,7 @@ fn every_marked_readme_table_matches_its_results_files() {
         .collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(
-        tables.len() >= 6,
+        tables.len() >= 8,
         "only {} marked tables in the README",
         tables.len()
     );
