@@ -91,6 +91,16 @@ impl FitKind {
     }
 }
 
+impl FitKind {
+    /// Whether the fit starts from the cost model (needs the embedding's ln MACs column).
+    pub fn uses_cost(&self) -> bool {
+        matches!(
+            self,
+            FitKind::Cost | FitKind::CostResidual | FitKind::CostBlend
+        )
+    }
+}
+
 impl fmt::Display for FitKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -288,18 +298,12 @@ pub fn fit_device(
             reason: "no candidate fit configured",
         });
     }
-    let uses_cost = |k: &FitKind| {
-        matches!(
-            k,
-            FitKind::Cost | FitKind::CostResidual | FitKind::CostBlend
-        )
-    };
     // Without an ln MACs column the cost fits are not candidates (the rest keep their order).
     let candidates: Vec<FitKind> = config
         .candidates
         .iter()
         .copied()
-        .filter(|k| layout.cost.is_some() || !uses_cost(k))
+        .filter(|k| layout.cost.is_some() || !k.uses_cost())
         .collect();
     if candidates.is_empty() {
         return Err(missing_cost_column());
@@ -313,19 +317,21 @@ pub fn fit_device(
         return Err(missing_structure());
     }
     let wants = |kinds: &[FitKind]| kinds.iter().any(|k| config.candidates.contains(k));
-    let needs_cost = wants(&[FitKind::Cost, FitKind::CostResidual, FitKind::CostBlend]);
+    let needs_cost = config.candidates.iter().any(FitKind::uses_cost);
     let cost_column = layout.cost;
     // Leave-one-out needs at least three samples to mean anything.
     if k < 3 {
         let first = config.candidates[0];
-        let base = match (first, cost_column) {
-            (FitKind::Cost | FitKind::CostResidual | FitKind::CostBlend, Some(c)) => {
-                HeadBase::Cost(c)
-            }
-            _ => HeadBase::BestMatching,
+        // Too few samples for a ridge in ms: the first candidate's log-space part alone.
+        let (base, kind) = match (first.uses_cost(), cost_column) {
+            (true, Some(c)) if first == FitKind::Cost => (HeadBase::Cost(c), FitKind::Cost),
+            (true, Some(c)) => (HeadBase::Cost(c), FitKind::CostResidual),
+            _ => (HeadBase::BestMatching, FitKind::Head),
         };
-        let correction = first != FitKind::Cost;
-        return Ok(log_space_fit(sample_features, ms, layout, config, base, correction)?.fit);
+        let correction = kind != FitKind::Cost;
+        let mut fit = log_space_fit(sample_features, ms, layout, config, base, correction)?.fit;
+        fit.kind = kind;
+        return Ok(fit);
     }
     let mut all = Vec::new();
     if wants(&[FitKind::Head, FitKind::Blend]) {
