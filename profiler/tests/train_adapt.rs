@@ -129,7 +129,7 @@ fn adapt_ranks_the_unseen_device(dir: &Path, model: &Path, unseen: &UnseenDevice
     assert!(
         text.contains("fit: ")
             && text.contains("leave-one-out")
-            && text.contains("candidates: blend"),
+            && text.contains("candidates: cost-blend"),
         "{text}"
     );
     let rows = long_rows(&out);
