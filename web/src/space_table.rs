@@ -669,13 +669,10 @@ impl SpaceTable {
         }
         let samples = self.predictor.parse_samples(sample_archs, sample_ms)?;
         // As `profiler adapt`: samples the runtime folded into a constant are left out.
-        let folded = latscope_model::predictor_onnx::folded_samples(&samples);
-        let (archs, kept_ms): (Vec<Arch>, Vec<f64>) = samples
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| !folded.contains(i))
-            .map(|(_, s)| s)
-            .unzip();
+        let (archs, kept_ms): (Vec<Arch>, Vec<f64>) =
+            latscope_model::predictor_onnx::without_folded(&samples)
+                .into_iter()
+                .unzip();
         let sample_embedding = self.predictor.predict_archs(&archs)?.embedding;
         let predicted =
             self.predictor

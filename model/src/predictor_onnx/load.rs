@@ -384,13 +384,7 @@ impl Predictor {
         query: &[Arch],
         adaptation: Option<Adaptation>,
     ) -> Result<Vec<f64>> {
-        let folded = folded_samples(samples);
-        let kept: Vec<(Arch, f64)> = samples
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !folded.contains(i))
-            .map(|(_, s)| s.clone())
-            .collect();
+        let kept = without_folded(samples);
         let samples = kept.as_slice();
         let sample_archs: Vec<Arch> = samples.iter().map(|(a, _)| a.clone()).collect();
         let sample_features = self.predict_archs(&sample_archs)?.embedding;
@@ -568,4 +562,16 @@ pub fn folded_samples(samples: &[(Arch, f64)]) -> Vec<usize> {
         .collect();
     let ms: Vec<f64> = samples.iter().map(|(_, v)| *v).collect();
     crate::adapt::folded(&constant, &ms)
+}
+
+/// `samples` without those [`folded_samples`] names: what every adaptation of a file fits on
+/// (`profiler adapt`, the page, the stated confidence).
+pub fn without_folded(samples: &[(Arch, f64)]) -> Vec<(Arch, f64)> {
+    let folded = folded_samples(samples);
+    samples
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !folded.contains(i))
+        .map(|(_, s)| s.clone())
+        .collect()
 }

@@ -39,7 +39,7 @@ mod spec;
 
 #[cfg(feature = "tract")]
 pub use export::{export_predictor, export_predictor_bytes};
-pub use load::{folded_samples, EngineKind, Prediction, Predictor};
+pub use load::{folded_samples, without_folded, EngineKind, Prediction, Predictor};
 pub use metadata::encodings_name;
 pub use query::{FitQuality, FitSummary};
 pub use scan::{HeldOutAgreement, ScanAgreement, ScanNetwork};

@@ -5,7 +5,7 @@ use super::files::check_new_file;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use latscope_model::adapt::Adaptation;
-use latscope_model::predictor_onnx::{folded_samples, Predictor};
+use latscope_model::predictor_onnx::{folded_samples, without_folded, Predictor};
 use latscope_shared::dataset::{format_latency, read_samples_path, write_long_path, LatencyRecord};
 use latscope_shared::space::{Arch, SpaceId};
 use std::collections::HashSet;
@@ -173,12 +173,7 @@ fn adapt_and_write(
     }
     let used = adaptation.unwrap_or(predictor.meta().adaptation);
     let fit = if used == Adaptation::Auto {
-        let kept: Vec<&(Arch, f64)> = samples
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !folded.contains(i))
-            .map(|(_, s)| s)
-            .collect();
+        let kept = without_folded(samples);
         let archs: Vec<Arch> = kept.iter().map(|(a, _)| a.clone()).collect();
         let ms: Vec<f64> = kept.iter().map(|(_, v)| *v).collect();
         Some(predictor.fit_device(&predictor.predict_archs(&archs)?.embedding, &ms)?)
