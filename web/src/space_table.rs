@@ -670,7 +670,7 @@ impl SpaceTable {
         let samples = self.predictor.parse_samples(sample_archs, sample_ms)?;
         // As `profiler adapt`: samples the runtime folded into a constant are left out.
         let (archs, kept_ms): (Vec<Arch>, Vec<f64>) =
-            latscope_model::predictor_onnx::without_folded(&samples)
+            latscope_model::predictor_onnx::without_folded(&samples)?
                 .into_iter()
                 .unzip();
         let sample_embedding = self.predictor.predict_archs(&archs)?.embedding;

@@ -384,7 +384,7 @@ impl Predictor {
         query: &[Arch],
         adaptation: Option<Adaptation>,
     ) -> Result<Vec<f64>> {
-        let kept = without_folded(samples);
+        let kept = without_folded(samples)?;
         let samples = kept.as_slice();
         let sample_archs: Vec<Arch> = samples.iter().map(|(a, _)| a.clone()).collect();
         let sample_features = self.predict_archs(&sample_archs)?.embedding;
@@ -565,13 +565,21 @@ pub fn folded_samples(samples: &[(Arch, f64)]) -> Vec<usize> {
 }
 
 /// `samples` without those [`folded_samples`] names: what every adaptation of a file fits on
-/// (`profiler adapt`, the page, the stated confidence).
-pub fn without_folded(samples: &[(Arch, f64)]) -> Vec<(Arch, f64)> {
+/// (`profiler adapt`, the page, the stated confidence). A latency that is not a positive number
+/// is an error first, whatever its architecture.
+pub fn without_folded(samples: &[(Arch, f64)]) -> Result<Vec<(Arch, f64)>> {
+    if let Some((sample, (_, ms))) = samples
+        .iter()
+        .enumerate()
+        .find(|(_, (_, v))| !(v.is_finite() && *v > 0.0))
+    {
+        return Err(Error::NonPositiveLatency { sample, ms: *ms });
+    }
     let folded = folded_samples(samples);
-    samples
+    Ok(samples
         .iter()
         .enumerate()
         .filter(|(i, _)| !folded.contains(i))
         .map(|(_, s)| s.clone())
-        .collect()
+        .collect())
 }

@@ -136,7 +136,7 @@ impl Predictor {
         if self.meta().adaptation != Adaptation::Auto {
             return Ok(None);
         }
-        let samples = super::without_folded(samples);
+        let samples = super::without_folded(samples)?;
         let archs: Vec<Arch> = samples.iter().map(|(a, _)| a.clone()).collect();
         let ms: Vec<f64> = samples.iter().map(|(_, ms)| *ms).collect();
         let embedding = self.predict_archs(&archs)?.embedding;

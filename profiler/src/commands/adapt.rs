@@ -173,7 +173,7 @@ fn adapt_and_write(
     }
     let used = adaptation.unwrap_or(predictor.meta().adaptation);
     let fit = if used == Adaptation::Auto {
-        let kept = without_folded(samples);
+        let kept = without_folded(samples)?;
         let archs: Vec<Arch> = kept.iter().map(|(a, _)| a.clone()).collect();
         let ms: Vec<f64> = kept.iter().map(|(_, v)| *v).collect();
         Some(predictor.fit_device(&predictor.predict_archs(&archs)?.embedding, &ms)?)
