@@ -24,8 +24,9 @@ setup:
 
 ## Set-up: onnx + onnxruntime from PyPI, for the cross-runtime checks of the
 ## exported ONNX files, and NVIDIA's NVRTC wheel, so the CUDA backend's
-## kernels are compiled by a test on machines without a GPU (tests skip,
-## saying why, when these are missing).
+## kernels are compiled by a test on machines without a GPU. A test whose
+## dependency is missing skips, saying why, under plain cargo test; under
+## make test (LATSCOPE_REQUIRE_DEPS=1) it fails naming what is missing.
 NVRTC_VERSION := 13.0.88
 NVRTC_LIB = $$(ls -d $(CURDIR)/$(VENV)/lib/python3*/site-packages/nvidia/cu13/lib 2>/dev/null)
 setup-python:
