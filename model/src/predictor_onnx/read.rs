@@ -17,6 +17,23 @@ fn invalid(what: String) -> Error {
 
 struct Tensors<'a>(HashMap<&'a str, &'a TensorProto>);
 
+impl<'a> Tensors<'a> {
+    /// The initializers of a decoded predictor file, by name.
+    fn of(model: &'a ModelProto) -> Result<Self> {
+        let graph = model
+            .graph
+            .as_ref()
+            .ok_or_else(|| invalid("no graph".into()))?;
+        Ok(Tensors(
+            graph
+                .initializer
+                .iter()
+                .map(|t| (t.name.as_str(), t))
+                .collect(),
+        ))
+    }
+}
+
 impl Tensors<'_> {
     fn f32s(&self, name: &str) -> Result<(Vec<usize>, Vec<f32>)> {
         let t = self
@@ -83,17 +100,7 @@ impl PredictorSpec {
     /// The spec of a decoded predictor file whose metadata `m` the caller
     /// has read already.
     pub(crate) fn from_proto_and_meta(model: &ModelProto, m: PredictorMeta) -> Result<Self> {
-        let graph = model
-            .graph
-            .as_ref()
-            .ok_or_else(|| invalid("no graph".into()))?;
-        let tensors = Tensors(
-            graph
-                .initializer
-                .iter()
-                .map(|t| (t.name.as_str(), t))
-                .collect(),
-        );
+        let tensors = Tensors::of(model)?;
         let props = metadata_props(model);
         let members = read_members(&tensors, m.layout.blocks)?;
         let trained = m.devices[..m.trained_devices].to_vec();
@@ -217,17 +224,7 @@ pub(crate) fn cost_column_of_file(
     model: &ModelProto,
     m: &PredictorMeta,
 ) -> Result<Option<crate::adapt::CostColumn>> {
-    let graph = model
-        .graph
-        .as_ref()
-        .ok_or_else(|| invalid("no graph".into()))?;
-    let tensors = Tensors(
-        graph
-            .initializer
-            .iter()
-            .map(|t| (t.name.as_str(), t))
-            .collect(),
-    );
+    let tensors = Tensors::of(model)?;
     let props = metadata_props(model);
     let (_, scale) = tensors.f32s("adapt.scale")?;
     Ok(super::spec::cost_column_from(
