@@ -16,7 +16,7 @@ PORT ?= 8080
 # apt needs root; use sudo when we are not.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup setup-python setup-web setup-browser web package lint test-rust test-wasm test-browser gpu-bundle
+.PHONY: run test setup setup-python setup-web setup-browser web package lint test-rust test-wasm test-browser gpu-bundle add-device-run
 
 ## Set-up: the Rust target for the browser module.
 setup:
@@ -98,14 +98,23 @@ test-wasm: setup
 package: web
 	node web/npm/pack.mjs
 
-## The page in headless Chromium against the native profiler (the debug
-## binary that test-rust built); it also installs the npm package.
+## The page in headless Chromium against the native profiler; it also
+## installs the npm package. The release profiler: it times this machine's
+## CPU as the device the test adds, and a debug build's timings are not a
+## device.
 test-browser: web package setup-browser
-	$(CARGO) build -p latscope-profiler
-	cd tests/browser && PROFILER=$(CURDIR)/target/debug/profiler \
+	$(CARGO) build --release -p latscope-profiler
+	cd tests/browser && PROFILER=$(CURDIR)/target/release/profiler \
 	  NPM_PACKAGE=$$(ls -t $(CURDIR)/target/npm/latscope-web-*.tgz | head -1) node e2e.mjs
 
 test: lint test-rust test-wasm test-browser
+
+## The README's add-a-device flow on this machine's CPU with the release
+## profiler (suggest 10, measure them, adapt, check on 120 other cells):
+## static/results/add_device_this_cpu.txt.
+add-device-run:
+	$(CARGO) build --release -p latscope-profiler
+	bash tests/add_device/flow.sh
 
 ## For a GPU machine without Rust: the release profiler and the measurement
 ## library's release test binary, stripped and packed into

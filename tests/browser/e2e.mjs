@@ -10,8 +10,10 @@
 // browser benchmark (time to first prediction, time to predict and rank the
 // whole space on every device, wasm size).
 //
-// Usage: node e2e.mjs   (after `trunk build --release --offline` and
-// `cargo build --release -p latscope-profiler`; `make test-browser` does all)
+// Usage: PROFILER=target/release/profiler node e2e.mjs   (after `trunk build
+// --release --offline` and `cargo build --release -p latscope-profiler`: the
+// added device's timings stand for this machine's CPU, so they come from a
+// release build; `make test-browser` does all)
 
 import { readFile, writeFile, mkdir, mkdtemp, stat } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
@@ -36,20 +38,56 @@ function nativePredict(predictorFile, arch) {
   return byDevice;
 }
 
-async function nativeAdapt(predictorFile, samples, arch) {
+// `profiler adapt` from `samples` ([[arch, ms]]): its predictions of `archs`,
+// the fit it chose and, with `check` ([[arch, ms]] not adapted from), what
+// `--check` prints (ρ adapted, ρ zero-shot MACs, held-out typical error).
+async function nativeAdapt(predictorFile, samples, archs, check = null) {
   const dir = await mkdtemp(join(tmpdir(), 'latscope-e2e-'));
+  const csv = (rows) => 'arch,latency_ms\n' + rows.map(([a, ms]) => `${a},${ms}`).join('\n') + '\n';
   const samplesFile = join(dir, 'samples.csv');
   const queryFile = join(dir, 'query.txt');
   const outFile = join(dir, 'out.csv');
-  await writeFile(samplesFile, 'arch,latency_ms\n' + samples.map(([a, ms]) => `${a},${ms}`).join('\n') + '\n');
-  await writeFile(queryFile, `${arch}\n`);
+  const checkFile = join(dir, 'check.csv');
+  await writeFile(samplesFile, csv(samples));
+  await writeFile(queryFile, archs.join('\n') + '\n');
+  if (check) await writeFile(checkFile, csv(check));
   const stdout = execFileSync(profiler, ['adapt', '--predictor', predictorFile, '--samples', samplesFile,
-    '--query', queryFile, '--name', 'mine', '-o', outFile], { encoding: 'utf8' });
-  const [header, row] = (await readFile(outFile, 'utf8')).trim().split('\n');
+    '--query', queryFile, '--name', 'mine', '-o', outFile, ...(check ? ['--check', checkFile] : [])],
+  { encoding: 'utf8' });
+  const [header, ...rows] = (await readFile(outFile, 'utf8')).trim().split('\n');
+  const [a, ms] = ['arch', 'latency_ms'].map((c) => header.split(',').indexOf(c));
+  const predicted = new Map(rows.map((r) => r.split(',')).map((f) => [f[a], Number(f[ms])]));
+  const checked = stdout.match(/ρ (\S+) adapted, ρ (\S+) zero-shot MACs; typical error (\S+) %/);
   return {
-    ms: Number(row.split(',')[header.split(',').indexOf('latency_ms')]),
+    ms: archs.map((x) => predicted.get(x)),
     fit: stdout.match(/^fit: (\S+)/m)?.[1],
+    check: checked && { rho: Number(checked[1]), macsRho: Number(checked[2]), typicalError: Number(checked[3]) },
   };
+}
+
+// Spearman's ρ with tied values given their mean rank.
+function spearman(x, y) {
+  const ranks = (v) => {
+    const order = v.map((_, i) => i).sort((i, j) => v[i] - v[j]);
+    const r = new Array(v.length);
+    for (let s = 0; s < order.length;) {
+      let e = s;
+      while (e + 1 < order.length && v[order[e + 1]] === v[order[s]]) e += 1;
+      for (let k = s; k <= e; k += 1) r[order[k]] = (s + e) / 2;
+      s = e + 1;
+    }
+    return r;
+  };
+  const [rx, ry] = [ranks(x), ranks(y)];
+  const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+  const [mx, my] = [mean(rx), mean(ry)];
+  let [sxy, sxx, syy] = [0, 0, 0];
+  for (let i = 0; i < rx.length; i += 1) {
+    sxy += (rx[i] - mx) * (ry[i] - my);
+    sxx += (rx[i] - mx) ** 2;
+    syy += (ry[i] - my) ** 2;
+  }
+  return sxy / Math.sqrt(sxx * syy);
 }
 
 // `profiler adapt --suggest n` before any measurement.
@@ -62,17 +100,25 @@ async function nativeSuggest(predictorFile, n) {
 }
 
 // Measures NB201 cells on this machine's CPU with `profiler measure` (a
-// device no shipped predictor was trained on): [[arch, ms]].
-async function measureHere(archs) {
+// device no shipped predictor was trained on); `what` is a list of
+// architectures or { random: n, seed } for a seeded draw: [[arch, ms, source]].
+async function measureHere(what) {
   const dir = await mkdtemp(join(tmpdir(), 'latscope-e2e-'));
   const listFile = join(dir, 'archs.txt');
   const outFile = join(dir, 'cpu.csv');
-  await writeFile(listFile, archs.join('\n') + '\n');
-  execFileSync(profiler, ['measure', '--space', 'nb201', '--list', listFile, '-o', outFile],
+  let selection;
+  if (Array.isArray(what)) {
+    await writeFile(listFile, what.join('\n') + '\n');
+    selection = ['--list', listFile];
+  } else {
+    selection = ['--random', String(what.random), '--seed', String(what.seed)];
+  }
+  execFileSync(profiler, ['measure', '--space', 'nb201', ...selection, '-o', outFile],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const [header, ...rows] = (await readFile(outFile, 'utf8')).trim().split('\n');
   const cols = header.split(',');
-  return rows.map((r) => r.split(',')).map((f) => [f[cols.indexOf('arch')], Number(f[cols.indexOf('latency_ms')])]);
+  const at = (f, c) => f[cols.indexOf(c)];
+  return rows.map((r) => r.split(',')).map((f) => [at(f, 'arch'), Number(at(f, 'latency_ms')), at(f, 'source')]);
 }
 
 // The shipped NAS-Bench-201 accuracy file, read here (once): Map(arch →
@@ -309,12 +355,18 @@ async function checkPastedBlock(page) {
   await page.evaluate(() => { document.querySelector('#error').hidden = true; });
 }
 
+// Held-out NB201 cells timed on this machine to score the added device: a
+// seeded draw, as `profiler measure --random` makes it.
+const HELD_OUT = 100;
+
 async function checkMyDevice(page, arch) {
   // Add my device: a device the shipped predictor was not trained on, this
-  // machine's CPU. The page suggests what to measure (as `profiler adapt
-  // --suggest` does), `profiler measure` measures those and some reference
-  // architectures, and the adapted device and its stated confidence are
-  // compared with `profiler adapt`.
+  // machine's CPU, timed by the release profiler. The page suggests what to
+  // measure (as `profiler adapt --suggest` does), `profiler measure`
+  // measures those, some reference architectures and HELD_OUT other cells;
+  // the device is added from the first two groups and scored on the held-out
+  // cells against the zero-shot FLOPs ranking and `profiler adapt`, and its
+  // stated confidence against the error it makes there.
   const predictorFile = join(root, 'static/predictors/nb201.onnx');
   await page.fill('#my-device-samples', '');
   await page.click('#suggest-next');
@@ -327,20 +379,53 @@ async function checkMyDevice(page, arch) {
     'the suggestions are written into the measurements box');
   const references = await page.evaluate(() => window.latscope.state.predictor.referenceArchs);
   const samples = await measureHere([...suggested, ...references.slice(0, 7)]);
+  const sampled = new Set(samples.map(([a]) => a));
+  // Cells whose output cannot depend on the input are timed as a constant
+  // (`measure` marks them in the row's source): not a latency to rank.
+  const heldOut = (await measureHere({ random: HELD_OUT + 20, seed: 11 }))
+    .filter(([a, , source]) => !sampled.has(a) && !source.includes('constant-output'))
+    .slice(0, HELD_OUT);
   await page.fill('#my-device-samples', samples.map(([a, ms]) => `${a}, ${ms}`).join('\n'));
   await page.fill('#my-device-name', 'this_cpu');
   await page.click('#add-device');
   await page.waitForSelector('#device-bars .device-row[data-device="this_cpu"]');
   const mine = Number(await page.getAttribute('#device-bars .device-row[data-device="this_cpu"]', 'data-predicted'));
-  const nativeMine = await nativeAdapt(predictorFile, samples, arch);
-  check(relative(mine, nativeMine.ms) <= 1e-4,
-    `this machine's CPU from ${samples.length} measurements: page ${mine} ms, profiler adapt ${nativeMine.ms} ms`);
+  const heldArchs = heldOut.map(([a]) => a);
+  const native = await nativeAdapt(predictorFile, samples, [arch, ...heldArchs], heldOut);
+  check(relative(mine, native.ms[0]) <= 1e-4,
+    `this machine's CPU from ${samples.length} measurements: page ${mine} ms, profiler adapt ${native.ms[0]} ms`);
   const result = await page.textContent('#my-device-result');
   const pageFit = await page.getAttribute('#my-device-result', 'data-fit');
-  check(pageFit === nativeMine.fit && /typical error/.test(result),
-    `the page states the fit and its confidence (${pageFit}; profiler adapt: ${nativeMine.fit}): ${result.slice(0, 160)}`);
+  const stated = Number(result.match(/typical error (\S+) ?%/)?.[1]);
+  check(pageFit === native.fit && Number.isFinite(stated),
+    `the page states the fit and its confidence (${pageFit}; profiler adapt: ${native.fit}): ${result.slice(0, 160)}`);
   const rankDevices = await page.$$eval('#rank-device option', (o) => o.map((x) => x.value));
   check(rankDevices.includes('this_cpu'), 'the added device can be ranked');
+
+  // The page's whole-space table, on the held-out cells.
+  await page.waitForFunction(() => window.latscope.state.table?.devices.includes('this_cpu'));
+  const { pagePredicted, mflops } = await page.evaluate((archs) => {
+    const table = window.latscope.state.table;
+    const row = new Map(Array.from(table.archs, (a, i) => [a, i]));
+    const latency = table.latency('this_cpu');
+    return {
+      pagePredicted: archs.map((a) => latency[row.get(a)]),
+      mflops: archs.map((a) => table.mflops[row.get(a)]),
+    };
+  }, heldArchs);
+  const measured = heldOut.map(([, ms]) => ms);
+  const worst = Math.max(...pagePredicted.map((p, i) => relative(p, native.ms[i + 1])));
+  check(heldOut.length >= HELD_OUT - 5 && worst <= 1e-4,
+    `the page predicts the ${heldOut.length} held-out cells as profiler adapt does (largest relative difference ${worst.toExponential(1)})`);
+  const [pageRho, flopsRho] = [spearman(pagePredicted, measured), spearman(mflops, measured)];
+  check(pageRho >= flopsRho && Math.abs(pageRho - native.check.rho) < 1e-3,
+    `the added device ranks the held-out cells at ρ ${pageRho.toFixed(3)} (profiler adapt --check: ${native.check.rho}), ` +
+    `zero-shot FLOPs at ${flopsRho.toFixed(3)} (profiler: ${native.check.macsRho})`);
+  // A stated typical error may be pessimistic; it must not be less than half
+  // of what the held-out cells show (in ln ms: a claim off by more than 2×).
+  const lnError = (percent) => Math.log1p(percent / 100);
+  check(lnError(stated) >= 0.5 * lnError(native.check.typicalError),
+    `the stated typical error ${stated} % against ${native.check.typicalError} % on the held-out cells`);
 }
 
 // The CSV and plot downloads.

@@ -1,6 +1,7 @@
 //! `profiler adapt`: predict a new device's latencies from a handful of
 //! measured architectures and a pretrained predictor file.
 
+use super::adapt_check::check_held_out;
 use super::files::check_new_file;
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -75,6 +76,13 @@ pub struct AdaptArgs {
     /// format `profiler measure --list` reads).
     #[arg(long, value_name = "FILE", requires = "suggest")]
     suggest_out: Option<PathBuf>,
+
+    /// Measurements you did not adapt from (same format as --samples): prints how the adapted
+    /// device ranks them (Spearman ρ) beside the zero-shot MACs ranking, and its typical error
+    /// beside the stated one. Samples and networks whose output cannot depend on their input
+    /// are left out of the check.
+    #[arg(long, value_name = "FILE", requires = "samples")]
+    check: Option<PathBuf>,
 
     /// How many of the fastest predicted architectures to print.
     #[arg(long, default_value_t = 10)]
@@ -218,6 +226,17 @@ fn adapt_and_write(
             "  {:>10} ms  {}",
             format_latency(predicted[i]),
             query[i]
+        )?;
+    }
+    if let Some(check) = &args.check {
+        check_held_out(
+            predictor,
+            samples,
+            adaptation,
+            fit.as_ref(),
+            &predicted,
+            check,
+            out,
         )?;
     }
     Ok(predicted)

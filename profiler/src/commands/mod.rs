@@ -1,6 +1,7 @@
 //! Subcommands and their arguments.
 
 mod adapt;
+mod adapt_check;
 mod arch_args;
 mod bench;
 mod data;
