@@ -18,6 +18,7 @@ fn train_then_adapt_to_an_unseen_device() {
     let unseen = unseen_device_files(dir.path());
     let pred = adapt_ranks_the_unseen_device(dir.path(), &model, &unseen);
     exported_device_predicts_the_same(dir.path(), &model, &unseen, &pred);
+    check_scores_held_out_measurements(dir.path(), &model, &unseen);
     bad_inputs_are_named(dir.path(), &model, &unseen);
 }
 
@@ -146,6 +147,95 @@ fn adapt_ranks_the_unseen_device(dir: &Path, model: &Path, unseen: &UnseenDevice
     eprintln!("ρ on the unseen device: {rho:.3}");
     assert!(rho > 0.8, "ρ on the unseen device: {rho}");
     pred
+}
+
+/// `adapt --check` scores the device on measurements it was not adapted from: the ρ it prints
+/// are Spearman's of the predictions and of MACs against those measurements, with a sample and
+/// a network computing a constant left out and counted.
+fn check_scores_held_out_measurements(dir: &Path, model: &Path, unseen: &UnseenDevice) {
+    let arch_of = |a: usize| unseen.full.archs()[a].to_string();
+    let held: Vec<usize> = unseen
+        .query
+        .iter()
+        .copied()
+        .step_by(37)
+        .filter(|&a| {
+            let arch = SpaceId::Nb201.parse_arch(&arch_of(a)).unwrap();
+            arch.output_depends_on_input()
+        })
+        .collect();
+    let mut text = String::from("arch,latency_ms\n");
+    for &a in &held {
+        text.push_str(&format!(
+            "{},{}\n",
+            arch_of(a),
+            unseen.full.value(a, unseen.raspi).unwrap()
+        ));
+    }
+    let sampled = unseen
+        .samples
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .take(2)
+        .collect::<Vec<_>>();
+    text.push_str(&format!(
+        "{},{}\n{ALL_NONE},0.011\n",
+        sampled[0], sampled[1]
+    ));
+    let held_path = dir.join("held_out.csv");
+    std::fs::write(&held_path, text).unwrap();
+    let query_path = dir.join("held_query.txt");
+    let query: String = held.iter().map(|&a| format!("{}\n", arch_of(a))).collect();
+    std::fs::write(&query_path, query).unwrap();
+    let out = dir.join("held_pred.csv");
+    let printed = stdout_of(&[
+        "adapt",
+        "--predictor",
+        model.to_str().unwrap(),
+        "--samples",
+        unseen.samples_path.to_str().unwrap(),
+        "--query",
+        query_path.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--check",
+        held_path.to_str().unwrap(),
+    ]);
+    let line = printed
+        .lines()
+        .find(|l| l.starts_with("check on "))
+        .unwrap_or_else(|| panic!("no check line: {printed}"));
+    assert!(
+        line.contains(&format!(
+            "check on {} held-out architectures of {} (2 left out: 1 among the samples, 1 \
+             computing a constant)",
+            held.len(),
+            held_path.display()
+        )),
+        "{line}"
+    );
+    let measured: Vec<f64> = held
+        .iter()
+        .map(|&a| unseen.full.value(a, unseen.raspi).unwrap())
+        .collect();
+    let predicted: Vec<f64> = long_rows(&out).iter().map(|r| r.latency_ms).collect();
+    let macs: Vec<f64> = held
+        .iter()
+        .map(|&a| {
+            let arch = SpaceId::Nb201.parse_arch(&arch_of(a)).unwrap();
+            latscope_shared::features::cost_features(&arch.lower_default().unwrap()).macs as f64
+        })
+        .collect();
+    let rho = |x: &[f64]| latscope_shared::metrics::spearman(x, &measured).unwrap();
+    let expected = format!(
+        "ρ {:.3} adapted, ρ {:.3} zero-shot MACs",
+        rho(&predicted),
+        rho(&macs)
+    );
+    assert!(line.contains(&expected), "{line}\nexpected {expected}");
+    assert!(printed.contains("smallest prediction "), "{printed}");
 }
 
 /// The same device written into a predictor file by `export

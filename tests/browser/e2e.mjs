@@ -378,7 +378,10 @@ async function checkMyDevice(page, arch) {
   check(boxed.length === 5 && boxed.every((l, i) => l.startsWith(suggested[i])),
     'the suggestions are written into the measurements box');
   const references = await page.evaluate(() => window.latscope.state.predictor.referenceArchs);
-  const samples = await measureHere([...suggested, ...references.slice(0, 7)]);
+  // The all-`none` cell too: tract folds it into a constant (timed at almost
+  // nothing), and the page must leave it out and say so, as `profiler adapt`.
+  const constantCell = '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|';
+  const samples = await measureHere([...suggested, ...references.slice(0, 7), constantCell]);
   const sampled = new Set(samples.map(([a]) => a));
   // Cells whose output cannot depend on the input are timed as a constant
   // (`measure` marks them in the row's source): not a latency to rank.
@@ -399,6 +402,10 @@ async function checkMyDevice(page, arch) {
   const stated = Number(result.match(/typical error (\S+) ?%/)?.[1]);
   check(pageFit === native.fit && Number.isFinite(stated),
     `the page states the fit and its confidence (${pageFit}; profiler adapt: ${native.fit}): ${result.slice(0, 160)}`);
+  const leftOut = JSON.parse(await page.getAttribute('#my-device-result', 'data-left-out'));
+  check(leftOut.length === 1 && leftOut[0] === constantCell && result.includes('1 left out')
+    && result.includes(`from ${samples.length - 1} measurements`),
+    `the page leaves out the cell timed as a constant and says so: ${result.slice(0, 220)}`);
   const rankDevices = await page.$$eval('#rank-device option', (o) => o.map((x) => x.value));
   check(rankDevices.includes('this_cpu'), 'the added device can be ranked');
 

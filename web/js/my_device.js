@@ -50,13 +50,26 @@ export async function addMyDevice() {
   }
   renderDevices();
   const fit = state.predictor.adaptationFit(archs, Float64Array.from(ms));
+  const folded = Array.from(state.predictor.foldedSamples(archs, Float64Array.from(ms)));
   $('my-device-result').textContent =
-    `${name} (from ${archs.length} measurements${fit ? `; ${describeFit(fit)}` : ''}): ` +
+    `${name} (from ${archs.length - folded.length} measurements${leftOutNote(folded, archs, ms)}` +
+    `${fit ? `; ${describeFit(fit)}` : ''}): ` +
     `this architecture is predicted at ${formatMs(mine)} ms.` +
     (state.table ? ` ${name} is now in the ranking, the heatmap and the device lists.` : '');
   $('my-device-result').dataset.fit = fit ? fit.chosen.fit : '';
+  $('my-device-result').dataset.leftOut = JSON.stringify(folded.map((i) => archs[i]));
   clearError();
   updateLink();
+}
+
+// Says which measurements the adaptation left out, as `profiler adapt` does:
+// a network whose output cannot depend on its input, timed at almost nothing,
+// was folded into a constant by the runtime that measured it.
+function leftOutNote(folded, archs, ms) {
+  if (folded.length === 0) return '';
+  const listed = folded.map((i) => `${archs[i]} at ${formatMs(ms[i])} ms`).join(', ');
+  return `; ${folded.length} left out: ${listed}: its output cannot depend on its input, ` +
+    'so the runtime computed a constant and timed nothing';
 }
 
 // The confidence `profiler adapt` prints: the fit chosen and how well it

@@ -368,6 +368,19 @@ fn gnn_methods() -> Vec<MethodEntry> {
             || Box::new(gnn_with(Adaptation::Head)),
         ),
         entry(
+            "gnn-head-no-macs",
+            "validation alternative: gnn-head without the ln MACs output (re-decides that output)",
+            || {
+                Box::new(GnnRidge::labelled(
+                    "gnn-head-no-macs",
+                    GnnRidgeConfig {
+                        ln_macs: false,
+                        ..GnnRidgeConfig::default()
+                    },
+                ))
+            },
+        ),
+        entry(
             "ensemble",
             "mean (log space) of mlp-head and gnn-head",
             || {

@@ -234,6 +234,7 @@ fn adapt_and_write(
             samples,
             adaptation,
             fit.as_ref(),
+            query,
             &predicted,
             check,
             out,

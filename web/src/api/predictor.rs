@@ -5,7 +5,7 @@ use super::table::{JsSpaceScan, JsSpaceTable};
 use super::to_js;
 use crate::error::{Error, Result};
 use crate::{ScanOutputs, SpaceScan, SpaceTable};
-use latscope_model::predictor_onnx::{encodings_name, Predictor};
+use latscope_model::predictor_onnx::{encodings_name, folded_samples, Predictor};
 use latscope_shared::encoding::EncodingCache;
 use latscope_shared::space::Arch;
 use std::rc::Rc;
@@ -147,6 +147,23 @@ impl JsPredictor {
         let samples = self.inner.parse_samples(&sample_archs, &sample_ms)?;
         let query = self.inner.parse_archs(&query)?;
         Ok(self.inner.adapt(&samples, &query, None)?)
+    }
+
+    /// The measurements every adaptation leaves out, as indices: networks whose output cannot
+    /// depend on their input, timed below a tenth of the fastest other measurement (the runtime
+    /// folded them into a constant and timed nothing), as `profiler adapt` notes them. Throws as
+    /// `adapt` does.
+    #[wasm_bindgen(js_name = foldedSamples)]
+    pub fn folded_samples(
+        &self,
+        #[wasm_bindgen(js_name = sampleArchs)] sample_archs: Vec<String>,
+        #[wasm_bindgen(js_name = sampleMs)] sample_ms: Vec<f64>,
+    ) -> Result<Vec<u32>> {
+        let samples = self.inner.parse_samples(&sample_archs, &sample_ms)?;
+        Ok(folded_samples(&samples)
+            .into_iter()
+            .map(|i| i as u32)
+            .collect())
     }
 
     /// How far to trust a device adapted from these measurements: `{samples,
