@@ -1,7 +1,7 @@
 //! `profiler adapt`: predict a new device's latencies from a handful of
 //! measured architectures and a pretrained predictor file.
 
-use super::adapt_check::check_held_out;
+use super::adapt_check::{check_held_out, AdaptedDevice};
 use super::files::check_new_file;
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -229,16 +229,14 @@ fn adapt_and_write(
         )?;
     }
     if let Some(check) = &args.check {
-        check_held_out(
-            predictor,
+        let device = AdaptedDevice {
             samples,
             adaptation,
-            fit.as_ref(),
+            fit: fit.as_ref(),
             query,
-            &predicted,
-            check,
-            out,
-        )?;
+            predictions: &predicted,
+        };
+        check_held_out(predictor, &device, check, out)?;
     }
     Ok(predicted)
 }

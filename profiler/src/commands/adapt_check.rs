@@ -29,20 +29,33 @@ struct CheckScores {
     smallest_measured: f64,
 }
 
+/// A device as `profiler adapt` adapted it: its samples, the adaptation asked for, the fit
+/// chosen (with `auto`) and its predictions of the query.
+pub struct AdaptedDevice<'a> {
+    pub samples: &'a [(Arch, f64)],
+    pub adaptation: Option<Adaptation>,
+    pub fit: Option<&'a DeviceFit>,
+    pub query: &'a [Arch],
+    pub predictions: &'a [f64],
+}
+
 /// Scores the adapted device on the measurements in `path` that are neither samples nor
 /// networks whose output cannot depend on their input (a runtime may time those as a
 /// constant), and prints the scores with the fit's stated confidence and the smallest
-/// prediction over the `query` (which `query_predictions` predict).
+/// prediction over the query.
 pub fn check_held_out(
     predictor: &Predictor,
-    samples: &[(Arch, f64)],
-    adaptation: Option<Adaptation>,
-    fit: Option<&DeviceFit>,
-    query: &[Arch],
-    query_predictions: &[f64],
+    device: &AdaptedDevice<'_>,
     path: &Path,
     out: &mut impl Write,
 ) -> Result<()> {
+    let AdaptedDevice {
+        samples,
+        adaptation,
+        fit,
+        query,
+        predictions,
+    } = *device;
     let held = read_samples_path(path, predictor.meta().space)?;
     let scores = score(predictor, samples, adaptation, &held, path)?;
     writeln!(
@@ -65,7 +78,7 @@ pub fn check_held_out(
     let smallest = |input_dependent_only: bool| {
         query
             .iter()
-            .zip(query_predictions)
+            .zip(predictions)
             .filter(|(a, _)| !input_dependent_only || a.output_depends_on_input())
             .map(|(_, ms)| *ms)
             .fold(f64::INFINITY, f64::min)
