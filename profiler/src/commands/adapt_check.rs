@@ -6,8 +6,8 @@
 use anyhow::{bail, Result};
 use latscope_model::adapt::{Adaptation, DeviceFit};
 use latscope_model::predictor_onnx::Predictor;
+use latscope_model::sampler::arch_macs;
 use latscope_shared::dataset::{format_latency, read_samples_path};
-use latscope_shared::features::cost_features;
 use latscope_shared::metrics::spearman;
 use latscope_shared::space::Arch;
 use std::collections::HashSet;
@@ -130,10 +130,7 @@ fn score(
         );
     }
     let predicted = predictor.adapt(samples, &archs, adaptation)?;
-    let macs = archs
-        .iter()
-        .map(|a| Ok(cost_features(&a.lower_default()?).macs as f64))
-        .collect::<Result<Vec<f64>>>()?;
+    let macs = arch_macs(&archs)?;
     let rho = |x: &[f64]| spearman(x, &measured).map_err(anyhow::Error::from);
     let log_mse = predicted
         .iter()
